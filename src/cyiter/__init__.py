@@ -1,0 +1,19 @@
+"""cyiter: fast iterators, each a Cython class with an identical pure-Python twin.
+
+``cyiter.IMPLEMENTATION`` says which twin is active: ``"cython"`` or
+``"python"``.
+"""
+
+from cyiter._select import CLASSES as _CLASSES
+from cyiter._select import IMPLEMENTATION
+from cyiter._version import __version__
+
+count = _CLASSES["count"]
+fibonacci = _CLASSES["fibonacci"]
+
+__all__ = [
+    "IMPLEMENTATION",
+    "__version__",
+    "count",
+    "fibonacci",
+]

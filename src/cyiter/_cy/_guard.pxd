@@ -1,0 +1,49 @@
+# cython: language_level=3
+"""The reentrancy and thread guard of every Cython ``__next__``.
+
+Contract (the same as ``cyiter._py._guard``):
+
+* the thread that is running ``__next__`` and calls it again (through its
+  source or a callback) gets RuntimeError at once;
+* another thread waits until the running call is over, so no item is lost
+  or duplicated.
+
+Methods that use it are also ``@cython.critical_section``: on a
+free-threaded build that makes the check-and-set below atomic.  A critical
+section is suspended while its thread runs Python code that blocks, and on a
+GIL build the GIL is released inside Python callbacks, so a second thread
+can observe ``running``; it then sleeps (releasing the GIL or its critical
+section) until the owner is done.
+"""
+
+from cpython.pythread cimport PyThread_get_thread_ident
+
+
+cdef struct Guard:
+    unsigned long owner
+    bint running
+
+
+cdef inline int guard_enter(Guard* g, str name) except -1:
+    cdef unsigned long me = PyThread_get_thread_ident()
+    if g.running:
+        if g.owner == me:
+            from cyiter._state import reentered
+            raise reentered(name)
+        _wait_for_owner(g)
+    g.running = True
+    g.owner = me
+    return 0
+
+
+cdef inline void guard_leave(Guard* g) noexcept:
+    g.running = False
+
+
+cdef inline int _wait_for_owner(Guard* g) except -1:
+    from time import sleep
+    cdef double delay = 0.0
+    while g.running:
+        sleep(delay)
+        delay = min(delay * 2.0 + 1e-6, 1e-3)
+    return 0

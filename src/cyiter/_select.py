@@ -1,0 +1,58 @@
+"""Pick the twin that ``import cyiter`` exposes.
+
+The Cython twin is used when its extension modules import, unless
+``CYITER_PURE_PYTHON`` is set or the interpreter is not CPython.  With
+``CYITER_REQUIRE_EXTENSIONS`` set, a missing extension is an ImportError
+instead of a silent fallback (wheel tests use it).
+"""
+
+import importlib
+import sys
+
+from cyiter._env import env_flag
+
+#: One module per family of iterators, the same name in ``_cy`` and ``_py``.
+FAMILIES = ("sequences",)
+
+#: The public iterator classes, in the order of the SPEC.
+NAMES = ("count", "fibonacci")
+
+
+def load_twin(kind: str) -> dict:
+    """Return ``{name: class}`` for the twin *kind* ("cython" or "python")."""
+    package = "cyiter._cy" if kind == "cython" else "cyiter._py"
+    classes = {}
+    for family in FAMILIES:
+        module = importlib.import_module(f"{package}.{family}")
+        for name in getattr(module, "__all__"):
+            classes[name] = getattr(module, name)
+    missing = set(NAMES) - set(classes)
+    if missing:
+        raise ImportError(f"{package} lacks {sorted(missing)}")
+    return classes
+
+
+def _select() -> tuple:
+    require = env_flag("CYITER_REQUIRE_EXTENSIONS")
+    if sys.implementation.name != "cpython":
+        if require:
+            raise ImportError(
+                "CYITER_REQUIRE_EXTENSIONS is set but cyiter's extension needs "
+                f"CPython, not {sys.implementation.name}"
+            )
+        return "python", load_twin("python")
+    try:
+        compiled = load_twin("cython")
+    except ImportError as exc:
+        if require:
+            raise ImportError(
+                "CYITER_REQUIRE_EXTENSIONS is set but cyiter's compiled "
+                f"extension cannot be imported: {exc}"
+            ) from exc
+        compiled = None
+    if compiled is None or env_flag("CYITER_PURE_PYTHON"):
+        return "python", load_twin("python")
+    return "cython", compiled
+
+
+IMPLEMENTATION, CLASSES = _select()

@@ -10,10 +10,18 @@ from cyiter._version import __version__
 
 count = _CLASSES["count"]
 fibonacci = _CLASSES["fibonacci"]
+batched = _CLASSES["batched"]
+chunked = _CLASSES["chunked"]
+flatten = _CLASSES["flatten"]
+collapse = _CLASSES["collapse"]
 
 __all__ = [
     "IMPLEMENTATION",
     "__version__",
     "count",
     "fibonacci",
+    "batched",
+    "chunked",
+    "flatten",
+    "collapse",
 ]

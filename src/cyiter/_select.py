@@ -12,10 +12,10 @@ import sys
 from cyiter._env import env_flag
 
 #: One module per family of iterators, the same name in ``_cy`` and ``_py``.
-FAMILIES = ("sequences",)
+FAMILIES = ("sequences", "batching", "flattening")
 
 #: The public iterator classes, in the order of the SPEC.
-NAMES = ("count", "fibonacci")
+NAMES = ("count", "fibonacci", "batched", "chunked", "flatten", "collapse")
 
 
 def load_twin(kind: str) -> dict:

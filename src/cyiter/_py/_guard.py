@@ -24,24 +24,22 @@ class Guarded:
         return self
 
 
-def guarded(name):
-    """Decorate ``__next__`` (or any state-changing method) of a Guarded class."""
+def guarded(method):
+    """Decorate a state-changing method (``__next__``, re-initialisation) of
+    a Guarded class; the error names the class, which is the public name."""
 
-    def decorate(method):
-        @wraps(method)
-        def locked(self, *args):
-            lock = self._lock
-            if not lock.acquire(False):
-                if self._owner == get_ident():
-                    raise reentered(name)
-                lock.acquire()
-            self._owner = get_ident()
-            try:
-                return method(self, *args)
-            finally:
-                self._owner = 0
-                lock.release()
+    @wraps(method)
+    def locked(self, *args):
+        lock = self._lock
+        if not lock.acquire(False):
+            if self._owner == get_ident():
+                raise reentered(type(self).__name__)
+            lock.acquire()
+        self._owner = get_ident()
+        try:
+            return method(self, *args)
+        finally:
+            self._owner = 0
+            lock.release()
 
-        return locked
-
-    return decorate
+    return locked

@@ -69,7 +69,7 @@ class count(Guarded):
     def __iter__(self):
         return self
 
-    @guarded("count")
+    @guarded
     def __next__(self):
         value = self._cur
         self._cur = value + self._step
@@ -128,7 +128,7 @@ class fibonacci(Guarded):
     def __iter__(self):
         return self
 
-    @guarded("fibonacci")
+    @guarded
     def __next__(self):
         term = self._a
         if term is None or self._remaining == 0:

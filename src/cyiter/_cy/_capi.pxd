@@ -1,0 +1,46 @@
+# cython: language_level=3
+"""C-API pieces that Cython's own ``cpython`` declarations lack.
+
+All of them are public, documented CPython API (no underscore names).
+"""
+
+from cpython.object cimport PyObject
+
+
+cdef extern from "Python.h":
+    ctypedef PyObject* (*iternextfunc)(PyObject*)
+    ctypedef PyObject* (*getiterfunc)(PyObject*)
+
+    ctypedef struct TypeSlots "PyTypeObject":
+        getiterfunc tp_iter
+        iternextfunc tp_iternext
+
+    TypeSlots* type_slots "Py_TYPE"(object)
+
+    PyObject* PyErr_Occurred()
+    int PyErr_ExceptionMatches(PyObject*)
+    void PyErr_Clear()
+
+    # The *_SET_ITEM macros steal a reference: take the raw pointer so that
+    # Cython does not add reference counting of its own.
+    void tuple_set_item "PyTuple_SET_ITEM"(object, Py_ssize_t, PyObject*)
+    void list_set_item "PyList_SET_ITEM"(object, Py_ssize_t, PyObject*)
+    void Py_DecRef(PyObject*)
+
+
+cdef inline int iteration_stopped() except -1:
+    """After ``tp_iternext`` returned NULL: 0 when the iterator is exhausted
+    (a StopIteration is cleared), -1 to propagate the error it raised."""
+    if PyErr_Occurred() == NULL:
+        return 0
+    if PyErr_ExceptionMatches(<PyObject*>StopIteration):
+        PyErr_Clear()
+        return 0
+    return -1
+
+
+cdef inline object steal(PyObject* new_reference):
+    """Own a new reference as an object (``<object>`` alone would add one)."""
+    cdef object result = <object>new_reference
+    Py_DecRef(new_reference)
+    return result

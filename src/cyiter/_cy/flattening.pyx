@@ -1,0 +1,256 @@
+"""Cython twin of the flattening family: flatten, collapse.
+
+The pure-Python twin is ``cyiter/_py/flattening.py``.
+"""
+
+cimport cython
+from cpython.iterator cimport PyIter_Check
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject, PyObject_GetIter
+from cpython.sequence cimport PySequence_Check
+
+from cyiter._cy._capi cimport iteration_stopped, steal, type_slots
+from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+
+import sys
+
+from cyiter._state import object_repr, restore
+
+__all__ = ["flatten", "collapse"]
+
+cdef object LIST_ITERATOR = type(iter([]))
+cdef object TUPLE_ITERATOR = type(iter(()))
+
+
+cdef inline bint _plain_iterator(object it):
+    """True for iterators whose next() runs no Python code at all."""
+    return type(it) is LIST_ITERATOR or type(it) is TUPLE_ITERATOR
+
+
+cdef int _check_iterator(str name, object it) except -1:
+    """Keep a crafted pickle state from reaching ``tp_iternext``."""
+    if it is not None and not PyIter_Check(it):
+        raise TypeError(f"{name} state: {type(it).__name__!r} object is not an iterator")
+    return 0
+
+
+cdef class flatten:
+    """flatten(iterable)
+
+    One level of flattening: drop-in for :func:`more_itertools.flatten` and
+    :func:`itertools.chain.from_iterable`.
+
+    >>> from cyiter import flatten
+    >>> list(flatten([[0, 1], [2, 3], (), "ab"]))
+    [0, 1, 2, 3, 'a', 'b']
+    """
+
+    cdef object source   # iterator of iterables; None once exhausted
+    cdef object active   # iterator of the current iterable, or None
+    cdef Guard guard
+
+    def __init__(self, iterable):
+        self._set(iter(iterable), None)
+
+    cdef int _set(self, source, active) except -1:
+        _check_iterator("flatten", source)
+        _check_iterator("flatten", active)
+        guard_enter(&self.guard, "flatten")
+        self.source = source
+        self.active = active
+        guard_leave(&self.guard)
+        return 0
+
+    def __iter__(self):
+        return self
+
+    @cython.critical_section
+    def __next__(self):
+        cdef PyObject* item
+        cdef object active = self.active
+        # Fast path: a list or tuple iterator runs no Python code, so
+        # nothing can re-enter or interleave while it is read.
+        if not self.guard.running and active is not None and _plain_iterator(active):
+            item = type_slots(active).tp_iternext(<PyObject*>active)
+            if item != NULL:
+                return steal(item)
+        guard_enter(&self.guard, "flatten")
+        try:
+            return self._next_slow()
+        finally:
+            guard_leave(&self.guard)
+
+    cdef object _next_slow(self):
+        # chain.from_iterable's rules: an error from the outer iterator, or an
+        # item that is not iterable, ends it; an error from an inner iterator
+        # propagates and the inner iterator is tried again next time.
+        cdef PyObject* item
+        cdef object active
+        cdef object source
+        while self.source is not None:
+            active = self.active
+            if active is None:
+                source = self.source
+                try:
+                    iterable = next(source)
+                    active = iter(iterable)
+                except StopIteration:
+                    self.source = None
+                    raise
+                except BaseException:
+                    self.source = None
+                    raise
+                self.active = active
+            item = type_slots(active).tp_iternext(<PyObject*>active)
+            if item != NULL:
+                return steal(item)
+            iteration_stopped()
+            self.active = None
+        self.active = None
+        raise StopIteration
+
+    @cython.critical_section
+    def __reduce__(self):
+        return (restore, ("flatten",), (self.source, self.active))
+
+    def __setstate__(self, state):
+        source, active = state
+        self._set(source, active)
+
+    def __repr__(self):
+        return object_repr("flatten", self)
+
+
+cdef class collapse:
+    """collapse(iterable, base_type=None, levels=None)
+
+    Drop-in for :func:`more_itertools.collapse`: flatten any depth of
+    nesting; strings and bytes (and instances of *base_type*) are atoms;
+    *levels* limits the depth.  Iterative: 100,000 levels of nesting are
+    fine, and it holds one iterator per level.
+
+    >>> from cyiter import collapse
+    >>> list(collapse([(1, 2), ([3, 4], [[5], [6]])]))
+    [1, 2, 3, 4, 5, 6]
+    >>> list(collapse(["ab", ("cd", "ef"), ["gh", "ij"]], base_type=tuple))
+    ['ab', ('cd', 'ef'), 'gh', 'ij']
+    >>> list(collapse([("a", ["b"]), ("c", ["d"])], levels=1))
+    ['a', ['b'], 'c', ['d']]
+    """
+
+    # stack[i] iterates the nodes at depth i; empty once exhausted.  The
+    # bottom one iterates a 1-tuple holding the argument itself.
+    cdef list stack
+    cdef object base_type
+    cdef object levels
+    # levels as a C bound when it is an int (levels_mode 1), else compared
+    # in Python (mode 2); mode 0: no limit
+    cdef int levels_mode
+    cdef Py_ssize_t max_level
+    # whether the top of the stack is deeper than levels: its nodes are
+    # passed through as they are (the reference tests this once each time it
+    # enters a level)
+    cdef bint passthrough
+    cdef Guard guard
+
+    def __cinit__(self, *args, **kwargs):
+        self.stack = []
+
+    def __init__(self, iterable, base_type=None, levels=None):
+        if levels is not None:
+            0 > levels  # compared with each depth: fail now, not later
+        if base_type is not None:
+            isinstance(None, base_type)  # a bad base_type fails now, not later
+        self._set([iter((iterable,))], base_type, levels)
+
+    cdef int _set(self, list stack, base_type, levels) except -1:
+        for it in stack:
+            _check_iterator("collapse", it)
+        guard_enter(&self.guard, "collapse")
+        try:
+            self.stack = stack
+            self.base_type = base_type
+            self.levels = levels
+            self.levels_mode = 0
+            if type(levels) is int:
+                self.levels_mode = 1
+                self.max_level = max(-1, min(levels, sys.maxsize))
+            elif levels is not None:
+                self.levels_mode = 2
+            if stack:
+                self._enter_top()
+        finally:
+            guard_leave(&self.guard)
+        return 0
+
+    cdef int _enter_top(self) except -1:
+        cdef Py_ssize_t depth = PyList_GET_SIZE(self.stack) - 1
+        if self.levels_mode == 0:
+            self.passthrough = False
+        elif self.levels_mode == 1:
+            self.passthrough = depth > self.max_level
+        else:
+            self.passthrough = bool(depth > self.levels)
+        return 0
+
+    def __iter__(self):
+        return self
+
+    @cython.critical_section
+    def __next__(self):
+        if not self.stack:
+            raise StopIteration
+        guard_enter(&self.guard, "collapse")
+        try:
+            return self._next()
+        except StopIteration:
+            raise
+        except BaseException:
+            self.stack = []  # as a generator, it ends with any exception
+            raise
+        finally:
+            guard_leave(&self.guard)
+
+    cdef object _next(self):
+        cdef list stack = self.stack
+        cdef object nodes
+        cdef object node
+        cdef PyObject* item
+        cdef Py_ssize_t top
+        while True:
+            top = PyList_GET_SIZE(stack) - 1
+            if top < 0:
+                raise StopIteration
+            # 0 <= top < size: in bounds; borrowed, then owned by ``nodes``
+            nodes = <object>PyList_GET_ITEM(stack, top)
+            item = type_slots(nodes).tp_iternext(<PyObject*>nodes)
+            if item == NULL:
+                iteration_stopped()
+                stack.pop()
+                if PyList_GET_SIZE(stack):
+                    self._enter_top()
+                continue
+            node = steal(item)
+            if self.passthrough or isinstance(node, (str, bytes)):
+                return node
+            if self.base_type is not None and isinstance(node, self.base_type):
+                return node
+            if type_slots(node).tp_iter == NULL and not PySequence_Check(node):
+                return node  # not iterable: an atom (without raising TypeError)
+            try:
+                child = PyObject_GetIter(node)
+            except TypeError:
+                return node
+            stack.append(child)
+            self._enter_top()
+
+    @cython.critical_section
+    def __reduce__(self):
+        return (restore, ("collapse",), (list(self.stack), self.base_type, self.levels))
+
+    def __setstate__(self, state):
+        stack, base_type, levels = state
+        self._set(list(stack), base_type, levels)
+
+    def __repr__(self):
+        return object_repr("collapse", self)

@@ -1,0 +1,218 @@
+"""Pure-Python twin of the batching family: batched, chunked.
+
+Mirrors ``cyiter/_cy/batching.pyx`` exactly; see the docstrings there.
+"""
+
+import sys
+from itertools import islice
+from operator import index as _index
+from operator import length_hint as _length_hint
+
+from cyiter._py._guard import Guarded, guarded
+from cyiter._state import object_repr, restore
+
+__all__ = ["batched", "chunked"]
+
+ISLICE_STOP = (
+    "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
+)
+
+
+def _sliceable(iterable):
+    return type(iterable) is list or type(iterable) is tuple
+
+
+def _ssize(n):
+    """Convert *n* as a C ``Py_ssize_t`` argument is converted."""
+    n = _index(n)
+    if not -sys.maxsize - 1 <= n <= sys.maxsize:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    return n
+
+
+class _Grouper(Guarded):
+    # set by the subclass
+    _name = ""
+    _incomplete = ""
+    _as_list = False
+
+    __slots__ = ("_seq", "_pos", "_it", "_n", "_strict", "_end_on_error")
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._seq = self._it = None
+        self._pos = 0
+        self._n = 1
+        self._strict = self._end_on_error = False
+        return self
+
+    def __iter__(self):
+        return self
+
+    def _set(self, source, pos, n, strict):
+        """(Re)initialise; *pos* is None for an iterator source; *n* -1 is
+        everything in one batch."""
+        if pos is None:
+            if source is not None and not hasattr(type(source), "__next__"):
+                raise TypeError(f"{self._name} state: the source must be an iterator")
+        elif not _sliceable(source) or pos < 0:
+            raise TypeError(f"{self._name} state: a sliced source must be a list or tuple")
+        if n < -1:
+            raise ValueError(f"{self._name} state: bad n {n}")
+        self._assign(source, pos, n, strict)
+
+    @guarded
+    def _assign(self, source, pos, n, strict):
+        self._n = n
+        self._strict = strict
+        if pos is None:
+            self._seq, self._pos, self._it = None, 0, source
+        else:
+            self._seq, self._pos, self._it = source, pos, None
+
+    def _exhaust(self):
+        self._seq = self._it = None
+
+    @guarded
+    def __next__(self):
+        if self._seq is not None:
+            return self._slice()
+        if self._it is None:
+            raise StopIteration
+        try:
+            return self._gather()
+        except StopIteration:
+            raise
+        except BaseException:
+            if self._end_on_error:
+                self._exhaust()
+            raise
+
+    def _slice(self):
+        seq, start = self._seq, self._pos
+        k = len(seq) - start
+        if k <= 0:
+            self._exhaust()
+            raise StopIteration
+        if 0 <= self._n <= k:
+            k = self._n
+            self._pos = start + k
+        else:
+            self._exhaust()
+            if self._strict:
+                raise ValueError(self._incomplete)
+        batch = seq[start : start + k]
+        if self._as_list:
+            return batch if type(batch) is list else list(batch)
+        return batch if type(batch) is tuple else tuple(batch)
+
+    def _gather(self):
+        it, n = self._it, self._n
+        batch = list(it) if n == -1 else list(islice(it, n))
+        if not batch or len(batch) < n or n == -1:
+            self._exhaust()
+        if not batch:
+            raise StopIteration
+        if len(batch) < n and self._strict:
+            raise ValueError(self._incomplete)
+        return batch if self._as_list else tuple(batch)
+
+    def __length_hint__(self):
+        if self._seq is not None:
+            remaining = len(self._seq) - self._pos
+        elif self._it is not None:
+            remaining = _length_hint(self._it, -1)
+            if remaining < 0:
+                return NotImplemented
+        else:
+            return 0
+        if remaining <= 0:
+            return 0
+        if self._n == -1:
+            return 1
+        return (remaining + self._n - 1) // self._n
+
+    def __reduce__(self):
+        if self._seq is not None:
+            source, pos = self._seq, self._pos
+        else:
+            source, pos = self._it, None
+        n = None if self._n == -1 else self._n
+        return (restore, (self._name,), (source, pos, n, self._strict))
+
+    def __setstate__(self, state):
+        source, pos, n, strict = state
+        self._set(source, pos, -1 if n is None else n, strict)
+
+    def __repr__(self):
+        return object_repr(self._name, self)
+
+
+class batched(_Grouper):
+    """batched(iterable, n, *, strict=False)
+
+    Drop-in for :func:`itertools.batched` of Python 3.13 on every Python:
+    tuples of *n* items, the last one shorter, or ValueError for a short
+    last batch when *strict* is true.  A list or tuple is sliced, not
+    pulled item by item.
+
+    >>> from cyiter import batched
+    >>> list(batched("ABCDEFG", 3))
+    [('A', 'B', 'C'), ('D', 'E', 'F'), ('G',)]
+    """
+
+    __slots__ = ()
+    _name = "batched"
+    _incomplete = "batched(): incomplete batch"
+
+    def __init__(self, iterable, n, *, strict=False):
+        n = _ssize(n)
+        if n < 1:
+            raise ValueError("n must be at least one")
+        strict = bool(strict)
+        if _sliceable(iterable):
+            self._set(iterable, 0, n, strict)
+        else:
+            self._set(iter(iterable), None, n, strict)
+
+
+class chunked(_Grouper):
+    """chunked(iterable, n, strict=False)
+
+    Drop-in for :func:`more_itertools.chunked`: lists of *n* items, the
+    last one shorter; ``n=None`` gives one list of everything; with
+    *strict*, a short last list raises ValueError instead.
+
+    >>> from cyiter import chunked
+    >>> list(chunked([1, 2, 3, 4, 5, 6, 7, 8], 3))
+    [[1, 2, 3], [4, 5, 6], [7, 8]]
+    """
+
+    __slots__ = ()
+    _name = "chunked"
+    _incomplete = "iterable is not divisible by n."
+    _as_list = True
+
+    def __init__(self, iterable, n, strict=False):
+        # the checks and their order are more_itertools.chunked's; the
+        # islice() one it makes at the first next(), this makes at once
+        if n is not None and n < 0:
+            raise ValueError("n must be at least 0")
+        it = iter(iterable)
+        if strict and n is None:
+            raise ValueError("n must not be None when using strict mode.")
+        if n is not None:
+            if not hasattr(type(n), "__index__") or not 0 <= _index(n) <= sys.maxsize:
+                raise ValueError(ISLICE_STOP)
+            n = _index(n)
+        self._end_on_error = bool(strict)
+        if n == 0:
+            self._set(None, None, 0, False)  # yields nothing, pulls nothing
+        elif _sliceable(iterable):
+            self._set(iterable, 0, -1 if n is None else n, bool(strict))
+        else:
+            self._set(it, None, -1 if n is None else n, bool(strict))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._end_on_error = self._strict

@@ -7,7 +7,8 @@ a pure-Python install instead:
   wheel is ``py3-none-any`` and no compiler is needed.
 * a compiler that fails: the build warns and goes on without the extension,
   so ``pip install`` of the sdist still succeeds (the package then falls back
-  to its pure-Python twins at import).
+  to its pure-Python twins at import).  ``CYITER_REQUIRE_EXTENSIONS=1`` turns
+  that fallback into a build error (the wheel builds set it).
 """
 
 import os
@@ -39,42 +40,70 @@ FALLBACK_WARNING = """
 WARNING: cyiter's Cython extension could not be compiled:
     {error}
 cyiter is installed as pure Python: it works the same, only slower.
-Install a C compiler and the Python headers, then reinstall to get the
-compiled version.
+To get the compiled version, install a C compiler and the Python headers,
+then reinstall without pip's cached build of this fallback:
+    pip install --force-reinstall --no-cache-dir cyiter
 *********************************************************************
 """
+
+
+def _flag(name):
+    return os.environ.get(name, "").strip().lower() in _TRUE
+
+
+def _tell_user(message):
+    """Write *message* where the person installing cyiter will see it.
+
+    pip and other frontends capture a build's output and show it only when the
+    build fails (or with ``-v``), so a fallback build that succeeds would be
+    silent: when stderr is not a terminal, the message also goes straight to
+    the controlling terminal, if there is one.
+    """
+    sys.stderr.write(message)
+    sys.stderr.flush()
+    if sys.stderr.isatty():
+        return
+    try:
+        with open("CON" if os.name == "nt" else "/dev/tty", "w") as terminal:
+            terminal.write(message)
+    except OSError:  # no terminal (CI, a service): stderr is all there is
+        pass
 
 
 class OptionalBuildExt(build_ext):
     """build_ext that degrades to pure Python instead of failing the install."""
 
     def run(self):
+        self._failures = []
         try:
             super().run()
         except Exception as exc:  # the compiler may be missing altogether
-            self._fallback(exc)
+            self._fail(exc)
+        if self._failures:
+            errors = "\n    ".join(self._failures)
+            _tell_user(FALLBACK_WARNING.format(error=errors))
 
     def build_extension(self, ext):
         try:
             super().build_extension(ext)
         except Exception as exc:
-            self._fallback(exc)
+            self._fail(exc, ext.name)
 
-    def _fallback(self, exc):
-        if os.environ.get("CYITER_REQUIRE_EXTENSIONS", "").strip().lower() in _TRUE:
+    def _fail(self, exc, where="build_ext"):
+        if _flag("CYITER_REQUIRE_EXTENSIONS"):
             raise exc
-        message = FALLBACK_WARNING.format(error=f"{type(exc).__name__}: {exc}")
-        sys.stderr.write(message)
-        import warnings
-
-        warnings.warn(message, RuntimeWarning, stacklevel=1)
+        self._failures.append(f"{where}: {type(exc).__name__}: {exc}")
 
 
 def extensions():
-    if os.environ.get("CYITER_NO_EXTENSIONS", "").strip().lower() in _TRUE:
+    if _flag("CYITER_NO_EXTENSIONS"):
         return []
     if platform.python_implementation() != "CPython":
         return []
+    if not PYX:
+        # e.g. an sdist that lost its .pyx files: never pass that off as a
+        # successful pure-Python build
+        raise RuntimeError(f"no Cython sources in {HERE / 'src' / 'cyiter' / '_cy'}")
     from Cython.Build import cythonize
     from setuptools import Extension
 

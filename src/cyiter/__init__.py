@@ -14,6 +14,8 @@ batched = _CLASSES["batched"]
 chunked = _CLASSES["chunked"]
 flatten = _CLASSES["flatten"]
 collapse = _CLASSES["collapse"]
+read_chunks = _CLASSES["read_chunks"]
+read_lines = _CLASSES["read_lines"]
 
 __all__ = [
     "IMPLEMENTATION",
@@ -24,4 +26,6 @@ __all__ = [
     "chunked",
     "flatten",
     "collapse",
+    "read_chunks",
+    "read_lines",
 ]

@@ -1,0 +1,566 @@
+"""Cython twin of the readers family: read_chunks, read_lines.
+
+The pure-Python twin is ``cyiter/_py/readers.py``; both must behave the
+same in every observable way (items, offsets, errors, repr, pickles).
+Sources (paths, file objects, what closes what) come from
+``cyiter._source``; argument checks from ``cyiter._readargs``.
+
+Both read with the source's ``readinto`` into a buffer the reader owns and
+reuses, so memory stays bounded by the buffer (and by the longest line for
+``read_lines``), whatever the size of the file.
+"""
+
+cimport cython
+from cpython.buffer cimport PyBUF_WRITE
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize, PyByteArray_Resize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.memoryview cimport PyMemoryView_FromMemory
+from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
+from libc.string cimport memchr, memmove
+
+from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+
+import io
+import os
+
+from cyiter import _readargs
+from cyiter._source import open_source, reopen
+from cyiter._state import restore
+
+__all__ = ["read_chunks", "read_lines"]
+
+# read_chunks reads chunks smaller than this through a buffer of
+# CHUNK_BUFFER bytes (fewer system calls), larger ones straight into the
+# bytes object it returns.
+cdef enum:
+    DIRECT_CHUNK = 65536
+    CHUNK_BUFFER = 262144
+
+
+cdef bint _trusted(file):
+    """Whether *file*.readinto surely keeps no reference to its buffer."""
+    kind = type(file)
+    if kind is io.BufferedReader:
+        return type(file.raw) is io.FileIO
+    return kind is io.FileIO or kind is io.BytesIO
+
+
+cdef class _Reader:
+    """What both readers share: the source, closing, context manager."""
+
+    cdef object src        # cyiter._source.Source; None once exhausted/closed
+    cdef object readinto   # src.readinto
+    cdef object path       # absolute path; None for a file object
+    cdef object label      # repr of the source
+    cdef bytearray buf     # the reused buffer: data[pos:end] is unread
+    cdef char* data
+    cdef Py_ssize_t cap
+    cdef Py_ssize_t pos
+    cdef Py_ssize_t end
+    cdef long long base    # file offset of data[0]
+    cdef bint eof
+    cdef bint trusted      # readinto may be given memory that is not buf
+    cdef Guard guard
+
+    def __cinit__(self, *args, **kwargs):
+        self.label = "nothing"
+        self.buf = PyByteArray_FromStringAndSize(NULL, 0)
+        self.data = PyByteArray_AS_STRING(self.buf)
+
+    def __dealloc__(self):
+        if self.src is not None:
+            self.src.close()
+
+    cdef _open(self, source, bint ranged, str name):
+        self.src = open_source(source, name, ranged)
+        self.readinto = self.src.readinto
+        self.trusted = _trusted(self.src.file)
+        self.path = self.src.path
+        self.label = repr(self.src)
+
+    cdef _reopen(self, path, str name):
+        self.src = reopen(path, name)
+        self.readinto = self.src.readinto
+        self.trusted = _trusted(self.src.file)
+        self.path = path
+        self.label = repr(path)
+
+    cdef _seek(self, long long pos):
+        self.pos = self.end = 0
+        self.base = pos
+        self.eof = False
+        if self.src.seekable:
+            self.src.file.seek(pos)
+
+    cdef _finish(self):
+        src = self.src
+        self.base += self.pos
+        self.pos = self.end = 0
+        if src is not None:
+            self.src = None
+            self.readinto = None
+            src.close()
+            self._resize(0)
+
+    cdef _resize(self, Py_ssize_t size):
+        PyByteArray_Resize(self.buf, size)
+        self.data = PyByteArray_AS_STRING(self.buf)
+        self.cap = size
+
+    cdef Py_ssize_t _readinto(self, char* into, Py_ssize_t size) except -1:
+        """Read at most *size* bytes at *into*: in ``buf``, or anywhere if trusted.
+
+        An untrusted readinto gets a view of ``buf``: should it keep the
+        view, the bytearray stays alive and refuses to be resized (a
+        BufferError) instead of leaving it a dangling pointer.
+        """
+        cdef Py_ssize_t got
+        cdef Py_ssize_t at
+        if self.trusted:
+            got = self.readinto(PyMemoryView_FromMemory(into, size, PyBUF_WRITE))
+        else:
+            at = into - self.data
+            got = self.readinto(memoryview(self.buf)[at : at + size])
+        if got < 0 or got > size:
+            raise OSError(f"readinto() returned {got}, outside 0..{size}")
+        return got
+
+    cdef _fill(self, Py_ssize_t keep_from, Py_ssize_t least):
+        """Drop ``data[:keep_from]``, make room for *least* more bytes, read more."""
+        cdef Py_ssize_t pending = self.end - keep_from
+        cdef Py_ssize_t got
+        if keep_from > 0:
+            memmove(self.data, self.data + keep_from, pending)
+            self.base += keep_from
+            self.pos -= keep_from
+            self.end = pending
+        if self.cap - pending < least:
+            self._resize(pending + least)
+        got = self._readinto(self.data + self.end, self.cap - self.end)
+        self.eof = got == 0
+        self.end += got
+
+    def __iter__(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    @cython.critical_section
+    def close(self):
+        """Stop reading; a file the reader opened is closed now."""
+        guard_enter(&self.guard, type(self).__name__)
+        try:
+            self._finish()
+        finally:
+            guard_leave(&self.guard)
+
+    cdef _check_picklable(self):
+        if self.path is None and self.label != "nothing":
+            raise TypeError(
+                f"cannot pickle a {type(self).__name__} reading a file object: it could "
+                "not be reopened elsewhere; give the reader a path to make it picklable"
+            )
+
+    def __repr__(self):
+        closed = " (closed)" if self.src is None else ""
+        return f"<cyiter.{type(self).__name__} {self.label}{closed}>"
+
+
+@cython.final
+cdef class read_chunks(_Reader):
+    """read_chunks(source, size=65536, *, start=0, stop=None)
+
+    ``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
+    byte offset *start* up to *stop* (None: the end of the file).
+
+    *source* is a path, which the reader opens and closes (at exhaustion,
+    ``close()``, the end of a ``with`` block or garbage collection), or a
+    binary file object, never closed by cyiter; a seekable one is first
+    moved to *start*.  A pipe can be read only without a range.  ``.offset``
+    is the file offset of the next chunk.  A reader over a path pickles and
+    resumes at the same chunk.
+
+    >>> from cyiter import read_chunks
+    >>> import io
+    >>> list(read_chunks(io.BytesIO(b"abcdefg"), 3))
+    [b'abc', b'def', b'g']
+    """
+
+    cdef Py_ssize_t size
+    cdef long long stop   # -1: none
+    cdef bint direct      # read straight into the returned bytes
+
+    def __init__(self, source, size=65536, *, start=0, stop=None):
+        size = _readargs.positive(size, "size")
+        start = _readargs.offset(start, "start")
+        stop = _readargs.optional_offset(stop, "stop")
+        self._open(source, start != 0 or stop is not None, "read_chunks")
+        self._set(size, start, stop)
+
+    cdef _set(self, Py_ssize_t size, long long pos, stop):
+        self.size = size
+        self.stop = -1 if stop is None else stop
+        # FileIO.readinto keeps no reference to the memory it is given, so
+        # reading into the bytes object that is then returned is safe.
+        self.direct = size >= DIRECT_CHUNK and type(self.src.file) is io.FileIO
+        self._resize(0 if self.direct else max(size, CHUNK_BUFFER))
+        self._seek(pos)
+
+    @property
+    def offset(self):
+        """The byte offset of the next chunk."""
+        return self.base + self.pos
+
+    @cython.critical_section
+    def __next__(self):
+        cdef Py_ssize_t want = self.size
+        cdef Py_ssize_t avail = self.end - self.pos
+        if self.stop >= 0 and self.stop - (self.base + self.pos) < want:
+            want = self.stop - (self.base + self.pos)
+        if avail >= want > 0:
+            chunk = PyBytes_FromStringAndSize(self.data + self.pos, want)
+            self.pos += want
+            return chunk
+        guard_enter(&self.guard, "read_chunks")
+        try:
+            return self._next_slow(want)
+        finally:
+            guard_leave(&self.guard)
+
+    cdef _next_slow(self, Py_ssize_t want):
+        cdef Py_ssize_t got = 0
+        cdef Py_ssize_t n
+        if self.src is None or want <= 0:
+            self._finish()
+            raise StopIteration
+        if self.direct:
+            chunk = PyBytes_FromStringAndSize(NULL, want)
+            while got < want:
+                n = self._readinto(PyBytes_AS_STRING(chunk) + got, want - got)
+                if n == 0:
+                    break
+                got += n
+            if got == 0:
+                self._finish()
+                raise StopIteration
+            self.base += got
+            return chunk if got == want else chunk[:got]
+        while self.end - self.pos < want and not self.eof:
+            self._fill(self.pos, want - (self.end - self.pos))
+        got = min(want, self.end - self.pos)
+        if got == 0:
+            self._finish()
+            raise StopIteration
+        chunk = PyBytes_FromStringAndSize(self.data + self.pos, got)
+        self.pos += got
+        return chunk
+
+    @cython.critical_section
+    def __length_hint__(self):
+        if self.src is None:
+            return 0
+        if self.path is None:
+            return NotImplemented
+        end = os.fstat(self.src.file.fileno()).st_size
+        if self.stop >= 0:
+            end = min(end, self.stop)
+        return max(0, -((self.base + self.pos - end) // self.size))
+
+    @cython.critical_section
+    def __reduce__(self):
+        self._check_picklable()
+        pos = None if self.src is None else self.base + self.pos
+        stop = None if self.stop < 0 else self.stop
+        return (restore, ("read_chunks",), (self.path, pos, self.size, stop))
+
+    @cython.critical_section
+    def __setstate__(self, state):
+        path, pos, size, stop = state
+        guard_enter(&self.guard, "read_chunks")
+        try:
+            self._finish()
+            self.path = path
+            self.label = repr(path)
+            self.size = size
+            self.stop = -1 if stop is None else stop
+            if pos is not None:
+                self._reopen(path, "read_chunks")
+                self._set(size, pos, stop)
+        finally:
+            guard_leave(&self.guard)
+
+
+@cython.final
+cdef class read_lines(_Reader):
+    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
+
+    The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
+    None, else ``str`` decoded with *encoding* and *errors* (an
+    ASCII-compatible encoding: utf-8, latin-1, cp1252, ...; others such as
+    utf-16 raise ValueError).  Without *keepends* the ``\\n`` and a ``\\r``
+    just before it are removed.  A last line without ``\\n`` is a line too.
+
+    *source* is a path, which the reader opens and closes (at exhaustion,
+    ``close()``, the end of a ``with`` block or garbage collection), or a
+    binary file object, never closed by cyiter; a seekable one is first
+    moved to *start*.  A pipe can be read only without a range.
+
+    A line belongs to the byte range ``[start, stop)`` that holds its first
+    byte, so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every line
+    exactly once.  ``.offset`` is the file offset of the next line.  A line
+    longer than *max_line_length* bytes (not counting its ``\\n``) raises
+    ValueError and ends the reader.  A reader over a path pickles and
+    resumes at the same line.
+
+    >>> from cyiter import read_lines
+    >>> import io
+    >>> list(read_lines(io.BytesIO(b"one\\r\\ntwo\\nthree"), encoding="utf-8"))
+    ['one', 'two', 'three']
+    """
+
+    cdef object encoding
+    cdef object errors
+    cdef object codec       # normalised codec name, None for bytes lines
+    cdef bytes codec_b
+    cdef bytes errors_b
+    cdef bint utf8
+    cdef bint keepends
+    cdef bint skip           # discard through the next b"\n" first
+    cdef long long stop      # -1: none
+    cdef Py_ssize_t stop_at  # stop - base: lines starting from there are not ours
+    cdef Py_ssize_t buffer_size
+    cdef Py_ssize_t maxlen   # -1: none
+
+    def __cinit__(self, *args, **kwargs):
+        self.errors = "strict"
+        self.stop = -1
+        self.stop_at = -1
+        self.maxlen = -1
+        self.buffer_size = 1 << 20
+
+    def __init__(
+        self,
+        source,
+        *,
+        encoding=None,
+        errors="strict",
+        keepends=False,
+        start=0,
+        stop=None,
+        buffer_size=1 << 20,
+        max_line_length=None,
+    ):
+        codec = _readargs.codec_name(encoding, errors)
+        start = _readargs.offset(start, "start")
+        stop = _readargs.optional_offset(stop, "stop")
+        buffer_size = _readargs.positive(buffer_size, "buffer_size")
+        if max_line_length is not None:
+            max_line_length = _readargs.offset(max_line_length, "max_line_length")
+        self._open(source, start != 0 or stop is not None, "read_lines")
+        self._options(encoding, errors, codec, keepends, stop, buffer_size, max_line_length)
+        # a line starting at *start* is ours only if the byte before is b"\n"
+        if start > 0:
+            self._restart(start - 1, True)
+        else:
+            self._restart(0, False)
+
+    cdef _options(self, encoding, errors, codec, keepends, stop, buffer_size, max_line_length):
+        self.encoding = encoding
+        self.errors = errors
+        self.codec = codec
+        self.codec_b = None if codec is None else codec.encode("ascii")
+        self.errors_b = errors.encode("utf-8")
+        self.utf8 = codec == "utf-8"
+        self.keepends = bool(keepends)
+        self.stop = -1 if stop is None else stop
+        self.buffer_size = buffer_size
+        self.maxlen = -1 if max_line_length is None else max_line_length
+
+    cdef _restart(self, long long pos, bint skip):
+        self._resize(self.buffer_size)
+        self._seek(pos)
+        self.skip = skip
+        self._set_stop_at()
+
+    cdef inline void _set_stop_at(self) noexcept:
+        if self.src is None:
+            self.stop_at = -1
+        elif self.stop < 0 or self.stop - self.base > <long long>self.cap:
+            self.stop_at = self.cap + 1
+        else:
+            self.stop_at = <Py_ssize_t>(self.stop - self.base)
+
+    cdef _fill(self, Py_ssize_t keep_from, Py_ssize_t least):
+        cdef Py_ssize_t pending = self.end - keep_from
+        if pending * 2 > self.cap:
+            # a line that fills most of the buffer: double it, but never past
+            # the room a line of max_line_length bytes and its b"\n" need
+            least = self.cap if self.maxlen < 0 else min(self.cap, self.maxlen + 1 - pending)
+        elif self.cap > self.buffer_size and pending * 2 <= self.buffer_size:
+            # a long line is over: give its memory back
+            memmove(self.data, self.data + keep_from, self.end - keep_from)
+            self.base += keep_from
+            self.pos -= keep_from
+            self.end -= keep_from
+            self._resize(self.buffer_size)
+            keep_from = 0
+        _Reader._fill(self, keep_from, least)
+        self._set_stop_at()
+
+    cdef _finish(self):
+        _Reader._finish(self)
+        self.stop_at = -1
+
+    cdef _align(self):
+        """Skip the rest of the line that holds the byte before *start*."""
+        cdef char* nl
+        while True:
+            nl = <char*>memchr(self.data + self.pos, b"\n", self.end - self.pos)
+            if nl != NULL:
+                self.pos = nl - self.data + 1
+                self.skip = False
+                return
+            self.pos = self.end
+            if self.eof:
+                self.skip = False
+                return
+            self._fill(self.pos, 1)
+
+    @property
+    def offset(self):
+        """The byte offset of the next line (where the reader ended, once exhausted)."""
+        return self._offset()
+
+    @cython.critical_section
+    def _offset(self):
+        if self.skip and self.src is not None:
+            guard_enter(&self.guard, "read_lines")
+            try:
+                self._align()
+            finally:
+                guard_leave(&self.guard)
+        return self.base + self.pos
+
+    @cython.critical_section
+    def __next__(self):
+        cdef char* p
+        cdef char* nl
+        cdef Py_ssize_t n
+        if self.pos < self.stop_at and not self.skip:
+            p = self.data + self.pos
+            nl = <char*>memchr(p, b"\n", self.end - self.pos)
+            if nl != NULL:
+                n = nl - p
+                if self.maxlen < 0 or n <= self.maxlen:
+                    self.pos += n + 1
+                    if self.keepends:
+                        n += 1
+                    elif n > 0 and (nl - 1)[0] == b"\r":
+                        n -= 1
+                    if self.codec is None:
+                        return PyBytes_FromStringAndSize(p, n)
+                    # an error handler or codec may call back into Python
+                    guard_enter(&self.guard, "read_lines")
+                    try:
+                        return self._decode(p, n)
+                    finally:
+                        guard_leave(&self.guard)
+        guard_enter(&self.guard, "read_lines")
+        try:
+            return self._next_slow()
+        finally:
+            guard_leave(&self.guard)
+
+    cdef _next_slow(self):
+        cdef char* nl = NULL
+        cdef Py_ssize_t start, scan, n
+        if self.src is None:
+            raise StopIteration
+        if self.skip:
+            self._align()
+        start = self.pos
+        if start >= self.stop_at:
+            self._finish()
+            raise StopIteration
+        scan = start
+        while True:
+            nl = <char*>memchr(self.data + scan, b"\n", self.end - scan)
+            if nl != NULL:
+                n = nl - (self.data + start)
+                break
+            if self.maxlen >= 0 and self.end - start > self.maxlen:
+                n = self.end - start
+                break
+            scan = self.end - start
+            if not self.eof:
+                self._fill(start, 1)
+                start = 0
+                continue
+            if start == self.end:
+                self._finish()
+                raise StopIteration
+            n = self.end - start
+            break
+        if self.maxlen >= 0 and n > self.maxlen:
+            self.pos = start
+            self._finish()
+            raise ValueError(
+                f"line at byte offset {self.base + start} is longer than "
+                f"max_line_length={self.maxlen} bytes"
+            )
+        if nl == NULL:
+            self.pos = start + n
+        else:
+            self.pos = start + n + 1
+            if self.keepends:
+                n += 1
+            elif n > 0 and (nl - 1)[0] == b"\r":
+                n -= 1
+        if self.codec is None:
+            return PyBytes_FromStringAndSize(self.data + start, n)
+        return self._decode(self.data + start, n)
+
+    cdef inline _decode(self, const char* p, Py_ssize_t n):
+        if self.utf8:
+            return PyUnicode_DecodeUTF8(p, n, self.errors_b)
+        return PyUnicode_Decode(p, n, self.codec_b, self.errors_b)
+
+    @cython.critical_section
+    def __reduce__(self):
+        self._check_picklable()
+        pos = None if self.src is None else self.base + self.pos
+        return (
+            restore,
+            ("read_lines",),
+            (
+                self.path,
+                pos,
+                self.skip,
+                None if self.stop < 0 else self.stop,
+                self.encoding,
+                self.errors,
+                self.keepends,
+                self.buffer_size,
+                None if self.maxlen < 0 else self.maxlen,
+            ),
+        )
+
+    @cython.critical_section
+    def __setstate__(self, state):
+        path, pos, skip, stop, encoding, errors, keepends, buffer_size, max_length = state
+        guard_enter(&self.guard, "read_lines")
+        try:
+            self._finish()
+            self.path = path
+            self.label = repr(path)
+            codec = _readargs.codec_name(encoding, errors)
+            self._options(encoding, errors, codec, keepends, stop, buffer_size, max_length)
+            if pos is not None:
+                self._reopen(path, "read_lines")
+                self._restart(pos, skip)
+        finally:
+            guard_leave(&self.guard)

@@ -16,6 +16,7 @@ flatten = _CLASSES["flatten"]
 collapse = _CLASSES["collapse"]
 read_chunks = _CLASSES["read_chunks"]
 read_lines = _CLASSES["read_lines"]
+read_csv = _CLASSES["read_csv"]
 
 __all__ = [
     "IMPLEMENTATION",
@@ -28,4 +29,5 @@ __all__ = [
     "collapse",
     "read_chunks",
     "read_lines",
+    "read_csv",
 ]

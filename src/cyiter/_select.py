@@ -12,10 +12,20 @@ import sys
 from cyiter._env import env_flag
 
 #: One module per family of iterators, the same name in ``_cy`` and ``_py``.
-FAMILIES = ("sequences", "batching", "flattening", "readers")
+FAMILIES = ("sequences", "batching", "flattening", "readers", "delimited")
 
 #: The public iterator classes, in the order of the SPEC.
-NAMES = ("count", "fibonacci", "batched", "chunked", "flatten", "collapse", "read_chunks", "read_lines")
+NAMES = (
+    "count",
+    "fibonacci",
+    "batched",
+    "chunked",
+    "flatten",
+    "collapse",
+    "read_chunks",
+    "read_lines",
+    "read_csv",
+)
 
 
 def load_twin(kind: str) -> dict:

@@ -1,0 +1,611 @@
+"""Cython twin of the delimited family: read_csv.
+
+The pure-Python twin is ``cyiter/_py/delimited.py``; both must behave the
+same in every observable way (rows, errors, offsets, repr, pickles).
+
+How it parses: the csv module's state machine, run over the bytes of the
+file instead of decoded text.  ``cyiter._dialect`` only accepts encodings and
+special characters for which that is the same thing (UTF-8 or a single-byte
+encoding, one-byte delimiter/quote/escape).  Bytes are read with
+``readinto`` into one reused buffer; the bytes of the field being parsed are
+copied into a field buffer (a run of ordinary bytes at a time) and decoded
+when the field ends, straight into the row dict.  A record only ever ends at
+the end of a line, as with the csv module reading lines from a file opened
+with ``newline=""``: a line ends after ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+
+Decoding a field on its own gives what decoding the whole line gives,
+because a field is cut from its neighbours at ASCII bytes, which no UTF-8
+character contains.  The one exception: a quote or escape character dropped
+from the middle of a field (``"\\xc3"\\xa9`` or ``\\xc3\\\\\\xa9``) would join
+the bytes around it into one character the text never had; such a field
+remembers where bytes were dropped ("cuts") and is decoded piece by piece.
+
+max_field_size counts characters, like the csv module: for ASCII and valid
+UTF-8 the count is exact as the bytes come (a UTF-8 character is one byte
+that is not a continuation byte), so the error comes at the same character;
+with undecodable bytes (errors="replace", ...) the field is decoded to count
+it when the byte count says it may be too long, and at its end.
+
+Errors: a csv.Error (field too long, strict quoting, unexpected end of data)
+drops the rest of the line it happened on and the next row starts on the
+line after, as with the csv module.  Any other error (a decoding error with
+errors="strict", an OSError) closes the reader.
+"""
+
+cimport cython
+from cpython.bytearray cimport PyByteArray_AS_STRING
+from cpython.dict cimport PyDict_New, PyDict_SetItem
+from cpython.list cimport PyList_Append, PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeLatin1, PyUnicode_DecodeUTF8
+from libc.string cimport memcpy
+
+from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+
+import csv
+
+from cyiter import _dialect
+from cyiter._source import open_source, reopen
+from cyiter._state import restore
+
+__all__ = ["read_csv"]
+
+cdef extern from "Python.h":
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+
+cdef enum:
+    BUFFER_SIZE = 1 << 17
+    NL = 10
+    CR = 13
+    SPACE = 32
+
+cdef enum State:
+    START_RECORD
+    START_FIELD
+    ESCAPED_CHAR
+    IN_FIELD
+    IN_QUOTED_FIELD
+    ESCAPE_IN_QUOTED_FIELD
+    QUOTE_IN_QUOTED_FIELD
+    EAT_CRNL
+    AFTER_ESCAPED_CRNL
+
+cdef enum Outcome:
+    ROW = 1       # a record was parsed (a blank line is a record of no field)
+    END = 0       # no more records
+
+
+cdef class read_csv:
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072)
+
+    Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
+    over ``open(source, newline="", encoding=encoding, errors=errors)`` with
+    the same dialect options: the first row names the fields unless
+    *fieldnames* is given, blank lines are skipped, a short row gets
+    *restval* for its missing fields, a long row a list of the extra values
+    under *restkey*.  A field longer than *max_field_size* characters raises
+    csv.Error.  Only UTF-8 and single-byte encodings are supported
+    (ValueError otherwise).
+
+    *source* is a path (opened and closed by the reader) or a binary file
+    object (read from its start when it can seek; never closed).  ``offset``
+    is the byte offset of the next row; a reader over a path pickles and
+    resumes at that row.
+
+    >>> import io
+    >>> from cyiter import read_csv
+    >>> rows = read_csv(io.BytesIO(b'name,qty\\r\\nbolt,"1,5"\\r\\nnut\\r\\n'))
+    >>> next(rows)
+    {'name': 'bolt', 'qty': '1,5'}
+    >>> rows.offset
+    24
+    >>> list(rows)
+    [{'name': 'nut', 'qty': None}]
+    """
+
+    cdef object src            # the Source, None once exhausted or closed
+    cdef object path
+    cdef object label
+    cdef object d              # the _dialect.Dialect
+    cdef object fieldnames     # list or None (not read yet)
+    cdef object restkey
+    cdef object restval
+    # the dialect, in C
+    cdef int delim
+    cdef int quote             # -1: none
+    cdef int escape            # -1: none
+    cdef bint doublequote
+    cdef bint skipspace
+    cdef bint strict
+    cdef bint utf8
+    cdef Py_ssize_t limit
+    cdef bytes codec
+    cdef bytes errors
+    cdef unsigned char unquoted[256]   # bytes that end a run in an unquoted field
+    cdef unsigned char quoted[256]     # ... in a quoted field
+    # the read buffer: buf[pos:end] is unparsed, buf[0] is at file offset base
+    cdef bytearray bufobj
+    cdef object view
+    cdef unsigned char* buf
+    cdef Py_ssize_t pos
+    cdef Py_ssize_t end
+    cdef long long base
+    cdef bint cr               # the last byte was \r: the line ends unless \n follows
+    cdef bint inline           # bytes were read since the last end of line
+    # the field being parsed
+    cdef unsigned char* field
+    cdef Py_ssize_t flen
+    cdef Py_ssize_t fcap
+    cdef Py_ssize_t fchars     # its length in characters (exact unless fhigh)
+    cdef bint fhigh            # it has a non-ASCII byte
+    cdef Py_ssize_t check_at   # decode to count only from this many bytes
+    cdef list cuts
+    # the record being parsed: a list (the header) or a dict
+    cdef object row
+    cdef list rest
+    cdef Py_ssize_t nsaved
+    cdef bint header
+    cdef Guard guard
+
+    def __cinit__(self, *args, **kwargs):
+        self.label = "nothing"
+        self.bufobj = bytearray(BUFFER_SIZE)
+        self.view = memoryview(self.bufobj)
+        self.buf = <unsigned char*>PyByteArray_AS_STRING(self.bufobj)
+        self.cuts = []
+        self._configure(_dialect.check(), None, None, None)
+
+    def __dealloc__(self):
+        PyMem_Free(self.field)
+
+    def __init__(
+        self,
+        source,
+        *,
+        fieldnames=None,
+        delimiter=",",
+        quotechar='"',
+        escapechar=None,
+        doublequote=True,
+        skipinitialspace=False,
+        strict=False,
+        restkey=None,
+        restval=None,
+        encoding="utf-8",
+        errors="strict",
+        max_field_size=131072,
+    ):
+        d = _dialect.check(
+            delimiter,
+            quotechar,
+            escapechar,
+            doublequote,
+            skipinitialspace,
+            strict,
+            encoding,
+            errors,
+            max_field_size,
+        )
+        fieldnames = _dialect.field_names(fieldnames, restkey)
+        self._finish()
+        self.src = open_source(source, "read_csv")
+        self.path = self.src.path
+        self.label = repr(self.src)
+        self._configure(d, fieldnames, restkey, restval)
+        self._start(0)
+
+    cdef _configure(self, d, fieldnames, restkey, restval):
+        cdef int i
+        self.d = d
+        self.fieldnames = fieldnames
+        self.restkey = restkey
+        self.restval = restval
+        self.delim = d.delimiter_byte
+        self.quote = d.quote_byte
+        self.escape = d.escape_byte
+        self.doublequote = d.doublequote
+        self.skipspace = d.skipinitialspace
+        self.strict = d.strict
+        self.utf8 = d.utf8
+        self.limit = d.max_field_size
+        self.codec = d.codec.encode("ascii")
+        self.errors = d.errors.encode("ascii")
+        for i in range(256):
+            self.unquoted[i] = i == NL or i == CR or i == self.delim or i == self.escape
+            self.quoted[i] = i == NL or i == CR or i == self.quote or i == self.escape
+
+    cdef _start(self, long long pos):
+        """Parse from file offset *pos* of the open source."""
+        self.pos = 0
+        self.end = 0
+        self.base = pos
+        self.cr = False
+        self.inline = False
+        if self.src.seekable:
+            self.src.file.seek(pos)
+        if pos == 0 and self.d.bom:
+            while self.end < 3:
+                n = self.src.readinto(self.view[self.end:3])
+                if not n:
+                    break
+                self.end += n
+            if self.end == 3 and self.buf[0] == 0xEF and self.buf[1] == 0xBB and self.buf[2] == 0xBF:
+                self.pos = 3
+
+    cdef _finish(self):
+        src = self.src
+        if src is not None:
+            self.src = None
+            self.base += self.pos
+            self.pos = self.end = 0
+            src.close()
+
+    def __del__(self):
+        self._finish()
+
+    def __iter__(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    @cython.critical_section
+    def close(self):
+        """Stop reading; a file the reader opened is closed now."""
+        guard_enter(&self.guard, "read_csv")
+        try:
+            self._finish()
+        finally:
+            guard_leave(&self.guard)
+
+    @property
+    def offset(self):
+        """The byte offset of the next row (where parsing goes on)."""
+        return self._offset()
+
+    @cython.critical_section
+    cdef long long _offset(self):
+        return self.base + self.pos
+
+    @cython.critical_section
+    def __next__(self):
+        if self.src is None:
+            raise StopIteration
+        guard_enter(&self.guard, "read_csv")
+        try:
+            return self._next()
+        except csv.Error:
+            raise
+        except BaseException:
+            self._finish()
+            raise
+        finally:
+            guard_leave(&self.guard)
+
+    cdef object _next(self):
+        cdef Py_ssize_t lf, i
+        if self.fieldnames is None:
+            self.header = True
+            self.row = []
+            if self._record() == END:
+                self._finish()
+                raise StopIteration
+            self.fieldnames = self.row
+        self.header = False
+        while True:
+            self.row = PyDict_New()
+            self.rest = None
+            if self._record() == END:
+                self.row = None
+                self._finish()
+                raise StopIteration
+            if self.nsaved:
+                break
+        row = self.row
+        self.row = None
+        lf = PyList_GET_SIZE(self.fieldnames)
+        if self.nsaved > lf:
+            PyDict_SetItem(row, self.restkey, self.rest)
+            self.rest = None
+        else:
+            for i in range(self.nsaved, lf):
+                PyDict_SetItem(row, <object>PyList_GET_ITEM(self.fieldnames, i), self.restval)
+        return row
+
+    # -- reading ----------------------------------------------------------
+
+    cdef bint _fill(self) except -1:
+        """Replace the consumed buffer by the next bytes; False at the end of the file."""
+        self.base += self.end
+        self.pos = self.end = 0
+        n = self.src.readinto(self.view)
+        self.end = n or 0
+        return self.end > 0
+
+    cdef int _peek(self) except -2:
+        """The next byte without consuming it, or -1 at the end of the file."""
+        if self.pos >= self.end and not self._fill():
+            return -1
+        return self.buf[self.pos]
+
+    cdef int _skip_line(self, int last) except -1:
+        """After an error at byte *last*: drop the rest of its line (-1: none left)."""
+        cdef unsigned char c
+        self.cr = False
+        self.inline = False
+        while last != CR and last != NL and last >= 0:
+            if self.pos >= self.end and not self._fill():
+                return 0
+            c = self.buf[self.pos]
+            self.pos += 1
+            last = c
+        if last == CR and self._peek() == NL:
+            self.pos += 1
+        return 0
+
+    cdef int _fail(self, message, int last) except -1:
+        self._skip_line(last)
+        raise csv.Error(message)
+
+    cdef int _too_long(self, int last) except -1:
+        return self._fail(f"field larger than field limit ({self.limit})", last)
+
+    # -- one field ----------------------------------------------------------
+
+    cdef inline void _clear_field(self):
+        self.flen = 0
+        self.fchars = 0
+        self.fhigh = False
+        self.check_at = 0
+        if self.cuts:
+            del self.cuts[:]
+
+    cdef int _add(self, const unsigned char* data, Py_ssize_t n, unsigned char high, int last) except -1:
+        """Append *n* bytes to the field; *high* is all of them or-ed together,
+        *last* the byte they end with (for the line an error drops)."""
+        cdef Py_ssize_t i, chars = n, need = self.flen + n
+        cdef unsigned char* grown
+        if need > self.fcap:
+            need = max(need, 2 * self.fcap, 256)
+            grown = <unsigned char*>PyMem_Realloc(self.field, need)
+            if grown == NULL:
+                raise MemoryError()
+            self.field = grown
+            self.fcap = need
+        memcpy(self.field + self.flen, data, n)
+        self.flen += n
+        if high & 0x80:
+            self.fhigh = True
+            if self.utf8:
+                for i in range(n):
+                    chars -= (data[i] & 0xC0) == 0x80
+        self.fchars += chars
+        if self.fchars <= self.limit or self.flen < self.check_at:
+            return 0
+        if not self.fhigh or PyUnicode_GET_LENGTH(self._decode()) > self.limit:
+            return self._too_long(last)
+        self.check_at = 2 * self.flen
+        return 0
+
+    cdef inline int _add_byte(self, unsigned char c) except -1:
+        return self._add(&c, 1, c, c)
+
+    cdef inline void _cut(self):
+        """A quote or escape byte was dropped here, inside the field."""
+        if self.flen:
+            self.cuts.append(self.flen)
+
+    cdef object _decode(self):
+        cdef const char* errors = self.errors
+        cdef Py_ssize_t a, b
+        if not self.fhigh:
+            return PyUnicode_DecodeLatin1(<char*>self.field, self.flen, NULL)
+        if self.utf8 and self.cuts:
+            parts = []
+            a = 0
+            for cut in self.cuts:
+                b = cut
+                parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, b - a, errors))
+                a = b
+            parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, self.flen - a, errors))
+            return "".join(parts)
+        if self.utf8:
+            return PyUnicode_DecodeUTF8(<char*>self.field, self.flen, errors)
+        return PyUnicode_Decode(<char*>self.field, self.flen, self.codec, errors)
+
+    cdef int _save(self, int last) except -1:
+        value = self._decode()
+        if PyUnicode_GET_LENGTH(value) > self.limit:
+            self._too_long(last)
+        if self.header:
+            PyList_Append(self.row, value)
+        elif self.nsaved < PyList_GET_SIZE(self.fieldnames):
+            PyDict_SetItem(self.row, <object>PyList_GET_ITEM(self.fieldnames, self.nsaved), value)
+        else:
+            if self.rest is None:
+                self.rest = []
+            PyList_Append(self.rest, value)
+        self.nsaved += 1
+        self._clear_field()
+        return 0
+
+    # -- one record ---------------------------------------------------------
+
+    cdef Outcome _record(self) except <Outcome>-1:
+        """Parse the next record into self.row (no field: a blank line)."""
+        cdef State state = START_RECORD
+        cdef unsigned char c
+        cdef const unsigned char* table
+        cdef unsigned char high
+        cdef Py_ssize_t p, run
+        self._clear_field()
+        self.nsaved = 0
+        while True:
+            if self.pos >= self.end and not self._fill():
+                return self._at_end(state)
+            c = self.buf[self.pos]
+            if self.cr:
+                self.cr = False
+                if c != NL:
+                    state = self._eol(state)
+                    if state == START_RECORD:
+                        return ROW
+            if state == IN_FIELD or state == IN_QUOTED_FIELD:
+                if state == IN_FIELD:
+                    table = self.unquoted
+                else:
+                    table = self.quoted
+                p = run = self.pos
+                high = 0
+                while p < self.end and not table[self.buf[p]]:
+                    high |= self.buf[p]
+                    p += 1
+                if p > run:
+                    self.inline = True
+                    self.pos = p
+                    self._add(self.buf + run, p - run, high, 0)
+                    continue
+            self.pos += 1
+            state = self._byte(state, c)
+            if c == NL:
+                state = self._eol(state)
+                if state == START_RECORD:
+                    return ROW
+            elif c == CR:
+                self.cr = True
+            else:
+                self.inline = True
+
+    cdef Outcome _at_end(self, State state) except <Outcome>-1:
+        if self.cr or self.inline:
+            self.cr = False
+            state = self._eol(state)
+            if state == START_RECORD:
+                return ROW
+        if self.flen or state == IN_QUOTED_FIELD:
+            if self.strict:
+                self._fail("unexpected end of data", -1)
+            self._save(-1)
+            return ROW
+        return END
+
+    cdef State _eol(self, State state) except <State>-1:
+        """The end of a line (after its \\n, \\r\\n or \\r, or at the end of the file)."""
+        self.inline = False
+        if state == START_FIELD or state == IN_FIELD or state == QUOTE_IN_QUOTED_FIELD:
+            self._save(-1)
+            return START_RECORD
+        if state == ESCAPED_CHAR:
+            self._add(<const unsigned char*>b"\n", 1, NL, -1)
+            return IN_FIELD
+        if state == ESCAPE_IN_QUOTED_FIELD:
+            self._add(<const unsigned char*>b"\n", 1, NL, -1)
+            return IN_QUOTED_FIELD
+        if state == EAT_CRNL:
+            return START_RECORD
+        return state  # START_RECORD, IN_QUOTED_FIELD, AFTER_ESCAPED_CRNL
+
+    cdef State _byte(self, State state, unsigned char c) except <State>-1:
+        cdef bint newline = c == NL or c == CR
+        if state == START_RECORD:
+            if newline:
+                return EAT_CRNL
+            state = START_FIELD
+        if state == START_FIELD:
+            if newline:
+                self._save(c)
+                return EAT_CRNL
+            if c == self.quote:
+                return IN_QUOTED_FIELD
+            if c == self.escape:
+                return ESCAPED_CHAR
+            if c == SPACE and self.skipspace:
+                return START_FIELD
+            if c == self.delim:
+                self._save(c)
+                return START_FIELD
+            self._add_byte(c)
+            return IN_FIELD
+        if state == ESCAPED_CHAR:
+            self._add_byte(c)
+            return AFTER_ESCAPED_CRNL if newline else IN_FIELD
+        if state == IN_FIELD or state == AFTER_ESCAPED_CRNL:
+            if newline:
+                self._save(c)
+                return EAT_CRNL
+            if c == self.escape:
+                self._cut()
+                return ESCAPED_CHAR
+            if c == self.delim:
+                self._save(c)
+                return START_FIELD
+            self._add_byte(c)
+            return IN_FIELD
+        if state == IN_QUOTED_FIELD:
+            if c == self.escape:
+                self._cut()
+                return ESCAPE_IN_QUOTED_FIELD
+            if c == self.quote:
+                if self.doublequote:
+                    return QUOTE_IN_QUOTED_FIELD
+                self._cut()
+                return IN_FIELD
+            self._add_byte(c)
+            return IN_QUOTED_FIELD
+        if state == ESCAPE_IN_QUOTED_FIELD:
+            self._add_byte(c)
+            return IN_QUOTED_FIELD
+        if state == QUOTE_IN_QUOTED_FIELD:
+            if c == self.quote:
+                self._add_byte(c)
+                return IN_QUOTED_FIELD
+            if c == self.delim:
+                self._save(c)
+                return START_FIELD
+            if newline:
+                self._save(c)
+                return EAT_CRNL
+            if self.strict:
+                self._fail(f"'{self.d.delimiter}' expected after '{self.d.quotechar}'", c)
+            self._cut()
+            self._add_byte(c)
+            return IN_FIELD
+        return EAT_CRNL  # EAT_CRNL only ever sees \r or \n: lines end there
+
+    # -- pickling, repr ------------------------------------------------------
+
+    @cython.critical_section
+    def __reduce__(self):
+        if self.path is None and self.label != "nothing":
+            raise TypeError(
+                "cannot pickle a read_csv reading a file object: it could not be "
+                "reopened elsewhere; give the reader a path to make it picklable"
+            )
+        pos = None if self.src is None else self.base + self.pos
+        options = tuple(_dialect.options(self.d).values())
+        state = (self.path, pos, self.fieldnames, self.restkey, self.restval, options)
+        return (restore, ("read_csv",), state)
+
+    @cython.critical_section
+    def __setstate__(self, state):
+        path, pos, fieldnames, restkey, restval, options = state
+        d = _dialect.check(*options)
+        guard_enter(&self.guard, "read_csv")
+        try:
+            self._finish()
+            self.path = path
+            self.label = repr(path)
+            self._configure(d, fieldnames, restkey, restval)
+            self.base = 0 if pos is None else pos
+            if pos is not None:
+                self.src = reopen(path, "read_csv")
+                self._start(pos)
+        finally:
+            guard_leave(&self.guard)
+
+    def __repr__(self):
+        closed = " (closed)" if self.src is None else ""
+        return f"<cyiter.read_csv {self.label}{closed}>"

@@ -1,0 +1,159 @@
+"""Argument checks shared by both twins of read_csv.
+
+:func:`check` validates every option once, with the csv module's own errors
+for the dialect (it builds a ``csv.reader`` with them, so each Python version
+reports exactly what its csv module reports), and returns a :class:`Dialect`
+holding both the options as given (for repr and pickles) and what the byte
+parsers need.
+
+Both twins parse bytes, not decoded text: that equals what the csv module
+does on the decoded text when every special character (delimiter, quote,
+escape, ``\\r``, ``\\n``, space) is one byte that no other character
+contains.  That holds for UTF-8 with ASCII special characters and for
+single-byte encodings (latin-1, cp1252, ...); anything else (utf-16,
+shift_jis, a non-ASCII delimiter in UTF-8, ...) is a ValueError.
+"""
+
+import codecs
+import csv
+from collections import namedtuple
+from functools import lru_cache
+from operator import index as _index
+
+__all__ = ["Dialect", "check", "field_names"]
+
+#: The options of read_csv as given, in signature order (pickles hold them).
+OPTIONS = (
+    "delimiter",
+    "quotechar",
+    "escapechar",
+    "doublequote",
+    "skipinitialspace",
+    "strict",
+    "encoding",
+    "errors",
+    "max_field_size",
+)
+
+Dialect = namedtuple(
+    "Dialect",
+    OPTIONS
+    + (
+        "delimiter_byte",  # int
+        "quote_byte",  # int, -1 when quotechar is None (no quoting)
+        "escape_byte",  # int, -1 when escapechar is None
+        "codec",  # the codec name fields are decoded with
+        "utf8",  # True: UTF-8 (a character is a lead byte and its continuation)
+        "bom",  # True: skip a UTF-8 byte order mark at offset 0 (utf-8-sig)
+    ),
+)
+
+
+def field_names(fieldnames, restkey):
+    """None, or *fieldnames* as a list (DictReader iterates them many times).
+
+    The names and *restkey* become dict keys: an unhashable one is a
+    TypeError now rather than at the first row.
+    """
+    hash(restkey)
+    if fieldnames is None:
+        return None
+    names = list(fieldnames)
+    for name in names:
+        hash(name)
+    return names
+
+
+def check(
+    delimiter=",",
+    quotechar='"',
+    escapechar=None,
+    doublequote=True,
+    skipinitialspace=False,
+    strict=False,
+    encoding="utf-8",
+    errors="strict",
+    max_field_size=131072,
+):
+    """Validate read_csv's options; return a :class:`Dialect` or raise."""
+    dialect = csv.reader(
+        (),
+        delimiter=delimiter,
+        quotechar=quotechar,
+        escapechar=escapechar,
+        doublequote=doublequote,
+        skipinitialspace=skipinitialspace,
+        strict=strict,
+    ).dialect
+    if not isinstance(encoding, str):
+        raise TypeError(
+            f"read_csv() argument 'encoding' must be str, not {type(encoding).__name__}"
+        )
+    if not isinstance(errors, str):
+        raise TypeError(f"read_csv() argument 'errors' must be str, not {type(errors).__name__}")
+    codecs.lookup_error(errors)
+    name = codecs.lookup(encoding).name
+    utf8 = name in ("utf-8", "utf-8-sig")
+    if not utf8 and not _single_byte(name):
+        raise ValueError(
+            "read_csv parses bytes, which is only right for UTF-8 and single-byte "
+            f"encodings (latin-1, cp1252, ...); {encoding!r} is neither: read such a "
+            f"file with csv.DictReader(open(path, newline='', encoding={encoding!r}))"
+        )
+    codec = "utf-8" if utf8 else name
+    as_bytes = {}
+    for what in ("delimiter", "quotechar", "escapechar"):
+        char = getattr(dialect, what)
+        if char is None:
+            continue
+        try:
+            encoded = char.encode(codec)
+        except UnicodeEncodeError:
+            encoded = b""
+        if len(encoded) != 1:
+            raise ValueError(
+                f"read_csv needs a {what} that is one byte in {encoding!r}, "
+                f"not {char!r} (use an ASCII character)"
+            )
+        as_bytes[what] = encoded[0]
+    max_field_size = _index(max_field_size)
+    if max_field_size < 0:
+        raise ValueError(f"max_field_size must be at least zero, not {max_field_size}")
+    return Dialect(
+        dialect.delimiter,
+        dialect.quotechar,
+        dialect.escapechar,
+        dialect.doublequote,
+        dialect.skipinitialspace,
+        dialect.strict,
+        encoding,
+        errors,
+        max_field_size,
+        as_bytes["delimiter"],
+        as_bytes.get("quotechar", -1),
+        as_bytes.get("escapechar", -1),
+        codec,
+        utf8,
+        name == "utf-8-sig",
+    )
+
+
+@lru_cache(maxsize=None)
+def _single_byte(name):
+    """True when codec *name* decodes every byte on its own, ASCII as itself."""
+    for byte in range(256):
+        decoder = codecs.getincrementaldecoder(name)("surrogateescape")
+        try:
+            text = decoder.decode(bytes((byte,)))
+        except Exception:  # noqa: BLE001 - any codec may fail in its own way
+            return False
+        if not isinstance(text, str) or len(text) != 1:
+            return False
+        if byte < 128 and text != chr(byte):
+            return False
+    return True
+
+
+def options(dialect):
+    """The options of *dialect* as given, in signature order, as a dict."""
+    return {name: getattr(dialect, name) for name in OPTIONS}

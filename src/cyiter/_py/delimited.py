@@ -1,0 +1,493 @@
+"""Pure-Python twin of the delimited family: read_csv.
+
+Mirrors ``cyiter/_cy/delimited.pyx`` exactly (the same byte-level state
+machine, the same decoding, errors and offsets); see the docstrings there.
+"""
+
+import csv
+import re
+
+from cyiter import _dialect
+from cyiter._py._guard import Guarded, guarded
+from cyiter._source import open_source, reopen
+from cyiter._state import restore
+
+__all__ = ["read_csv"]
+
+_BUFFER_SIZE = 1 << 17
+_BOM = b"\xef\xbb\xbf"
+_NL = 10
+_CR = 13
+_SPACE = 32
+_LINE_END = re.compile(b"[\r\n]")
+_CONTINUATION = re.compile(b"[\x80-\xbf]")
+
+# the states of the csv module's parser
+(
+    START_RECORD,
+    START_FIELD,
+    ESCAPED_CHAR,
+    IN_FIELD,
+    IN_QUOTED_FIELD,
+    ESCAPE_IN_QUOTED_FIELD,
+    QUOTE_IN_QUOTED_FIELD,
+    EAT_CRNL,
+    AFTER_ESCAPED_CRNL,
+) = range(9)
+
+
+def _byte_class(*values):
+    """A regex matching any of the byte *values* (-1 is no byte)."""
+    return re.compile(b"[" + b"".join(re.escape(bytes((v,))) for v in values if v >= 0) + b"]")
+
+
+class read_csv(Guarded):
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072)
+
+    Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
+    over ``open(source, newline="", encoding=encoding, errors=errors)`` with
+    the same dialect options; see ``cyiter/_cy/delimited.pyx``.
+    """
+
+    __slots__ = (
+        "_src",
+        "_path",
+        "_label",
+        "_d",
+        "_fieldnames",
+        "_restkey",
+        "_restval",
+        "_buf",
+        "_pos",
+        "_base",
+        "_cr",
+        "_inline",
+        "_field",
+        "_cuts",
+        "_chars",
+        "_high",
+        "_check_at",
+        "_unquoted",
+        "_quoted",
+    )
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._src = None
+        self._path = None
+        self._label = "nothing"
+        self._d = _dialect.check()
+        self._fieldnames = None
+        self._restkey = None
+        self._restval = None
+        self._buf = b""
+        self._pos = 0
+        self._base = 0
+        self._cr = False
+        self._inline = False
+        self._field = bytearray()
+        self._cuts = []
+        self._chars = 0
+        self._high = False
+        self._check_at = 0
+        return self
+
+    def __init__(
+        self,
+        source,
+        *,
+        fieldnames=None,
+        delimiter=",",
+        quotechar='"',
+        escapechar=None,
+        doublequote=True,
+        skipinitialspace=False,
+        strict=False,
+        restkey=None,
+        restval=None,
+        encoding="utf-8",
+        errors="strict",
+        max_field_size=131072,
+    ):
+        d = _dialect.check(
+            delimiter,
+            quotechar,
+            escapechar,
+            doublequote,
+            skipinitialspace,
+            strict,
+            encoding,
+            errors,
+            max_field_size,
+        )
+        fieldnames = _dialect.field_names(fieldnames, restkey)
+        self._finish()
+        self._src = open_source(source, "read_csv")
+        self._path = self._src.path
+        self._label = repr(self._src)
+        self._setup(d, fieldnames, restkey, restval, 0)
+
+    def _setup(self, d, fieldnames, restkey, restval, pos):
+        self._d = d
+        self._fieldnames = fieldnames
+        self._restkey = restkey
+        self._restval = restval
+        self._unquoted = _byte_class(_NL, _CR, d.delimiter_byte, d.escape_byte)
+        self._quoted = _byte_class(_NL, _CR, d.quote_byte, d.escape_byte)
+        self._buf = b""
+        self._pos = 0
+        self._base = pos
+        self._cr = False
+        self._inline = False
+        if self._src.seekable:
+            self._src.file.seek(pos)
+        if pos == 0 and d.bom:
+            self._skip_bom()
+
+    def _skip_bom(self):
+        data = b""
+        while len(data) < 3:
+            more = self._src.file.read(3 - len(data))
+            if not more:
+                break
+            data += more
+        self._buf = data
+        if data == _BOM:
+            self._pos = 3
+
+    def _finish(self):
+        src = self._src
+        if src is not None:
+            self._src = None
+            self._base += self._pos
+            self._buf = b""
+            self._pos = 0
+            src.close()
+
+    def __del__(self):
+        self._finish()
+
+    def __iter__(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    @guarded
+    def close(self):
+        """Stop reading; a file the reader opened is closed now."""
+        self._finish()
+
+    @property
+    def offset(self):
+        """The byte offset of the next row (where parsing goes on)."""
+        return self._offset()
+
+    @guarded
+    def _offset(self):
+        return self._base + self._pos
+
+    @guarded
+    def __next__(self):
+        if self._src is None:
+            raise StopIteration
+        try:
+            if self._fieldnames is None:
+                header = self._record()
+                if header is None:
+                    self._finish()
+                    raise StopIteration
+                self._fieldnames = header
+            row = self._record()
+            while row == []:
+                row = self._record()
+        except csv.Error:
+            raise
+        except BaseException:
+            self._finish()
+            raise
+        if row is None:
+            self._finish()
+            raise StopIteration
+        names = self._fieldnames
+        result = dict(zip(names, row))
+        if len(row) > len(names):
+            result[self._restkey] = row[len(names) :]
+        else:
+            for key in names[len(row) :]:
+                result[key] = self._restval
+        return result
+
+    # -- reading ----------------------------------------------------------
+
+    def _fill(self):
+        """Replace the consumed buffer by the next bytes; False at the end of the file."""
+        self._base += len(self._buf)
+        self._buf = self._src.file.read(_BUFFER_SIZE)
+        self._pos = 0
+        return len(self._buf) > 0
+
+    def _peek(self):
+        """The next byte without consuming it, or -1 at the end of the file."""
+        if self._pos >= len(self._buf) and not self._fill():
+            return -1
+        return self._buf[self._pos]
+
+    def _skip_line(self, last):
+        """After an error at byte *last*: drop the rest of its line (-1: none left)."""
+        self._cr = False
+        self._inline = False
+        if last == _CR:
+            if self._peek() == _NL:
+                self._pos += 1
+            return
+        if last == _NL or last < 0:
+            return
+        while True:
+            match = _LINE_END.search(self._buf, self._pos)
+            if match is not None:
+                self._pos = match.end()
+                self._skip_line(match.group()[0])
+                return
+            self._pos = len(self._buf)
+            if not self._fill():
+                return
+
+    def _fail(self, message, last):
+        self._skip_line(last)
+        raise csv.Error(message)
+
+    def _too_long(self, last):
+        self._fail(f"field larger than field limit ({self._d.max_field_size})", last)
+
+    # -- one field ----------------------------------------------------------
+
+    def _clear_field(self):
+        self._field = bytearray()
+        self._cuts = []
+        self._chars = 0
+        self._high = False
+        self._check_at = 0
+
+    def _add(self, data):
+        """Append *data* to the field; True when it makes the field too long."""
+        self._field += data
+        if data.isascii():
+            self._chars += len(data)
+        else:
+            self._high = True
+            self._chars += len(data)
+            if self._d.utf8:
+                self._chars -= len(_CONTINUATION.findall(data))
+        if self._chars <= self._d.max_field_size or len(self._field) < self._check_at:
+            return False
+        if not self._high or len(self._decode()) > self._d.max_field_size:
+            return True
+        self._check_at = 2 * len(self._field)
+        return False
+
+    def _cut(self):
+        """A structural byte was dropped here (see the Cython twin)."""
+        if self._field:
+            self._cuts.append(len(self._field))
+
+    def _decode(self):
+        field = self._field
+        if not self._high:
+            return field.decode("ascii")
+        d = self._d
+        if d.utf8 and self._cuts:
+            bounds = [0, *self._cuts, len(field)]
+            return "".join(
+                field[a:b].decode(d.codec, d.errors) for a, b in zip(bounds, bounds[1:])
+            )
+        return field.decode(d.codec, d.errors)
+
+    def _save(self, fields, last):
+        value = self._decode()
+        if len(value) > self._d.max_field_size:
+            self._too_long(last)
+        fields.append(value)
+        self._clear_field()
+
+    # -- one record ---------------------------------------------------------
+
+    def _record(self):
+        """The next record: a list of str ([] for a blank line), None at the end."""
+        fields = []
+        state = START_RECORD
+        self._clear_field()
+        while True:
+            if self._pos >= len(self._buf) and not self._fill():
+                return self._at_end(state, fields)
+            buf = self._buf
+            pos = self._pos
+            c = buf[pos]
+            if self._cr:
+                self._cr = False
+                if c != _NL:
+                    state = self._eol(state, fields)
+                    if state == START_RECORD:
+                        return fields
+            if state == IN_FIELD or state == IN_QUOTED_FIELD:
+                special = self._unquoted if state == IN_FIELD else self._quoted
+                match = special.search(buf, pos)
+                stop = len(buf) if match is None else match.start()
+                if stop > pos:
+                    self._inline = True
+                    self._pos = stop
+                    if self._add(buf[pos:stop]):
+                        self._too_long(0)
+                    continue
+            self._pos = pos + 1
+            state = self._byte(state, c, fields)
+            if c == _NL:
+                state = self._eol(state, fields)
+                if state == START_RECORD:
+                    return fields
+            elif c == _CR:
+                self._cr = True
+            else:
+                self._inline = True
+
+    def _at_end(self, state, fields):
+        if self._cr or self._inline:
+            self._cr = False
+            state = self._eol(state, fields)
+            if state == START_RECORD:
+                return fields
+        if self._field or state == IN_QUOTED_FIELD:
+            if self._d.strict:
+                self._fail("unexpected end of data", -1)
+            self._save(fields, -1)
+            return fields
+        return None
+
+    def _eol(self, state, fields):
+        """The end of a line (after its \\n, \\r\\n or \\r, or at the end of the file)."""
+        self._inline = False
+        if state == START_FIELD or state == IN_FIELD or state == QUOTE_IN_QUOTED_FIELD:
+            self._save(fields, -1)
+            return START_RECORD
+        if state == ESCAPED_CHAR:
+            if self._add(b"\n"):
+                self._too_long(-1)
+            return IN_FIELD
+        if state == ESCAPE_IN_QUOTED_FIELD:
+            if self._add(b"\n"):
+                self._too_long(-1)
+            return IN_QUOTED_FIELD
+        if state == EAT_CRNL:
+            return START_RECORD
+        return state  # START_RECORD, IN_QUOTED_FIELD, AFTER_ESCAPED_CRNL
+
+    def _byte(self, state, c, fields):
+        d = self._d
+        newline = c == _NL or c == _CR
+        if state == START_RECORD:
+            if newline:
+                return EAT_CRNL
+            state = START_FIELD
+        if state == START_FIELD:
+            if newline:
+                self._save(fields, c)
+                return EAT_CRNL
+            if c == d.quote_byte:
+                return IN_QUOTED_FIELD
+            if c == d.escape_byte:
+                return ESCAPED_CHAR
+            if c == _SPACE and d.skipinitialspace:
+                return START_FIELD
+            if c == d.delimiter_byte:
+                self._save(fields, c)
+                return START_FIELD
+            if self._add(bytes((c,))):
+                self._too_long(c)
+            return IN_FIELD
+        if state == ESCAPED_CHAR:
+            if self._add(bytes((c,))):
+                self._too_long(c)
+            return AFTER_ESCAPED_CRNL if newline else IN_FIELD
+        if state == IN_FIELD or state == AFTER_ESCAPED_CRNL:
+            if newline:
+                self._save(fields, c)
+                return EAT_CRNL
+            if c == d.escape_byte:
+                self._cut()
+                return ESCAPED_CHAR
+            if c == d.delimiter_byte:
+                self._save(fields, c)
+                return START_FIELD
+            if self._add(bytes((c,))):
+                self._too_long(c)
+            return IN_FIELD
+        if state == IN_QUOTED_FIELD:
+            if c == d.escape_byte:
+                self._cut()
+                return ESCAPE_IN_QUOTED_FIELD
+            if c == d.quote_byte:
+                if d.doublequote:
+                    return QUOTE_IN_QUOTED_FIELD
+                self._cut()
+                return IN_FIELD
+            if self._add(bytes((c,))):
+                self._too_long(c)
+            return IN_QUOTED_FIELD
+        if state == ESCAPE_IN_QUOTED_FIELD:
+            if self._add(bytes((c,))):
+                self._too_long(c)
+            return IN_QUOTED_FIELD
+        if state == QUOTE_IN_QUOTED_FIELD:
+            if c == d.quote_byte:
+                if self._add(bytes((c,))):
+                    self._too_long(c)
+                return IN_QUOTED_FIELD
+            if c == d.delimiter_byte:
+                self._save(fields, c)
+                return START_FIELD
+            if newline:
+                self._save(fields, c)
+                return EAT_CRNL
+            if d.strict:
+                self._fail(f"'{d.delimiter}' expected after '{d.quotechar}'", c)
+            self._cut()
+            if self._add(bytes((c,))):
+                self._too_long(c)
+            return IN_FIELD
+        return EAT_CRNL  # EAT_CRNL only ever sees \r or \n: lines end there
+
+    # -- pickling, repr ------------------------------------------------------
+
+    def __reduce__(self):
+        if self._path is None and self._label != "nothing":
+            raise TypeError(
+                "cannot pickle a read_csv reading a file object: it could not be "
+                "reopened elsewhere; give the reader a path to make it picklable"
+            )
+        pos = None if self._src is None else self._offset()
+        options = tuple(_dialect.options(self._d).values())
+        state = (self._path, pos, self._fieldnames, self._restkey, self._restval, options)
+        return (restore, ("read_csv",), state)
+
+    def __setstate__(self, state):
+        path, pos, fieldnames, restkey, restval, options = state
+        d = _dialect.check(*options)
+        self._finish()
+        self._path = path
+        self._label = repr(path)
+        self._d = d
+        self._fieldnames = fieldnames
+        self._restkey = restkey
+        self._restval = restval
+        self._base = 0 if pos is None else pos
+        if pos is None:
+            return
+        self._src = reopen(path, "read_csv")
+        self._setup(d, fieldnames, restkey, restval, pos)
+
+    def __repr__(self):
+        closed = " (closed)" if self._src is None else ""
+        return f"<cyiter.read_csv {self._label}{closed}>"

@@ -1,0 +1,139 @@
+"""``python -m cyiter bench``: cyiter against its pure twin and the references.
+
+The one implementation of the benchmark: the ``cyiter bench`` command and
+the scripts in ``benchmarks/`` both call :func:`main`.  Data is generated in
+a temporary directory that is removed at the end, on errors and on Ctrl-C.
+"""
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+
+from cyiter._bench import cases, machine, memory, plot, progress, report, targets
+from cyiter._bench.timing import measure
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--quick",
+        dest="mode",
+        action="store_const",
+        const="quick",
+        help="small data, well under a minute (the default)",
+    )
+    parser.add_argument(
+        "--full",
+        dest="mode",
+        action="store_const",
+        const="full",
+        help="the sizes of the issues' targets (files of 256 MiB and more); minutes",
+    )
+    parser.set_defaults(mode="quick")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=cases.ITERATORS,
+        metavar="NAME",
+        help="run only this iterator (repeatable): " + ", ".join(cases.ITERATORS),
+    )
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    parser.add_argument(
+        "--plot", metavar="PATH", help="write a PNG chart of the speedups (needs matplotlib)"
+    )
+    parser.add_argument(
+        "--markdown", metavar="PATH", help="write the results as Markdown (benchmarks/RESULTS.md)"
+    )
+    # Testing knobs: shrink every size by a factor, set the number of rounds.
+    parser.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
+
+
+def run(args, command) -> int:
+    """Run the benchmark *args* describe; *command* is how it was invoked.
+
+    Returns the exit status: 130 after Ctrl-C (the data is removed by then).
+    """
+    try:
+        return _run(args, command)
+    except KeyboardInterrupt:
+        print("\ncyiter bench: interrupted; temporary data removed", file=sys.stderr)
+        return 130
+
+
+def _run(args, command):
+    if args.plot and not plot.available():
+        print(
+            "cyiter bench: --plot needs matplotlib: pip install 'cyiter[bench]'",
+            file=sys.stderr,
+        )
+        return 2
+    if args.scale <= 0 or (args.rounds is not None and args.rounds < 1):
+        print("cyiter bench: --scale must be > 0 and --rounds >= 1", file=sys.stderr)
+        return 2
+    selected = [name for name in cases.ITERATORS if not args.only or name in args.only]
+    profile = cases.profile(args.mode, args.scale, args.rounds)
+    twins = cases.load_twins()
+    console = progress.rich_console()
+    with tempfile.TemporaryDirectory(prefix="cyiter-bench-") as directory:
+        ctx = cases.Context(profile, directory, twins)
+        pending = [p for name in selected for p in cases.CASES[name](ctx)]
+        readers = [name for name in selected if name in cases.READERS]
+        memory_runs = memory.plan(readers, twins)
+        runs = sum(r.status == "pending" for r in memory_runs) * len(profile.memory_bytes)
+        case_docs, case_results = [], {}
+        with progress.make(len(pending) + runs, console) as bar:
+            for p in pending:
+                bar.begin(f"{p.iterator}: {p.workload}")
+                case = p.build()
+                measured = measure(case, profile.rounds, profile.min_sample_s)
+                case_results[case.key] = measured
+                case_docs.append(report.case_doc(case, measured))
+                bar.advance()
+            if runs:
+                bar.begin("peak memory of the readers")
+            memory.measure(memory_runs, directory, profile.memory_bytes, bar.advance)
+    doc = report.document(
+        profile,
+        args.scale,
+        machine.describe(),
+        selected,
+        case_docs,
+        [report.memory_doc(r) for r in memory_runs],
+        targets.evaluate(case_results, memory_runs, selected),
+    )
+    if console is not None:
+        plain = {"markup": False, "highlight": False}
+        console.print("\n".join(report.header_lines(doc)), **plain)
+        for table in report.tables(doc):
+            console.print(table.rich())
+        console.print("\n".join([*report.skipped_lines(doc), report.totals_line(doc)]), **plain)
+    else:
+        sys.stdout.write(report.text(doc))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(report.markdown(doc, command))
+    if args.plot:
+        plot.write(doc, args.plot)
+    return 0
+
+
+def main(argv=None, command=None) -> int:
+    """Run ``cyiter bench`` with *argv* (default: the command line's).
+
+    *command* is how the run is described in the Markdown report (default:
+    the equivalent ``python -m cyiter bench`` command line).
+    """
+    parser = argparse.ArgumentParser(
+        prog="cyiter bench",
+        description="Benchmark cyiter against its pure-Python twin and the installed references.",
+    )
+    add_arguments(parser)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(argv)
+    return run(args, command or shlex.join(["python", "-m", "cyiter", "bench", *argv]))

@@ -1,0 +1,431 @@
+"""The workloads of every iterator and the candidates that run them.
+
+Each iterator has a function returning its :class:`Pending` cases: cheap
+descriptions whose ``build()`` makes the data (cached in the
+:class:`Context`) and the :class:`~cyiter._bench.timing.Case` only when the
+case is about to run.  A candidate whose code is not available (a cyiter
+twin not built or not written yet, a reference not installed) is kept as a
+skipped candidate with the reason, never raised.
+"""
+
+import csv
+import importlib
+import math
+import sys
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
+from typing import Callable
+
+from cyiter._bench import data
+from cyiter._bench.data import MiB
+from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Candidate, Case
+
+#: Every iterator of the SPEC, in its order.
+ITERATORS = (
+    "count",
+    "fibonacci",
+    "batched",
+    "chunked",
+    "flatten",
+    "collapse",
+    "read_chunks",
+    "read_lines",
+    "read_csv",
+)
+READERS = ("read_chunks", "read_lines", "read_csv")
+TWIN_LABELS = {CYTHON: "Cython", PYTHON: "pure Python"}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The sizes of one run (``--quick``, ``--full``, times ``--scale``)."""
+
+    name: str
+    items: int  # input items of the in-memory iterators
+    fib_loops: int  # fibonacci(90) sequences per run
+    leaves: int  # string leaves of the collapse tree
+    file_bytes: int  # size of the text file of read_chunks and read_lines
+    csv_bytes: int  # size of the CSV file of read_csv
+    memory_bytes: tuple  # the two file sizes of the peak-memory runs
+    rounds: int
+    min_sample_s: float
+
+
+def profile(name, scale=1.0, rounds=None) -> Profile:
+    """The ``quick`` or ``full`` profile, its sizes multiplied by *scale*."""
+    base = {
+        "quick": (100_000, 1_000, 100_000, 8 * MiB, 2 * MiB, (2 * MiB, 16 * MiB), 5, 0.005),
+        "full": (2_000_000, 20_000, 10**6, 256 * MiB, 256 * MiB, (64 * MiB, 512 * MiB), 7, 0.05),
+    }[name]
+    items, fib_loops, leaves, file_bytes, csv_bytes, memory_bytes, rounds_, min_sample_s = base
+
+    def scaled(value, floor):
+        return max(floor, int(value * scale))
+
+    return Profile(
+        name=name,
+        items=scaled(items, 100),
+        fib_loops=scaled(fib_loops, 1),
+        leaves=scaled(leaves, 32),
+        file_bytes=scaled(file_bytes, 4096),
+        csv_bytes=scaled(csv_bytes, 4096),
+        memory_bytes=tuple(scaled(size, 4096) for size in memory_bytes),
+        rounds=rounds if rounds is not None else rounds_,
+        min_sample_s=min_sample_s if scale >= 1 else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    iterator: str
+    key: str
+    workload: str
+    build: Callable[[], Case]
+
+
+def load_twins() -> dict:
+    """``{kind: (classes or None, reason)}`` for both cyiter twins."""
+    from cyiter import _select
+
+    twins = {}
+    for kind in (CYTHON, PYTHON):
+        try:
+            twins[kind] = (_select.load_twin(kind), "")
+        except ImportError as exc:
+            twins[kind] = (None, f"{kind} twin unavailable: {exc}")
+    return twins
+
+
+class Context:
+    """The profile, the twins, the temporary directory and the cached data."""
+
+    def __init__(self, profile, directory, twins):
+        self.profile = profile
+        self.directory = directory
+        self.twins = twins
+        self._cache = {}
+
+    def cached(self, key, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def items(self):
+        return self.cached("items", lambda: list(range(self.profile.items)))
+
+    def lines_file(self):
+        return self.cached(
+            "lines", lambda: data.lines_file(self.directory, self.profile.file_bytes)
+        )
+
+    def csv_file(self):
+        return self.cached("csv", lambda: data.csv_file(self.directory, self.profile.csv_bytes))
+
+    def twin_candidates(self, name, make) -> list:
+        """Both cyiter twins of iterator *name*, ``make(cls)`` giving ``run``."""
+        candidates = []
+        for kind in (CYTHON, PYTHON):
+            label = f"cyiter.{name} ({TWIN_LABELS[kind]})"
+            classes, reason = self.twins[kind]
+            if classes is None:
+                candidates.append(Candidate(label, kind, reason=reason))
+            elif name not in classes:
+                candidates.append(
+                    Candidate(label, kind, reason=f"{name} is not in the {kind} twin yet")
+                )
+            else:
+                candidates.append(Candidate(label, kind, make(classes[name])))
+        return candidates
+
+
+def reference(label, module, attr, make) -> Candidate:
+    """The reference ``module.attr``, or a skipped candidate saying why not."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return Candidate(label, REFERENCE, reason=f"{module} is not installed")
+    obj = mod
+    for part in attr.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            version = ".".join(map(str, sys.version_info[:2]))
+            return Candidate(
+                label, REFERENCE, reason=f"{module} has no {attr} (Python {version})"
+            )
+    return Candidate(label, REFERENCE, make(obj))
+
+
+def fibonacci_generator(n):
+    """The reference: the first *n* Fibonacci numbers from a plain generator."""
+    a, b = 0, 1
+    for _ in range(n):
+        yield a
+        a, b = b, a + b
+
+
+# -- sequences ---------------------------------------------------------------
+
+
+def count_cases(ctx):
+    n = ctx.profile.items
+
+    def build():
+        def make(fn):
+            return lambda consume: consume(islice(fn(), n))
+
+        candidates = ctx.twin_candidates("count", make)
+        candidates.append(reference("itertools.count", "itertools", "count", make))
+        return Case("count", "count", f"first {n:,} values", "item", n, n, candidates)
+
+    return [Pending("count", "count", f"first {n:,} values", build)]
+
+
+def fibonacci_cases(ctx):
+    loops = ctx.profile.fib_loops
+    workload = f"first 90 terms, {loops:,} times"
+
+    def build():
+        def make(fn):
+            return lambda consume: sum([consume(fn(90)) for _ in range(loops)])
+
+        candidates = ctx.twin_candidates("fibonacci", make)
+        candidates.append(Candidate("Python generator", REFERENCE, make(fibonacci_generator)))
+        return Case("fibonacci", "fibonacci/90", workload, "item", 90 * loops, 90 * loops, candidates)
+
+    return [Pending("fibonacci", "fibonacci/90", workload, build)]
+
+
+# -- batching ----------------------------------------------------------------
+
+
+def _grouping_case(ctx, iterator, source, n, references):
+    key = f"{iterator}/{source}/n={n}"
+    workload = f"{source} of {ctx.profile.items:,} ints, n={n}"
+
+    def build():
+        items = ctx.items()
+
+        def make(fn):
+            if source == "list":
+                return lambda consume: consume(fn(items, n))
+            return lambda consume: consume(fn(iter(items), n))
+
+        candidates = ctx.twin_candidates(iterator, make)
+        candidates += [
+            reference(label, mod, attr, _adapted(make, adapt) if adapt else make)
+            for label, mod, attr, adapt in references
+        ]
+        total = len(items)
+        return Case(iterator, key, workload, "item", total, math.ceil(total / n), candidates)
+
+    return Pending(iterator, key, workload, build)
+
+
+def _adapted(make, adapt):
+    """*make* for a reference whose arguments differ from cyiter's."""
+    return lambda fn: make(adapt(fn))
+
+
+def _partition_all(fn):
+    """``toolz.partition_all(n, seq)`` called as ``(seq, n)``."""
+    return lambda iterable, n: fn(n, iterable)
+
+
+def batched_cases(ctx):
+    references = [
+        ("itertools.batched", "itertools", "batched", None),
+        ("more_itertools.batched", "more_itertools", "batched", None),
+        ("cytoolz.partition_all", "cytoolz", "partition_all", _partition_all),
+        ("toolz.partition_all", "toolz", "partition_all", _partition_all),
+        ("iteration_utilities.grouper", "iteration_utilities", "grouper", None),
+    ]
+    return [
+        _grouping_case(ctx, "batched", source, n, references)
+        for source in ("list", "iterator")
+        for n in (2, 10, 100, 1000)
+    ]
+
+
+def chunked_cases(ctx):
+    references = [("more_itertools.chunked", "more_itertools", "chunked", None)]
+    return [_grouping_case(ctx, "chunked", "list", n, references) for n in (2, 1000)]
+
+
+# -- flattening --------------------------------------------------------------
+
+
+def flatten_cases(ctx):
+    pending = []
+    for width in (5, 1000):
+        key = f"flatten/{width}"
+        rows = max(1, ctx.profile.items // width)
+        workload = f"{rows:,} lists of {width} ints"
+
+        def build(width=width, rows=rows, key=key, workload=workload):
+            nested = ctx.cached(key, lambda: [list(range(width)) for _ in range(rows)])
+
+            def make(fn):
+                return lambda consume: consume(fn(nested))
+
+            candidates = ctx.twin_candidates("flatten", make)
+            candidates += [
+                reference(
+                    "itertools.chain.from_iterable", "itertools", "chain.from_iterable", make
+                ),
+                reference("more_itertools.flatten", "more_itertools", "flatten", make),
+                reference("cytoolz.concat", "cytoolz", "concat", make),
+                reference("toolz.concat", "toolz", "concat", make),
+                reference(
+                    "iteration_utilities.deepflatten(depth=1)",
+                    "iteration_utilities",
+                    "deepflatten",
+                    _adapted(make, lambda fn: partial(fn, depth=1)),
+                ),
+            ]
+            total = rows * width
+            return Case("flatten", key, workload, "item", total, total, candidates)
+
+        pending.append(Pending("flatten", key, workload, build))
+    return pending
+
+
+def collapse_cases(ctx):
+    workload = f"tree of ~{ctx.profile.leaves:,} string leaves, depth 5"
+
+    def build():
+        tree, leaves = ctx.cached("tree", lambda: data.tree(ctx.profile.leaves))
+
+        def make(fn):
+            return lambda consume: consume(fn(tree))
+
+        candidates = ctx.twin_candidates("collapse", make)
+        candidates += [
+            reference("more_itertools.collapse", "more_itertools", "collapse", make),
+            reference(
+                "iteration_utilities.deepflatten(ignore=str)",
+                "iteration_utilities",
+                "deepflatten",
+                _adapted(make, lambda fn: partial(fn, ignore=str)),
+            ),
+        ]
+        return Case("collapse", "collapse", workload, "item", leaves, leaves, candidates)
+
+    return [Pending("collapse", "collapse", workload, build)]
+
+
+# -- readers -----------------------------------------------------------------
+
+
+def _reader(cls, *args, **kwargs):
+    """``run`` for a cyiter reader over a path, closed by its ``with`` block."""
+
+    def run(consume):
+        with cls(*args, **kwargs) as reader:
+            return consume(reader)
+
+    return run
+
+
+def _size_label(size):
+    return f"{size // MiB} MiB" if size >= MiB else f"{size // 1024} KiB"
+
+
+def read_chunks_cases(ctx):
+    pending = []
+    for size in (8192, 65536, MiB):
+        key = f"read_chunks/{_size_label(size).replace(' ', '')}"
+        workload = f"{_size_label(ctx.profile.file_bytes)} file, {_size_label(size)} chunks"
+
+        def build(size=size, key=key, workload=workload):
+            f = ctx.lines_file()
+
+            def buffered_read(consume):
+                with open(f.path, "rb") as file:
+                    return consume(iter(partial(file.read, size), b""))
+
+            def raw_readinto(consume):
+                buffer = bytearray(size)
+                with open(f.path, "rb", buffering=0) as file:
+                    return consume(iter(partial(file.readinto, buffer), 0))
+
+            candidates = ctx.twin_candidates(
+                "read_chunks", lambda cls: _reader(cls, f.path, size=size)
+            )
+            candidates += [
+                Candidate(f'iter(partial(f.read, {size}), b"")', REFERENCE, buffered_read),
+                Candidate("raw readinto loop", REFERENCE, raw_readinto),
+            ]
+            chunks = math.ceil(f.nbytes / size)
+            return Case("read_chunks", key, workload, "chunk", chunks, chunks, candidates, f.nbytes)
+
+        pending.append(Pending("read_chunks", key, workload, build))
+    return pending
+
+
+def read_lines_cases(ctx):
+    pending = []
+    for mode in ("bytes", "str"):
+        key = f"read_lines/{mode}"
+        workload = f"{_size_label(ctx.profile.file_bytes)} file, {mode} lines, keepends=True"
+
+        def build(mode=mode, key=key, workload=workload):
+            f = ctx.lines_file()
+            if mode == "bytes":
+                options, label, args = {}, 'open(p, "rb")', {"mode": "rb"}
+            else:
+                options = {"encoding": "utf-8"}
+                label, args = 'open(p, encoding="utf-8")', {"encoding": "utf-8"}
+
+            def make(cls):
+                return _reader(cls, f.path, keepends=True, **options)
+
+            def plain(consume):
+                with open(f.path, **args) as file:
+                    return consume(file)
+
+            candidates = ctx.twin_candidates("read_lines", make)
+            candidates.append(Candidate(label, REFERENCE, plain))
+            return Case("read_lines", key, workload, "line", f.records, f.records, candidates, f.nbytes)
+
+        pending.append(Pending("read_lines", key, workload, build))
+    return pending
+
+
+def read_csv_cases(ctx):
+    workload = f"{_size_label(ctx.profile.csv_bytes)} CSV file, 6 columns"
+
+    def build():
+        f = ctx.csv_file()
+
+        def dict_reader(consume):
+            with open(f.path, newline="", encoding="utf-8") as file:
+                return consume(csv.DictReader(file))
+
+        def list_reader(consume):
+            with open(f.path, newline="", encoding="utf-8") as file:
+                rows = csv.reader(file)
+                next(rows)
+                return consume(rows)
+
+        candidates = ctx.twin_candidates("read_csv", lambda cls: _reader(cls, f.path))
+        candidates += [
+            Candidate("csv.DictReader", REFERENCE, dict_reader),
+            Candidate("csv.reader (lists)", REFERENCE, list_reader),
+        ]
+        return Case("read_csv", "read_csv", workload, "row", f.records, f.records, candidates, f.nbytes)
+
+    return [Pending("read_csv", "read_csv", workload, build)]
+
+
+CASES = {
+    "count": count_cases,
+    "fibonacci": fibonacci_cases,
+    "batched": batched_cases,
+    "chunked": chunked_cases,
+    "flatten": flatten_cases,
+    "collapse": collapse_cases,
+    "read_chunks": read_chunks_cases,
+    "read_lines": read_lines_cases,
+    "read_csv": read_csv_cases,
+}

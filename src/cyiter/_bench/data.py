@@ -1,0 +1,127 @@
+"""The data the benchmark runs on, generated on the spot and deterministic.
+
+Files are written into the run's temporary directory by repeating one block
+of about a megabyte of varied lines or CSV records, so that a file of
+hundreds of megabytes costs seconds to write while each line or record
+still differs from its neighbours.
+"""
+
+import csv
+import io
+import math
+import os
+import random
+from dataclasses import dataclass
+
+MiB = 1 << 20
+_BLOCK = MiB
+
+_WORDS = (
+    "alpha beta gamma delta iterator chunk batch record field value offset "
+    "buffer stream python cython reader writer file line column table index "
+    "quick brown fox jumps over lazy dog data sample test result"
+).split()
+_NON_ASCII = ["naïve", "café", "Straße", "東京", "€", "ёлка", "smörgåsbord", "πr²"]
+
+
+@dataclass(frozen=True)
+class DataFile:
+    path: str
+    nbytes: int
+    records: int  # lines of a text file, data rows of a CSV file
+
+
+def _words(rng, k, non_ascii):
+    words = rng.choices(_WORDS, k=k)
+    if non_ascii:
+        words[rng.randrange(k)] = rng.choice(_NON_ASCII)
+    return words
+
+
+def _lines_block(rng, target):
+    """About *target* bytes of ``\\n``-terminated UTF-8 lines, and their count."""
+    lines = []
+    size = 0
+    while size < target:
+        k = rng.choice((0, 1, 3, 6, 10, 14, 20))
+        line = " ".join(_words(rng, k, k and rng.random() < 0.1)) if k else ""
+        data = line.encode("utf-8") + b"\n"
+        lines.append(data)
+        size += len(data)
+    return b"".join(lines), len(lines)
+
+
+def _csv_block(rng, target):
+    """A CSV header, and about *target* bytes of records after it, and their count.
+
+    The comments column has plain text, quoted delimiters, doubled quotes
+    and embedded newlines, what a CSV reader must get right.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header_writer = csv.writer(header := io.StringIO())
+    header_writer.writerow(["id", "name", "city", "amount", "date", "comment"])
+    rows = 0
+    while out.tell() < target:
+        roll = rng.random()
+        words = _words(rng, rng.randint(1, 8), rng.random() < 0.1)
+        if roll < 0.2:
+            comment = ", ".join(words)
+        elif roll < 0.28:
+            comment = f'he said "{" ".join(words)}"'
+        elif roll < 0.3:
+            comment = "\n".join(words)
+        else:
+            comment = " ".join(words)
+        writer.writerow(
+            [
+                rows,
+                rng.choice(_WORDS).title(),
+                rng.choice(_NON_ASCII) if rng.random() < 0.05 else rng.choice(_WORDS),
+                f"{rng.uniform(-1e4, 1e4):.2f}",
+                f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                comment,
+            ]
+        )
+        rows += 1
+    return header.getvalue().encode(), out.getvalue().encode("utf-8"), rows
+
+
+def _write(path, head, block, per_block, target):
+    repeats = max(1, math.ceil((target - len(head)) / len(block)))
+    with open(path, "wb") as f:
+        f.write(head)
+        for _ in range(repeats):
+            f.write(block)
+    return DataFile(path, len(head) + repeats * len(block), repeats * per_block)
+
+
+def lines_file(directory, target_bytes, seed=20261121) -> DataFile:
+    """A text file of at least *target_bytes* (UTF-8, ``\\n`` line ends)."""
+    block, count = _lines_block(random.Random(seed), min(target_bytes, _BLOCK))
+    path = os.path.join(directory, f"lines-{target_bytes}.txt")
+    return _write(path, b"", block, count, target_bytes)
+
+
+def csv_file(directory, target_bytes, seed=20261121) -> DataFile:
+    """A CSV file (header and records) of at least *target_bytes*."""
+    head, block, count = _csv_block(random.Random(seed), min(target_bytes, _BLOCK))
+    path = os.path.join(directory, f"table-{target_bytes}.csv")
+    return _write(path, head, block, count, target_bytes)
+
+
+def tree(leaves, depth=5):
+    """Nested lists *depth* levels deep holding about *leaves* string leaves.
+
+    Returns the tree and its exact number of leaves.
+    """
+    branch = max(2, round(leaves ** (1 / depth)))
+    pool = [f"leaf-{i}" for i in range(1000)]
+    counter = iter(range(branch**depth))
+
+    def level(d):
+        if d == 1:
+            return [pool[next(counter) % 1000] for _ in range(branch)]
+        return [level(d - 1) for _ in range(branch)]
+
+    return level(depth), branch**depth

@@ -1,0 +1,132 @@
+"""Peak memory of the readers, each run alone in a child process.
+
+The child (``python -m cyiter._bench.memory KIND READER PATH OPTIONS``)
+imports one twin, reads the whole file through one reader and prints its
+peak resident set size (``ru_maxrss``) before and after.  Run at two file
+sizes, the peaks show whether memory stays flat as the file grows.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from collections import deque
+from dataclasses import dataclass
+
+from cyiter._bench import data
+
+#: (label, reader, file kind, keyword arguments) of each peak-memory run.
+WORKLOADS = (
+    ("read_chunks, 64 KiB chunks", "read_chunks", "lines", {"size": 65536}),
+    ("read_lines, bytes", "read_lines", "lines", {}),
+    ("read_lines, str", "read_lines", "lines", {"encoding": "utf-8"}),
+    ("read_csv", "read_csv", "csv", {}),
+)
+
+
+def peak_rss_bytes():
+    """This process's peak RSS in bytes, or None where the OS has no getrusage."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+@dataclass
+class MemoryResult:
+    label: str
+    reader: str
+    twin: str
+    sizes: list
+    status: str
+    reason: str = ""
+    baseline_bytes: tuple = ()
+    peak_bytes: tuple = ()
+
+    @property
+    def growth_bytes(self):
+        return self.peak_bytes[-1] - self.peak_bytes[0]
+
+
+def _child(kind, reader, path, options):
+    from cyiter import _select
+
+    cls = _select.load_twin(kind)[reader]
+    before = peak_rss_bytes()
+    with cls(path, **options) as iterator:
+        deque(iterator, maxlen=0)
+    print(json.dumps({"baseline": before, "peak": peak_rss_bytes()}))
+
+
+def run_child(kind, reader, path, options):
+    """``(baseline, peak)`` bytes of one child run; raises RuntimeError on failure."""
+    out = subprocess.run(
+        [sys.executable, "-m", "cyiter._bench.memory", kind, reader, path, json.dumps(options)],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        lines = out.stderr.strip().splitlines() or [f"exit status {out.returncode}"]
+        raise RuntimeError(lines[-1])
+    report = json.loads(out.stdout)
+    return report["baseline"], report["peak"]
+
+
+def plan(readers, twins):
+    """The :class:`MemoryResult` entries to fill: one per workload and twin."""
+    results = []
+    for label, reader, _, _ in WORKLOADS:
+        if reader not in readers:
+            continue
+        for kind, (classes, reason) in twins.items():
+            if classes is None:
+                status, why = "skipped", reason
+            elif reader not in classes:
+                status, why = "skipped", f"{reader} is not in the {kind} twin yet"
+            elif peak_rss_bytes() is None:
+                status, why = "skipped", "no resource.getrusage on this platform"
+            else:
+                status, why = "pending", ""
+            results.append(MemoryResult(label, reader, kind, [], status, why))
+    return results
+
+
+def measure(results, directory, sizes, step):
+    """Fill the pending *results* at each file size; *step()* after each child."""
+    workloads = {label: (kind, options) for label, _, kind, options in WORKLOADS}
+    for result in results:
+        if result.status == "pending":
+            result.sizes = list(sizes)
+    for size in sizes:
+        files = {}
+        for result in results:
+            if not result.sizes:
+                continue
+            if result.status != "pending":  # failed at a smaller size
+                step()
+                continue
+            file_kind, options = workloads[result.label]
+            if file_kind not in files:
+                make = data.lines_file if file_kind == "lines" else data.csv_file
+                files[file_kind] = make(directory, size)
+            try:
+                baseline, peak = run_child(
+                    result.twin, result.reader, files[file_kind].path, options
+                )
+            except RuntimeError as exc:
+                result.status, result.reason = "error", str(exc)
+            else:
+                result.baseline_bytes += (baseline,)
+                result.peak_bytes += (peak,)
+            step()
+        for f in files.values():
+            os.remove(f.path)
+    for result in results:
+        if result.status == "pending":
+            result.status = "ok"
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))

@@ -1,0 +1,363 @@
+"""Turn a run into a JSON-able document, then into text or Markdown tables."""
+
+import datetime
+
+from cyiter._bench.cases import ITERATORS
+from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE
+
+SCHEMA = "cyiter-bench/1"
+
+METHOD = (
+    "Each case runs every candidate over the same data. Warm-up: one run that "
+    "counts the items (a wrong count is an error, not a time) and one that "
+    "sets the loops per sample. Then rounds: each round times every candidate "
+    "once, the order rotated by one each round; the garbage collector is off "
+    "inside a sample. Items are consumed by collections.deque(it, maxlen=0) for "
+    "every candidate. Reported: min and median over the rounds, per item (or "
+    "line, row, chunk); speedup = time of the fastest installed reference / "
+    "time of the candidate (min). Readers read files in page cache (the "
+    "warm-up reads them first); their peak RSS comes from a child process per "
+    "reader and file size (ru_maxrss)."
+)
+
+
+def _candidate_doc(case, m, fastest_ref, pure):
+    doc = {"label": m.label, "role": m.role, "status": m.status}
+    if not m.ok:
+        doc["reason"] = m.reason
+        return doc
+    doc.update(
+        loops=m.loops,
+        rounds=len(m.samples_ns),
+        min_ns=round(m.min_ns, 1),
+        median_ns=round(m.median_ns, 1),
+        ns_per_unit_min=m.min_ns / case.units,
+        ns_per_unit_median=m.median_ns / case.units,
+        units_per_s=case.units / m.min_ns * 1e9,
+    )
+    if case.nbytes:
+        doc["mb_per_s"] = case.nbytes / m.min_ns * 1e3
+    if fastest_ref is not None:
+        doc["speedup_vs_fastest_reference"] = fastest_ref.min_ns / m.min_ns
+    if pure is not None and m.role == CYTHON:
+        doc["speedup_vs_pure_python"] = pure.min_ns / m.min_ns
+    return doc
+
+
+def case_doc(case, measured):
+    refs = [m for m in measured if m.role == REFERENCE and m.ok]
+    fastest_ref = min(refs, key=lambda m: m.min_ns) if refs else None
+    pure = next((m for m in measured if m.role == PYTHON and m.ok), None)
+    return {
+        "iterator": case.iterator,
+        "key": case.key,
+        "workload": case.workload,
+        "unit": case.unit,
+        "units": case.units,
+        "items": case.items,
+        "nbytes": case.nbytes,
+        "fastest_reference": fastest_ref.label if fastest_ref else None,
+        "candidates": [_candidate_doc(case, m, fastest_ref, pure) for m in measured],
+    }
+
+
+def memory_doc(result):
+    doc = {
+        "label": result.label,
+        "reader": result.reader,
+        "twin": result.twin,
+        "status": result.status,
+        "file_bytes": result.sizes,
+    }
+    if result.status == "ok":
+        doc.update(
+            baseline_bytes=list(result.baseline_bytes),
+            peak_bytes=list(result.peak_bytes),
+            growth_bytes=result.growth_bytes,
+        )
+    else:
+        doc["reason"] = result.reason
+    return doc
+
+
+def iterators_doc(selected, cases):
+    """Each selected iterator: measured (some cyiter twin ran) or skipped, and why."""
+    out = {}
+    for name in ITERATORS:
+        if name not in selected:
+            continue
+        mine = [c for c in cases if c["iterator"] == name]
+        twins = [d for c in mine for d in c["candidates"] if d["role"] != REFERENCE]
+        if any(d["status"] == "ok" for d in twins):
+            status, reason = "measured", ""
+        else:
+            status = "skipped"
+            reason = "; ".join(dict.fromkeys(d.get("reason", "") for d in twins)) or "no case"
+        out[name] = {"status": status, "reason": reason, "cases": [c["key"] for c in mine]}
+    return out
+
+
+def document(profile, scale, machine, selected, cases, memory, targets):
+    counts = {s: sum(t["status"] == s for t in targets) for s in ("pass", "fail", "skipped")}
+    return {
+        "schema": SCHEMA,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "mode": profile.name,
+        "scale": scale,
+        "rounds": profile.rounds,
+        "sizes": {
+            "items": profile.items,
+            "fibonacci_loops": profile.fib_loops,
+            "collapse_leaves": profile.leaves,
+            "file_bytes": profile.file_bytes,
+            "csv_bytes": profile.csv_bytes,
+            "memory_file_bytes": list(profile.memory_bytes),
+        },
+        "method": METHOD,
+        "machine": machine,
+        "iterators": iterators_doc(selected, cases),
+        "cases": cases,
+        "memory": memory,
+        "targets": targets,
+        "summary": counts,
+    }
+
+
+# -- tables ------------------------------------------------------------------
+
+
+class Table:
+    """Rows of strings with a title; rendered as text, Markdown or rich."""
+
+    def __init__(self, title, headers, rows, right=()):
+        self.title = title
+        self.headers = headers
+        self.rows = rows
+        self.right = set(right)
+
+    def text(self):
+        widths = [
+            max(len(h), *(len(r[i]) for r in self.rows)) if self.rows else len(h)
+            for i, h in enumerate(self.headers)
+        ]
+
+        def line(cells):
+            parts = [
+                c.rjust(w) if i in self.right else c.ljust(w)
+                for i, (c, w) in enumerate(zip(cells, widths))
+            ]
+            return "  " + "  ".join(parts).rstrip()
+
+        out = [self.title, line(self.headers), "  " + "  ".join("-" * w for w in widths)]
+        out += [line(r) for r in self.rows]
+        return "\n".join(out)
+
+    def markdown(self):
+        def esc(cell):
+            return cell.replace("|", "\\|")
+
+        aligns = ["---:" if i in self.right else "---" for i in range(len(self.headers))]
+        out = [f"### {self.title}", "", "| " + " | ".join(map(esc, self.headers)) + " |"]
+        out.append("| " + " | ".join(aligns) + " |")
+        out += ["| " + " | ".join(map(esc, r)) + " |" for r in self.rows]
+        return "\n".join(out)
+
+    def rich(self):
+        from rich.table import Table as RichTable
+        from rich.text import Text  # cells are text, never rich markup
+
+        table = RichTable(title=Text(self.title), title_justify="left")
+        for i, header in enumerate(self.headers):
+            table.add_column(Text(header), justify="right" if i in self.right else "left")
+        for row in self.rows:
+            table.add_row(*map(Text, row))
+        return table
+
+
+def _ns(value):
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _x(value):
+    return "" if value is None else f"{value:.2f}x"
+
+
+def _rate(value):
+    return f"{value:,.0f}"
+
+
+def case_table(case):
+    unit = case["unit"]
+    reader = case["nbytes"] is not None
+    headers = ["candidate", f"min ns/{unit}", f"median ns/{unit}"]
+    if reader:
+        headers += ["MB/s", f"{unit}s/s"]
+    headers += ["vs fastest ref", "note"]
+    rows = []
+    for c in case["candidates"]:
+        if c["status"] != "ok":
+            blanks = ["", ""] + (["", ""] if reader else []) + [""]
+            rows.append([c["label"], *blanks, f"{c['status']}: {c['reason']}"])
+            continue
+        row = [c["label"], _ns(c["ns_per_unit_min"]), _ns(c["ns_per_unit_median"])]
+        if reader:
+            row += [f"{c['mb_per_s']:,.0f}", _rate(c["units_per_s"])]
+        note = ""
+        if "speedup_vs_pure_python" in c:
+            note = f"{c['speedup_vs_pure_python']:.1f}x the pure twin"
+        row += [_x(c.get("speedup_vs_fastest_reference")), note]
+        rows.append(row)
+    right = range(1, len(headers) - 1)
+    return Table(f"{case['iterator']}: {case['workload']}", headers, rows, right)
+
+
+def summary_table(doc):
+    rows = []
+    for case in doc["cases"]:
+        by_role = {}
+        for c in case["candidates"]:
+            by_role.setdefault(c["role"], c)
+        cy = by_role.get(CYTHON, {})
+        py = by_role.get(PYTHON, {})
+        best = cy if cy.get("status") == "ok" else py
+        if best.get("status") != "ok":
+            continue
+        twin = "Cython" if best is cy else "pure Python"
+        rate = f" ({best['mb_per_s']:,.0f} MB/s)" if "mb_per_s" in best else ""
+        rows.append(
+            [
+                case["iterator"],
+                case["workload"],
+                f"{_ns(best['ns_per_unit_min'])} ns/{case['unit']}{rate}",
+                twin,
+                _x(best.get("speedup_vs_pure_python")),
+                _x(best.get("speedup_vs_fastest_reference")),
+                case["fastest_reference"] or "none installed",
+            ]
+        )
+    headers = [
+        "iterator",
+        "workload",
+        "cyiter (min)",
+        "twin",
+        "vs pure twin",
+        "vs fastest ref",
+        "fastest reference",
+    ]
+    return Table("Summary", headers, rows, right=(2, 4, 5))
+
+
+def targets_table(doc):
+    rows = []
+    for t in doc["targets"]:
+        unit = t["unit"]
+        measured = "" if t["measured"] is None else f"{t['measured']:.2f}{unit if unit == 'x' else ' MB'}"
+        needed = f">= {t['needed']:.2f}x" if unit == "x" else f"<= {t['needed']:.0f} MB"
+        rows.append([f"#{t['issue']}", t["target"], measured, needed, t["status"].upper(), t["detail"]])
+    return Table(
+        "Targets (speedup = reference time / cyiter time, min of the rounds)",
+        ["issue", "target", "measured", "needed", "result", "case / why"],
+        rows,
+        right=(2, 3),
+    )
+
+
+def memory_table(doc):
+    rows = []
+    sizes = doc["sizes"]["memory_file_bytes"]
+    for m in doc["memory"]:
+        if m["status"] != "ok":
+            rows.append([m["label"], m["twin"], "", "", "", f"{m['status']}: {m['reason']}"])
+            continue
+        peaks = [f"{p / 2**20:.1f}" for p in m["peak_bytes"]]
+        rows.append([m["label"], m["twin"], *peaks, f"{m['growth_bytes'] / 1e6:+.2f}", ""])
+    small, large = (f"{s / 2**20:g} MiB" for s in sizes)
+    return Table(
+        "Peak RSS of the readers (child process per run)",
+        ["reader", "twin", f"peak MiB, {small} file", f"peak MiB, {large} file", "growth MB", "note"],
+        rows,
+        right=(2, 3, 4),
+    )
+
+
+def header_lines(doc):
+    m = doc["machine"]
+    packages = ", ".join(
+        f"{name} {version}" if version else f"{name} (not installed)"
+        for name, version in m["packages"].items()
+        if name != "cyiter"
+    )
+    load = m["load_average"]
+    lines = [
+        f"cyiter bench: {doc['mode']} mode, {doc['rounds']} rounds, {doc['created']}",
+        f"Machine: {m['cpu']}; {m['usable_cores']} usable cores of {m['logical_cpus']}"
+        + (f"; load average {load[0]:.2f}" if load else ""),
+        f"Python {m['python']} ({m['python_implementation']}, {m['python_build']}), "
+        f"{m['platform']}, GIL {'enabled' if m['gil_enabled'] else 'disabled'}",
+        f"cyiter {m['cyiter_version']} (active twin: {m['cyiter_implementation']}); {packages}",
+    ]
+    if doc["mode"] != "full" or doc["scale"] != 1:
+        lines.append(
+            "Note: sizes are smaller than the issues' conditions (files of 256 MiB, "
+            "10^6 leaves, 64/512 MiB for memory); the verdicts are indicative, "
+            "`--full` gives the recorded ones."
+        )
+    return lines
+
+
+def tables(doc):
+    """Every table of the report, in reading order."""
+    out = [summary_table(doc)]
+    if doc["targets"]:
+        out.append(targets_table(doc))
+    if doc["memory"]:
+        out.append(memory_table(doc))
+    out += [case_table(case) for case in doc["cases"]]
+    return out
+
+
+def skipped_lines(doc):
+    return [
+        f"skipped: {name}: {info['reason']}"
+        for name, info in doc["iterators"].items()
+        if info["status"] == "skipped"
+    ]
+
+
+def totals_line(doc):
+    s = doc["summary"]
+    return f"targets: {s['pass']} pass, {s['fail']} fail, {s['skipped']} skipped"
+
+
+def text(doc):
+    parts = ["\n".join(header_lines(doc))]
+    parts += [t.text() for t in tables(doc)]
+    skipped = skipped_lines(doc)
+    if skipped:
+        parts.append("\n".join(skipped))
+    parts.append(totals_line(doc))
+    return "\n\n".join(parts) + "\n"
+
+
+def markdown(doc, command):
+    m = doc["machine"]
+    parts = [
+        "# cyiter benchmark results",
+        f"Produced by `{command}` on {doc['created']}.",
+        "\n".join(f"- {line}" for line in header_lines(doc)),
+        f"Method: {doc['method']}",
+    ]
+    parts += [t.markdown() for t in tables(doc)]
+    skipped = skipped_lines(doc)
+    if skipped:
+        parts.append("\n".join(f"- {line}" for line in skipped))
+    s = doc["summary"]
+    parts.append(
+        f"Targets: {s['pass']} pass, {s['fail']} fail, {s['skipped']} skipped "
+        f"(on {m['cpu']}, Python {m['python']})."
+    )
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,154 @@
+"""The measuring method: warm-up, interleaved rounds, min and median.
+
+A *case* is one workload (say ``batched`` of a list at ``n=10``) and the
+*candidates* that do it: both cyiter twins and every installed reference.
+Each candidate is a function ``run(consume)`` that builds its iterator over
+the workload's data, hands it to *consume* and returns what *consume*
+returned.  Timing passes :func:`drain` (a C-level loop that discards every
+item, the same for everyone); the warm-up passes :func:`tally`, which counts
+the items so that a candidate producing the wrong number of items is caught
+and reported instead of timed.
+
+Rounds are interleaved: every round times each candidate once, in an order
+rotated by one each round, so that drift of the machine (frequency, other
+load) spreads over all candidates alike.  A sample is the mean of ``loops``
+back-to-back runs, ``loops`` chosen at warm-up so that one sample lasts at
+least the profile's ``min_sample_s``.  The garbage collector is off while a
+sample runs (as in :mod:`timeit`) and collected between rounds.
+"""
+
+import gc
+import math
+import statistics
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+#: Roles of candidates: the two cyiter twins and everything else.
+CYTHON, PYTHON, REFERENCE = "cython", "python", "reference"
+
+
+def drain(iterator) -> int:
+    """Consume *iterator* in C, keeping nothing."""
+    deque(iterator, maxlen=0)
+    return 0
+
+
+def tally(iterator) -> int:
+    """Consume *iterator* and count its items."""
+    n = 0
+    for _ in iterator:
+        n += 1
+    return n
+
+
+@dataclass
+class Candidate:
+    label: str
+    role: str
+    run: Optional[Callable] = None
+    reason: str = ""
+
+
+@dataclass
+class Case:
+    """One workload and its candidates.
+
+    ``units`` normalises times ("ns per item"): input items for the
+    in-memory iterators, lines, rows or chunks for the readers.  ``items``
+    is how many items every candidate must yield per run.  ``nbytes`` (the
+    readers) gives MB/s.
+    """
+
+    iterator: str
+    key: str
+    workload: str
+    unit: str
+    units: int
+    items: int
+    candidates: list
+    nbytes: Optional[int] = None
+
+
+@dataclass
+class Measured:
+    label: str
+    role: str
+    status: str
+    reason: str = ""
+    loops: int = 0
+    samples_ns: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def min_ns(self) -> float:
+        return min(self.samples_ns)
+
+    @property
+    def median_ns(self) -> float:
+        return statistics.median(self.samples_ns)
+
+
+def _sample(run, loops) -> float:
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(loops):
+            run(drain)
+        elapsed = time.perf_counter_ns() - start
+    finally:
+        gc.enable()
+    return elapsed / loops
+
+
+def _warm_up(case: Case, candidate: Candidate, min_sample_s: float) -> Measured:
+    """Check the candidate's output size; its time sets the loops per sample.
+
+    The counting run is a little slower than a draining one, so the loops
+    err on the short side; it also brings a reader's file into page cache.
+    """
+    try:
+        start = time.perf_counter_ns()
+        produced = candidate.run(tally)
+        once = max(time.perf_counter_ns() - start, 1)
+    except Exception as exc:
+        return Measured(candidate.label, candidate.role, "error", f"{type(exc).__name__}: {exc}")
+    if produced != case.items:
+        return Measured(
+            candidate.label,
+            candidate.role,
+            "error",
+            f"yielded {produced} items, expected {case.items}",
+        )
+    loops = max(1, math.ceil(min_sample_s * 1e9 / once))
+    return Measured(candidate.label, candidate.role, "ok", loops=loops)
+
+
+def measure(case: Case, rounds: int, min_sample_s: float) -> list:
+    """Time every available candidate of *case*; a :class:`Measured` each."""
+    results = []
+    live = []
+    for candidate in case.candidates:
+        if candidate.run is None:
+            results.append(Measured(candidate.label, candidate.role, "skipped", candidate.reason))
+            continue
+        measured = _warm_up(case, candidate, min_sample_s)
+        results.append(measured)
+        if measured.ok:
+            live.append((candidate, measured))
+    for r in range(rounds):
+        gc.collect()
+        shift = r % len(live) if live else 0
+        for candidate, measured in live[shift:] + live[:shift]:
+            try:
+                measured.samples_ns.append(_sample(candidate.run, measured.loops))
+            except Exception as exc:
+                measured.status = "error"
+                measured.reason = f"{type(exc).__name__}: {exc}"
+                measured.samples_ns.clear()
+        live = [pair for pair in live if pair[1].ok]
+    return results

@@ -1,0 +1,457 @@
+"""``python -m cyiter bench``: structure and correctness of its output, never speed.
+
+The runs use the hidden ``--scale`` and ``--rounds`` knobs so that the whole
+command finishes in seconds.  Tests of the optional extras (rich,
+matplotlib) skip when those are not installed; everything else runs
+without them.
+"""
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cyiter import _select
+from cyiter._bench import cases, data, main, memory, targets, timing
+from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Candidate, Case
+
+TINY = ["--scale", "0.002", "--rounds", "2"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def bench(tmp_path, *args):
+    """Run the command in-process at the tiny size; (status, JSON document)."""
+    out = tmp_path / "bench.json"
+    status = main([*TINY, "--json", str(out), *args])
+    return status, json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """One tiny run of every iterator, shared by the structure tests."""
+    tmp = tmp_path_factory.mktemp("bench")
+    md = tmp / "RESULTS.md"
+    status, doc = bench(tmp, "--markdown", str(md))
+    return status, doc, md.read_text(encoding="utf-8")
+
+
+def test_runs_end_to_end_with_every_iterator(full_run):
+    status, doc, _ = full_run
+    assert status == 0
+    assert doc["schema"] == "cyiter-bench/1"
+    assert list(doc["iterators"]) == list(cases.ITERATORS)
+    for name, info in doc["iterators"].items():
+        assert info["status"] in ("measured", "skipped"), name
+        assert info["cases"], name
+        if info["status"] == "skipped":
+            assert info["reason"]
+    keys = [case["key"] for case in doc["cases"]]
+    assert len(keys) == len(set(keys))
+    assert {case["iterator"] for case in doc["cases"]} == set(cases.ITERATORS)
+
+
+def test_every_existing_twin_is_measured(full_run):
+    _, doc, _ = full_run
+    for kind in (CYTHON, PYTHON):
+        try:
+            present = set(_select.load_twin(kind))
+        except ImportError:
+            present = set()
+        for case in doc["cases"]:
+            twin = next(c for c in case["candidates"] if c["role"] == kind)
+            if case["iterator"] in present:
+                assert twin["status"] == "ok", (case["key"], twin)
+            else:
+                assert twin["status"] == "skipped", (case["key"], twin)
+    measured = {n for n, info in doc["iterators"].items() if info["status"] == "measured"}
+    assert {"count", "fibonacci"} <= measured
+
+
+def test_numbers_are_consistent(full_run):
+    _, doc, _ = full_run
+    for case in doc["cases"]:
+        ok = [c for c in case["candidates"] if c["status"] == "ok"]
+        refs = [c for c in ok if c["role"] == REFERENCE]
+        assert refs, case["key"]  # the stdlib references are always there
+        fastest = min(refs, key=lambda c: c["min_ns"])
+        assert case["fastest_reference"] == fastest["label"]
+        for c in ok:
+            assert c["rounds"] == 2 and c["loops"] >= 1
+            assert 0 < c["min_ns"] <= c["median_ns"]
+            assert c["ns_per_unit_min"] == pytest.approx(c["min_ns"] / case["units"])
+            assert c["speedup_vs_fastest_reference"] == pytest.approx(
+                fastest["min_ns"] / c["min_ns"]
+            )
+            assert ("mb_per_s" in c) == (case["nbytes"] is not None)
+        assert fastest["speedup_vs_fastest_reference"] == pytest.approx(1.0)
+        for c in case["candidates"]:
+            if c["status"] != "ok":
+                assert c["reason"] and "min_ns" not in c
+
+
+def test_targets_cover_both_issues(full_run):
+    _, doc, _ = full_run
+    rows = doc["targets"]
+    assert {row["issue"] for row in rows} == {2, 3}
+    assert len(rows) == len(targets.TARGETS) + len(memory.WORKLOADS)
+    for row in rows:
+        assert row["status"] in ("pass", "fail", "skipped")
+        if row["status"] == "skipped":
+            assert row["measured"] is None and row["detail"]
+        elif row["unit"] == "x":
+            assert (row["status"] == "pass") == (row["measured"] >= row["needed"])
+    assert doc["summary"] == {
+        s: sum(row["status"] == s for row in rows) for s in ("pass", "fail", "skipped")
+    }
+
+
+def test_memory_entries_per_reader_and_twin(full_run):
+    _, doc, _ = full_run
+    entries = doc["memory"]
+    assert len(entries) == 2 * len(memory.WORKLOADS)
+    for entry in entries:
+        assert entry["status"] in ("ok", "skipped", "error")
+        if entry["status"] == "ok":
+            assert entry["file_bytes"] == doc["sizes"]["memory_file_bytes"]
+            assert len(entry["peak_bytes"]) == 2
+            assert all(p >= b > 0 for p, b in zip(entry["peak_bytes"], entry["baseline_bytes"]))
+        else:
+            assert entry["reason"]
+
+
+def test_machine_and_versions_recorded(full_run):
+    _, doc, md = full_run
+    m = doc["machine"]
+    assert m["cpu"] and m["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert m["packages"]["cyiter"] is not None
+    assert "more-itertools" in m["packages"]
+    assert m["cyiter_implementation"] in ("cython", "python")
+    assert md.startswith("# cyiter benchmark results")
+    assert m["cpu"] in md
+    assert "| issue | target |" in md
+    for case in doc["cases"]:
+        assert f"### {case['iterator']}: {case['workload']}" in md
+
+
+def test_only_runs_the_named_iterators(tmp_path):
+    status, doc = bench(tmp_path, "--only", "fibonacci", "--only", "count")
+    assert status == 0
+    assert list(doc["iterators"]) == ["count", "fibonacci"]
+    assert {case["iterator"] for case in doc["cases"]} == {"count", "fibonacci"}
+    assert {row["iterator"] for row in doc["targets"]} == {"count", "fibonacci"}
+    assert doc["memory"] == []
+
+
+def test_unknown_iterator_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--only", "zip"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'zip'" in capsys.readouterr().err
+
+
+def test_missing_reference_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cytoolz", None)  # import cytoolz fails
+    status, doc = bench(tmp_path, "--only", "batched")
+    assert status == 0
+    for case in doc["cases"]:
+        cy = next(c for c in case["candidates"] if c["label"] == "cytoolz.partition_all")
+        assert cy == {
+            "label": "cytoolz.partition_all",
+            "role": REFERENCE,
+            "status": "skipped",
+            "reason": "cytoolz is not installed",
+        }
+    cytoolz_targets = [t for t in doc["targets"] if "cytoolz" in t["target"]]
+    assert len(cytoolz_targets) == 10
+    assert all(t["status"] == "skipped" for t in cytoolz_targets)
+
+
+def test_text_output_is_plain_without_a_terminal(tmp_path, capsys):
+    assert main([*TINY, "--only", "count"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b[" not in out
+    assert out.startswith("cyiter bench: quick mode, 2 rounds")
+    assert "\nSummary\n" in out and "\nTargets" in out
+    assert "cyiter.count (Cython)" in out and "itertools.count" in out
+    assert err == "[1/1] count: first 200 values\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_terminal_without_rich_falls_back_to_plain(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "rich", None)
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    fake = _Terminal()
+    monkeypatch.setattr(sys, "stdout", fake)
+    assert main([*TINY, "--only", "count"]) == 0
+    assert "\nSummary\n" in fake.getvalue()
+    assert capsys.readouterr().err.startswith("[1/1] count")
+
+
+def test_terminal_with_rich_draws_tables(monkeypatch, capsys):
+    pytest.importorskip("rich")
+    monkeypatch.setenv("COLUMNS", "250")
+    fake = _Terminal()
+    monkeypatch.setattr(sys, "stdout", fake)
+    assert main([*TINY, "--only", "count"]) == 0
+    text = fake.getvalue()
+    assert "Summary" in text and "cyiter.count (Cython)" in text
+    assert "┃" in text or "│" in text  # rich's box drawing, not the plain table
+    assert "[1/1]" not in capsys.readouterr().err
+
+
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "speedup.png"
+    status, _ = bench(tmp_path, "--only", "count", "--only", "batched", "--plot", str(png))
+    assert status == 0
+    head = png.read_bytes()[:24]
+    assert head[:8] == PNG_MAGIC and head[12:16] == b"IHDR"
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    assert width > 500 and height > 200
+    assert png.stat().st_size > 5000
+
+
+def test_plot_without_matplotlib_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main([*TINY, "--plot", str(tmp_path / "x.png")]) == 2
+    assert "--plot needs matplotlib" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def _run_module(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "cyiter", *args], capture_output=True, text=True, **kwargs
+    )
+
+
+def test_python_m_cyiter_bench(tmp_path):
+    out = _run_module("bench", *TINY, "--only", "count", "--json", str(tmp_path / "r.json"))
+    assert out.returncode == 0, out.stderr
+    assert "cyiter.count (Cython)" in out.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["iterators"]["count"]
+
+
+def test_python_m_cyiter_without_command_prints_help():
+    out = _run_module()
+    assert out.returncode == 2
+    assert "bench" in out.stdout
+
+
+def test_benchmarks_run_py_shares_the_implementation(tmp_path):
+    pytest.importorskip("matplotlib")
+    script = os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks", "run.py")
+    paths = {name: tmp_path / name for name in ("R.md", "r.json", "p.png")}
+    out = subprocess.run(
+        [sys.executable, script, "--quick", *TINY, "--only", "count",
+         "--markdown", str(paths["R.md"]), "--json", str(paths["r.json"]),
+         "--plot", str(paths["p.png"])],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert paths["R.md"].read_text().startswith("# cyiter benchmark results")
+    assert "Produced by `python benchmarks/run.py --quick" in paths["R.md"].read_text()
+    assert json.loads(paths["r.json"].read_text())["mode"] == "quick"
+    assert paths["p.png"].read_bytes()[:8] == PNG_MAGIC
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_removes_the_temporary_data(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cyiter", "bench", "--only", "read_chunks",
+         "--scale", "0.01", "--rounds", "1000000"],
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(tmp.glob("cyiter-bench-*/lines-*")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no data file appeared"
+            time.sleep(0.05)
+        time.sleep(0.3)  # into the timed rounds
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "interrupted; temporary data removed" in err
+    assert list(tmp.iterdir()) == []
+
+
+# -- the parts ----------------------------------------------------------------
+
+
+def _case(*candidates, items=3):
+    return Case("x", "x", "three items", "item", items, items, list(candidates))
+
+
+def test_measure_reports_wrong_output_and_errors_instead_of_timing():
+    def good(consume):
+        return consume(iter([1, 2, 3]))
+
+    def short(consume):
+        return consume(iter([1, 2]))
+
+    def boom(consume):
+        raise KeyError("nope")
+
+    results = timing.measure(
+        _case(
+            Candidate("good", REFERENCE, good),
+            Candidate("short", REFERENCE, short),
+            Candidate("boom", CYTHON, boom),
+            Candidate("absent", PYTHON, reason="not built"),
+        ),
+        rounds=3,
+        min_sample_s=0.0,
+    )
+    by_label = {m.label: m for m in results}
+    assert by_label["good"].ok and len(by_label["good"].samples_ns) == 3
+    assert by_label["short"].status == "error"
+    assert by_label["short"].reason == "yielded 2 items, expected 3"
+    assert (by_label["boom"].status, by_label["boom"].reason) == ("error", "KeyError: 'nope'")
+    assert (by_label["absent"].status, by_label["absent"].reason) == ("skipped", "not built")
+    assert not by_label["short"].samples_ns and not by_label["boom"].samples_ns
+
+
+def test_measure_interleaves_rounds():
+    order = []
+
+    def candidate(name):
+        def run(consume):
+            order.append(name)
+            return consume(iter("abc"))
+
+        return Candidate(name, REFERENCE, run)
+
+    timing.measure(_case(candidate("a"), candidate("b"), candidate("c")), 3, 0.0)
+    # warm-up a, b, c; then each round starts one further along
+    assert "".join(order) == "abc" + "abc" + "bca" + "cab"
+
+
+def test_a_candidate_failing_in_a_round_is_dropped():
+    calls = []
+
+    def flaky(consume):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk gone")
+        return consume(iter("abc"))
+
+    (result,) = timing.measure(_case(Candidate("flaky", REFERENCE, flaky)), 5, 0.0)
+    assert (result.status, result.reason) == ("error", "OSError: disk gone")
+    assert len(calls) == 3  # not run again after failing
+
+
+def _measured(label, role, ns):
+    return timing.Measured(label, role, "ok", loops=1, samples_ns=[ns, ns * 2])
+
+
+def test_targets_compare_min_times():
+    count_target = next(t for t in targets.TARGETS if t.iterator == "count")
+    results = {
+        "count": [
+            _measured("cyiter.count (Cython)", CYTHON, 100.0),
+            _measured("itertools.count", REFERENCE, 105.0),
+        ]
+    }
+    (row,) = targets.evaluate(results, [], ["count"])
+    assert row["target"] == count_target.text
+    assert row["measured"] == 1.05 and row["status"] == "pass"
+    results["count"][0].samples_ns = [120.0]
+    (row,) = targets.evaluate(results, [], ["count"])
+    assert row["measured"] == 0.875 and row["status"] == "fail"
+
+
+def test_pure_twin_target_takes_the_worst_case():
+    results = {
+        "collapse": [
+            _measured("cyiter.collapse (pure Python)", PYTHON, 100.0),
+            _measured("more_itertools.collapse", REFERENCE, 300.0),
+        ],
+        "flatten/5": [
+            _measured("cyiter.flatten (pure Python)", PYTHON, 100.0),
+            _measured("more_itertools.flatten", REFERENCE, 300.0),
+        ],
+        "flatten/1000": [
+            _measured("cyiter.flatten (pure Python)", PYTHON, 100.0),
+            _measured("more_itertools.flatten", REFERENCE, 50.0),
+        ],
+    }
+    rows = targets.evaluate(results, [], ["flatten"])
+    pure = next(r for r in rows if r["target"].startswith("pure-Python flatten"))
+    assert (pure["measured"], pure["status"], pure["detail"]) == (0.5, "fail", "flatten/1000")
+
+
+def test_memory_target_uses_the_largest_growth():
+    def result(twin, peaks):
+        r = memory.MemoryResult("read_csv", "read_csv", twin, [1, 2], "ok")
+        r.baseline_bytes, r.peak_bytes = (1, 1), peaks
+        return r
+
+    rows = targets.evaluate(
+        {}, [result(CYTHON, (10_000_000, 11_000_000)), result(PYTHON, (10_000_000, 16_000_000))], []
+    )
+    assert rows == [
+        {
+            "issue": 3,
+            "iterator": "read_csv",
+            "target": "read_csv: same peak RSS (within 5 MB) at both file sizes",
+            "unit": "MB",
+            "needed": 5.0,
+            "measured": 6.0,
+            "status": "fail",
+            "detail": "python twin",
+        }
+    ]
+
+
+def test_full_profile_meets_the_issues_conditions():
+    full = cases.profile("full")
+    assert full.file_bytes >= 256 * data.MiB and full.csv_bytes >= 256 * data.MiB
+    assert full.memory_bytes == (64 * data.MiB, 512 * data.MiB)
+    assert full.rounds >= 5
+    assert data.tree(full.leaves)[1] == pytest.approx(10**6, rel=0.1)
+
+
+def test_generated_files_count_their_records(tmp_path):
+    lines = data.lines_file(str(tmp_path), 3 * data.MiB + 5)
+    with open(lines.path, "rb") as f:
+        raw = f.read()
+    assert len(raw) == lines.nbytes >= 3 * data.MiB + 5
+    assert raw.count(b"\n") == lines.records and raw.endswith(b"\n")
+    assert any(byte > 127 for byte in raw)  # some UTF-8 beyond ASCII
+    table = data.csv_file(str(tmp_path), 200_000)
+    with open(table.path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == table.records
+    assert any("\n" in row["comment"] for row in rows)
+    assert any('"' in row["comment"] for row in rows)
+
+
+def test_tree_has_depth_five_and_string_leaves():
+    tree, leaves = data.tree(1000)
+    depth, node = 0, tree
+    while isinstance(node, list):
+        depth, node = depth + 1, node[0]
+    assert depth == 5 and isinstance(node, str)
+    import more_itertools
+
+    assert len(list(more_itertools.collapse(tree))) == leaves == 4**5

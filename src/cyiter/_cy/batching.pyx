@@ -240,7 +240,7 @@ cdef class _Grouper:
             return 0
         if self.n == -1:
             return 1
-        return (remaining + self.n - 1) // self.n
+        return (remaining - 1) // self.n + 1
 
     @cython.critical_section
     def __reduce__(self):

@@ -102,6 +102,8 @@ class _Grouper(Guarded):
             if self._strict:
                 raise ValueError(self._incomplete)
         batch = seq[start : start + k]
+        if batch is seq:  # a whole tuple slices to itself; itertools gives a new one
+            batch = tuple(list(seq))
         if self._as_list:
             return batch if type(batch) is list else list(batch)
         return batch if type(batch) is tuple else tuple(batch)
@@ -130,7 +132,7 @@ class _Grouper(Guarded):
             return 0
         if self._n == -1:
             return 1
-        return (remaining + self._n - 1) // self._n
+        return (remaining - 1) // self._n + 1
 
     def __reduce__(self):
         if self._seq is not None:

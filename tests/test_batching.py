@@ -1,0 +1,263 @@
+"""Conformance of batched and chunked (both twins)."""
+
+import operator
+import sys
+
+import more_itertools
+import pytest
+from support import NoIter, NoNext, Source, outcome, roundtrip
+
+# itertools.batched with strict= exists from 3.13; more-itertools aliases it
+# there and carries the same code as pure Python before.
+ref_batched = more_itertools.batched
+
+
+def sources(items):
+    """The same items as a list, a tuple, an iterator and a generator."""
+    yield list(items)
+    yield tuple(items)
+    yield iter(list(items))
+    yield (x for x in items)
+
+
+class TestBatched:
+    @pytest.mark.parametrize("size", [0, 1, 2, 5, 6, 7, 100])
+    @pytest.mark.parametrize("n", [1, 2, 3, 6, 7, 1000, 5000, sys.maxsize])
+    def test_matches_reference(self, impl, size, n):
+        for source in sources(range(size)):
+            assert list(impl.batched(source, n)) == list(ref_batched(range(size), n))
+
+    @pytest.mark.parametrize("n", [1, 2, 3, 4, 5000])
+    def test_strict(self, impl, n):
+        for size in (0, 4, 5, 12):
+            for source in sources(range(size)):
+                assert outcome(lambda: impl.batched(source, n, strict=True)) == outcome(
+                    lambda: ref_batched(range(size), n, strict=True)
+                )
+
+    def test_strict_failure_exhausts(self, impl):
+        for source in sources(range(5)):
+            b = impl.batched(source, 2, strict=True)
+            assert next(b) == (0, 1) and next(b) == (2, 3)
+            with pytest.raises(ValueError, match=r"^batched\(\): incomplete batch$"):
+                next(b)
+            assert list(b) == []
+
+    @pytest.mark.parametrize(
+        "args, kwargs, exc, message",
+        [
+            ((range(3), 0), {}, ValueError, "n must be at least one"),
+            ((range(3), -1), {}, ValueError, "n must be at least one"),
+            ((range(3), 1.5), {}, TypeError, "'float' object cannot be interpreted as an integer"),
+            ((range(3), "2"), {}, TypeError, "'str' object cannot be interpreted as an integer"),
+            ((range(3), 2**70), {}, OverflowError, "Python int too large to convert to C ssize_t"),
+            ((range(3), -(2**70)), {}, OverflowError, "Python int too large to convert to C ssize_t"),
+            ((5, 2), {}, TypeError, "'int' object is not iterable"),
+            ((NoIter(), 2), {}, TypeError, "'NoIter' object is not iterable"),
+            ((NoNext(), 2), {}, TypeError, "iter() returned non-iterator of type 'NoNext'"),
+            ((5, 0), {}, ValueError, "n must be at least one"),  # n is checked first
+        ],
+    )
+    def test_bad_arguments_raise_at_creation(self, impl, args, kwargs, exc, message):
+        with pytest.raises(exc) as info:
+            impl.batched(*args, **kwargs)
+        assert str(info.value) == message
+
+    def test_keyword_arguments(self, impl):
+        assert list(impl.batched(iterable="abc", n=2)) == [("a", "b"), ("c",)]
+        with pytest.raises(TypeError):
+            impl.batched("abc", 2, True)  # strict is keyword-only
+
+    def test_batches_are_new_tuples(self, impl):
+        t = (1, 2, 3)
+        (batch,) = impl.batched(t, 3)
+        assert batch == t and batch is not t and type(batch) is tuple
+
+    def test_list_growing_while_iterated(self, impl):
+        data = [0, 1, 2]
+        out = []
+        for batch in impl.batched(data, 2):
+            out.append(batch)
+            if len(data) < 7:
+                data.extend(range(len(data), len(data) + 2))
+        assert out == list(ref_batched(range(7), 2))
+
+    def test_list_shrinking_while_iterated(self, impl):
+        data = list(range(10))
+        b = impl.batched(data, 3)
+        assert next(b) == (0, 1, 2)
+        del data[4:]
+        assert list(b) == [(3,)]
+
+    def test_source_error_propagates_and_iteration_goes_on(self, impl):
+        src = Source(range(10), fail_at=3)
+        b = impl.batched(src, 4)
+        with pytest.raises(ZeroDivisionError, match="source failed"):
+            next(b)
+        # as itertools.batched: the items of the failed batch are gone
+        assert list(b) == [(2, 3, 4, 5), (6, 7, 8, 9)]
+
+    def test_exhausted_stays_exhausted_without_pulling(self, impl):
+        src = Source(range(5))
+        b = impl.batched(src, 2)
+        assert list(b) == [(0, 1), (2, 3), (4,)]
+        pulls = src.pulls
+        src.items.extend([7, 8])
+        assert list(b) == [] and list(b) == []
+        assert src.pulls == pulls
+
+    def test_length_hint(self, impl):
+        b = impl.batched(list(range(10)), 3)
+        assert operator.length_hint(b) == 4
+        next(b)
+        assert operator.length_hint(b) == 3
+        list(b)
+        assert operator.length_hint(b) == 0
+        assert operator.length_hint(impl.batched(iter(range(10)), 4)) == 3
+        assert operator.length_hint(impl.batched((x for x in range(3)), 2), -5) == -5
+
+    @pytest.mark.parametrize("k", [0, 1, 2, 3, 4])
+    @pytest.mark.parametrize("make", [list, tuple, iter])
+    def test_pickle_resumes_exactly(self, impl, k, make):
+        b = impl.batched(make(list(range(11))), 3)
+        for _ in range(k):
+            next(b, None)
+        copy = roundtrip(b)
+        assert list(copy) == list(b)
+
+    def test_pickle_of_a_generator_source_fails_clearly(self, impl):
+        import pickle
+
+        b = impl.batched((x for x in range(3)), 2)
+        with pytest.raises(TypeError, match="generator"):
+            pickle.dumps(b)
+
+    def test_repr(self, impl):
+        b = impl.batched([], 1)
+        assert repr(b) == f"<cyiter.batched object at {id(b):#x}>"
+
+    def test_reentrant_source_raises_runtime_error(self, impl):
+        def hook():
+            next(b)
+
+        b = impl.batched(Source(range(4), hook=hook), 2)
+        with pytest.raises(RuntimeError, match="cannot re-enter the batched iterator"):
+            next(b)
+
+    def test_reinit_from_the_source_raises_runtime_error(self, impl):
+        def hook():
+            b.__init__([1, 2, 3], 5000)
+
+        b = impl.batched(Source(range(4), hook=hook), 2)
+        with pytest.raises(RuntimeError, match="cannot re-enter"):
+            next(b)
+
+    @pytest.mark.parametrize(
+        "state",
+        [({}, 0, 2, False), ([1], -1, 2, False), (5, None, 2, False), ([1], None, 2, False), ("ab", 0, 2, False)],
+    )
+    def test_crafted_state_is_refused(self, impl, state):
+        b = impl.batched([], 1)
+        with pytest.raises(TypeError, match="batched state"):
+            b.__setstate__(state)
+
+    def test_new_without_init_is_exhausted(self, impl):
+        b = impl.batched.__new__(impl.batched)
+        assert list(b) == []
+
+
+class TestChunked:
+    @pytest.mark.parametrize("size", [0, 1, 2, 5, 6, 7, 100])
+    @pytest.mark.parametrize("n", [None, 0, 1, 2, 3, 6, 7, 1000, 5000, sys.maxsize, True])
+    def test_matches_more_itertools(self, impl, size, n):
+        for source in sources(range(size)):
+            got = list(impl.chunked(source, n))
+            assert got == list(more_itertools.chunked(range(size), n))
+            assert all(type(chunk) is list for chunk in got)
+
+    @pytest.mark.parametrize("n", [1, 2, 3, 4, 5000])
+    def test_strict(self, impl, n):
+        for size in (0, 4, 5, 12):
+            for source in sources(range(size)):
+                assert outcome(lambda: impl.chunked(source, n, strict=True)) == outcome(
+                    lambda: more_itertools.chunked(range(size), n, strict=True)
+                )
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            (range(3), -1),
+            (range(3), "x"),
+            (range(3), 1.5),
+            (range(3), 2**70),
+            (5, 2),
+            (5, -1),
+            (5, None, True),
+            (range(3), None, True),
+            (NoIter(), 2),
+            (NoNext(), 2),
+        ],
+    )
+    def test_bad_arguments_raise_at_creation_like_more_itertools(self, impl, args):
+        def reference():
+            # more-itertools makes some checks at the first next()
+            return list(more_itertools.chunked(*args))
+
+        with pytest.raises(Exception) as ref:
+            reference()
+        with pytest.raises(type(ref.value)) as ours:
+            impl.chunked(*args)
+        assert str(ours.value) == str(ref.value)
+
+    def test_strict_failure_and_any_error_exhaust(self, impl):
+        c = impl.chunked(iter(range(5)), 2, strict=True)
+        assert next(c) == [0, 1] and next(c) == [2, 3]
+        with pytest.raises(ValueError, match=r"^iterable is not divisible by n\.$"):
+            next(c)
+        assert list(c) == []
+        # strict chunked is a generator in more-itertools: any error ends it
+        src = Source(range(10), fail_at=2)
+        c = impl.chunked(src, 3, strict=True)
+        with pytest.raises(ZeroDivisionError):
+            next(c)
+        assert list(c) == []
+
+    def test_non_strict_goes_on_after_a_source_error(self, impl):
+        src = Source(range(6), fail_at=2)
+        c = impl.chunked(src, 2)
+        with pytest.raises(ZeroDivisionError):
+            next(c)
+        ref_src = Source(range(6), fail_at=2)
+        ref = more_itertools.chunked(ref_src, 2)
+        with pytest.raises(ZeroDivisionError):
+            next(ref)
+        assert list(c) == list(ref)
+
+    def test_n_zero_pulls_nothing(self, impl):
+        src = Source(range(3))
+        assert list(impl.chunked(src, 0)) == []
+        assert src.pulls == 0
+
+    def test_length_hint(self, impl):
+        assert operator.length_hint(impl.chunked(list(range(10)), 4)) == 3
+        assert operator.length_hint(impl.chunked(list(range(10)), None)) == 1
+        assert operator.length_hint(impl.chunked([], None)) == 0
+        assert operator.length_hint(impl.chunked(range(10), 0)) == 0
+
+    @pytest.mark.parametrize("k", [0, 1, 3])
+    @pytest.mark.parametrize("n", [None, 2, 3])
+    @pytest.mark.parametrize("make", [list, tuple, iter])
+    def test_pickle_resumes_exactly(self, impl, other_impl, k, n, make, monkeypatch):
+        from cyiter import _select
+
+        c = impl.chunked(make(list(range(8))), n, strict=n == 2)
+        for _ in range(k):
+            next(c, None)
+        data = __import__("pickle").dumps(c)
+        expected = list(c)
+        monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
+        assert list(__import__("pickle").loads(data)) == expected
+
+    def test_repr(self, impl):
+        c = impl.chunked([], 1)
+        assert repr(c) == f"<cyiter.chunked object at {id(c):#x}>"

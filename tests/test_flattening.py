@@ -1,0 +1,199 @@
+"""Conformance of flatten and collapse (both twins)."""
+
+import itertools
+import operator
+import pickle
+from collections.abc import Iterable
+
+import more_itertools
+import pytest
+from support import NoIter, NoNext, Source, outcome, roundtrip
+
+
+class TestFlatten:
+    @pytest.mark.parametrize(
+        "data",
+        [
+            lambda: [],
+            lambda: [[]],
+            lambda: [[1, 2], (3,), "ab", range(3), iter([4, 5]), {6: 0}, b"xy", []],
+            lambda: [[[1]], [2]],
+        ],
+    )
+    def test_matches_chain_from_iterable(self, impl, data):
+        assert list(impl.flatten(data())) == list(itertools.chain.from_iterable(data()))
+
+    def test_not_iterable(self, impl):
+        for bad in (5, NoIter(), NoNext()):
+            with pytest.raises(TypeError) as ref:
+                itertools.chain.from_iterable(bad)
+            with pytest.raises(TypeError) as ours:
+                impl.flatten(bad)
+            assert str(ours.value) == str(ref.value)
+
+    def test_non_iterable_item_ends_it_like_chain(self, impl):
+        def outcome_of(make):
+            it = make([[1], 2, [3]])
+            return outcome(lambda: it), list(it)
+
+        assert outcome_of(impl.flatten) == outcome_of(itertools.chain.from_iterable)
+
+    @pytest.mark.parametrize("where", ["outer", "inner"])
+    def test_errors_propagate_like_chain(self, impl, where):
+        def make(factory):
+            if where == "outer":
+                return factory(Source([[1, 2], [3]], fail_at=2))
+            return factory([[0], Source([1, 2, 3], fail_at=2), [9]])
+
+        ours, ref = make(impl.flatten), make(itertools.chain.from_iterable)
+        assert outcome(lambda: ours) == outcome(lambda: ref)
+        assert list(ours) == list(ref)
+
+    def test_exhausted_stays_exhausted_without_pulling(self, impl):
+        src = Source([[1], [2]])
+        f = impl.flatten(src)
+        assert list(f) == [1, 2]
+        pulls = src.pulls
+        src.items.append([3])
+        assert list(f) == []
+        assert src.pulls == pulls
+
+    def test_inner_list_growing_while_iterated(self, impl):
+        inner = [1, 2]
+        out = []
+        for x in impl.flatten([inner, [9]]):
+            out.append(x)
+            if len(inner) < 4:
+                inner.append(len(inner) + 1)
+        assert out == [1, 2, 3, 4, 9]
+
+    @pytest.mark.parametrize("k", range(6))
+    def test_pickle_resumes_exactly(self, impl, k):
+        f = impl.flatten([[1, 2], (3, 4), [], [5]])
+        for _ in range(k):
+            next(f, None)
+        assert list(roundtrip(f)) == list(f)
+
+    def test_reentrant_source_raises(self, impl):
+        f = impl.flatten(Source([[1], [2]], hook=lambda: next(f)))
+        with pytest.raises(RuntimeError, match="cannot re-enter the flatten iterator"):
+            next(f)
+
+    def test_no_length_hint_and_repr(self, impl):
+        f = impl.flatten([[1]])
+        assert operator.length_hint(f, -3) == -3
+        assert repr(f) == f"<cyiter.flatten object at {id(f):#x}>"
+
+
+NESTED = [
+    [(1, 2), ([3, 4], [[5], [6]])],
+    ["ab", ("cd", "ef"), ["gh", "ij"], b"kl", [b"m"]],
+    [("a", ["b"]), ("c", ["d"])],
+    [[], [[]], [[[]]], ()],
+    [1, [2, [3, [4, [5, [6]]]]]],
+    [{1: 2}, {3}, range(3), (x for x in [7, [8]])],
+    5,
+    "abc",
+    [],
+]
+
+
+class TestCollapse:
+    @pytest.mark.parametrize("index", range(len(NESTED)))
+    @pytest.mark.parametrize("levels", [None, -1, 0, 1, 2, 3, 1.5, 10**30])
+    @pytest.mark.parametrize("base_type", [None, tuple, (tuple, range), Iterable])
+    def test_matches_more_itertools(self, impl, index, levels, base_type):
+        def make(factory):
+            data = NESTED[index]
+            if index == 5:  # holds a generator: make a fresh one each time
+                data = [{1: 2}, {3}, range(3), (x for x in [7, [8]])]
+            return norm(list(factory(data, base_type=base_type, levels=levels)))
+
+        def norm(x):
+            """Iterators compare by identity: compare what they hold instead."""
+            if isinstance(x, list):
+                return [norm(i) for i in x]
+            if hasattr(type(x), "__next__"):
+                return ("iterator", norm(list(x)))
+            return x
+
+        assert make(impl.collapse) == make(more_itertools.collapse)
+
+    def test_100000_levels_deep(self, impl):
+        tree = ["leaf"]
+        for _ in range(100_000):
+            tree = [tree, 1]
+        got = list(impl.collapse(tree))
+        assert got == ["leaf"] + [1] * 100_000
+
+    def test_holds_one_iterator_per_level(self, impl):
+        tree = [[[[1, 2], [3]], [4]], [5]]
+        c = impl.collapse(tree)
+        assert next(c) == 1
+        (stack, _, _) = c.__reduce__()[2]
+        assert len(stack) == 5  # the argument itself, then 4 levels
+
+    def test_iter_raising_type_error_makes_an_atom(self, impl):
+        class Weird:
+            def __iter__(self):
+                raise TypeError("no")
+
+        w = Weird()
+        assert list(impl.collapse([1, w])) == [1, w] == list(more_itertools.collapse([1, w]))
+
+    def test_any_error_ends_it_like_the_generator(self, impl):
+        class Bad:
+            def __iter__(self):
+                raise ValueError("bad iter")
+
+        for factory in (impl.collapse, more_itertools.collapse):
+            it = factory([1, Bad(), 2])
+            assert outcome(lambda: it) == ([1], (ValueError, "bad iter"))
+            assert list(it) == []
+        it = impl.collapse([0, Source([1, 2], fail_at=2), 3])
+        assert outcome(lambda: it) == ([0, 1], (ZeroDivisionError, "source failed"))
+        assert list(it) == []
+
+    def test_bad_arguments_fail_at_creation(self, impl):
+        with pytest.raises(TypeError, match="not supported between instances of 'int' and 'str'"):
+            impl.collapse([[1]], levels="2")
+        with pytest.raises(TypeError, match="isinstance"):
+            impl.collapse([[1]], base_type=5)
+
+    def test_exhausted_stays_exhausted(self, impl):
+        src = Source([[1], 2])
+        c = impl.collapse(src)
+        assert list(c) == [1, 2]
+        pulls = src.pulls
+        src.items.append(3)
+        assert list(c) == [] and src.pulls == pulls
+
+    @pytest.mark.parametrize("k", range(8))
+    @pytest.mark.parametrize("levels", [None, 1])
+    def test_pickle_resumes_exactly(self, impl, other_impl, k, levels, monkeypatch):
+        from cyiter import _select
+
+        tree = [(1, 2), ([3, 4], [[5], [6]]), "ab"]
+        c = impl.collapse(tree, levels=levels)
+        for _ in range(k):
+            next(c, None)
+        data = pickle.dumps(c)
+        expected = list(c)
+        monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
+        assert list(pickle.loads(data)) == expected
+
+    def test_reentrant_iteration_raises(self, impl):
+        c = impl.collapse([Source([1, 2], hook=lambda: next(c))])
+        with pytest.raises(RuntimeError, match="cannot re-enter the collapse iterator"):
+            next(c)
+        assert list(c) == []  # the error ended it, as it ends a generator
+
+    def test_crafted_state_is_refused(self, impl):
+        c = impl.collapse([])
+        with pytest.raises(TypeError, match="collapse state"):
+            c.__setstate__(([[1, 2]], None, None))
+
+    def test_repr_and_no_length_hint(self, impl):
+        c = impl.collapse([])
+        assert repr(c) == f"<cyiter.collapse object at {id(c):#x}>"
+        assert operator.length_hint(c, -2) == -2

@@ -10,6 +10,7 @@ import json
 import shlex
 import sys
 import tempfile
+import time
 
 from cyiter._bench import cases, machine, memory, plot, progress, report, targets
 from cyiter._bench.timing import measure
@@ -86,10 +87,11 @@ def _run(args, command):
         with progress.make(len(pending) + runs, console) as bar:
             for p in pending:
                 bar.begin(f"{p.iterator}: {p.workload}")
+                start = time.perf_counter()
                 case = p.build()
                 measured = measure(case, profile.rounds, profile.min_sample_s)
                 case_results[case.key] = measured
-                case_docs.append(report.case_doc(case, measured))
+                case_docs.append(report.case_doc(case, measured, time.perf_counter() - start))
                 bar.advance()
             if runs:
                 bar.begin("peak memory of the readers")

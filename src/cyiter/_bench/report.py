@@ -8,16 +8,17 @@ from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE
 SCHEMA = "cyiter-bench/1"
 
 METHOD = (
-    "Each case runs every candidate over the same data. Warm-up: one run that "
-    "counts the items (a wrong count is an error, not a time) and one that "
-    "sets the loops per sample. Then rounds: each round times every candidate "
-    "once, the order rotated by one each round; the garbage collector is off "
-    "inside a sample. Items are consumed by collections.deque(it, maxlen=0) for "
-    "every candidate. Reported: min and median over the rounds, per item (or "
-    "line, row, chunk); speedup = time of the fastest installed reference / "
-    "time of the candidate (min). Readers read files in page cache (the "
-    "warm-up reads them first); their peak RSS comes from a child process per "
-    "reader and file size (ru_maxrss)."
+    "Each case runs every candidate over the same data, consumed by "
+    "collections.deque(it, maxlen=0) for all. Warm-up: one run that counts the "
+    "items (a wrong count is reported as an error, not timed); its time sets "
+    "how many runs make one turn (at least the profile's sample time). Then "
+    "rounds: each round gives every candidate one turn, the order rotated by "
+    "one each round; every run is timed on its own, with the garbage "
+    "collector off. Reported: min and median over all runs, per item (or "
+    "line, row, chunk); speedup = min time of the fastest installed reference "
+    "/ min time of the candidate. Readers read files in page cache (the "
+    "warm-up reads them first). Peak RSS: a child process per reader, twin "
+    "and file size reads the whole file (VmHWM on Linux, else ru_maxrss)."
 )
 
 
@@ -28,7 +29,8 @@ def _candidate_doc(case, m, fastest_ref, pure):
         return doc
     doc.update(
         loops=m.loops,
-        rounds=len(m.samples_ns),
+        rounds=m.rounds,
+        runs=len(m.samples_ns),
         min_ns=round(m.min_ns, 1),
         median_ns=round(m.median_ns, 1),
         ns_per_unit_min=m.min_ns / case.units,
@@ -44,7 +46,7 @@ def _candidate_doc(case, m, fastest_ref, pure):
     return doc
 
 
-def case_doc(case, measured):
+def case_doc(case, measured, elapsed_s):
     refs = [m for m in measured if m.role == REFERENCE and m.ok]
     fastest_ref = min(refs, key=lambda m: m.min_ns) if refs else None
     pure = next((m for m in measured if m.role == PYTHON and m.ok), None)
@@ -56,6 +58,7 @@ def case_doc(case, measured):
         "units": case.units,
         "items": case.items,
         "nbytes": case.nbytes,
+        "elapsed_s": round(elapsed_s, 3),
         "fastest_reference": fastest_ref.label if fastest_ref else None,
         "candidates": [_candidate_doc(case, m, fastest_ref, pure) for m in measured],
     }

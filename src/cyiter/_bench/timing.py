@@ -9,12 +9,15 @@ item, the same for everyone); the warm-up passes :func:`tally`, which counts
 the items so that a candidate producing the wrong number of items is caught
 and reported instead of timed.
 
-Rounds are interleaved: every round times each candidate once, in an order
-rotated by one each round, so that drift of the machine (frequency, other
-load) spreads over all candidates alike.  A sample is the mean of ``loops``
-back-to-back runs, ``loops`` chosen at warm-up so that one sample lasts at
-least the profile's ``min_sample_s``.  The garbage collector is off while a
-sample runs (as in :mod:`timeit`) and collected between rounds.
+Rounds are interleaved: every round gives each candidate one turn, in an
+order rotated by one each round, so that drift of the machine (frequency,
+other load) spreads over all candidates alike.  A turn is ``loops``
+back-to-back runs, each timed on its own, ``loops`` chosen at warm-up so
+that a turn lasts at least the profile's ``min_sample_s``.  The minimum and
+median are over every run of every round: on a busy machine, many short
+runs give each candidate a fair chance of some undisturbed ones.  The
+garbage collector is off during a turn (as in :mod:`timeit`) and collected
+between rounds.
 """
 
 import gc
@@ -78,7 +81,8 @@ class Measured:
     status: str
     reason: str = ""
     loops: int = 0
-    samples_ns: list = field(default_factory=list)
+    rounds: int = 0
+    samples_ns: list = field(default_factory=list)  # one per run
 
     @property
     def ok(self) -> bool:
@@ -93,16 +97,19 @@ class Measured:
         return statistics.median(self.samples_ns)
 
 
-def _sample(run, loops) -> float:
+def _turn(run, loops) -> list:
+    """The times of *loops* runs, in nanoseconds."""
+    clock = time.perf_counter_ns
+    times = []
     gc.disable()
     try:
-        start = time.perf_counter_ns()
         for _ in range(loops):
+            start = clock()
             run(drain)
-        elapsed = time.perf_counter_ns() - start
+            times.append(clock() - start)
     finally:
         gc.enable()
-    return elapsed / loops
+    return times
 
 
 def _warm_up(case: Case, candidate: Candidate, min_sample_s: float) -> Measured:
@@ -145,7 +152,8 @@ def measure(case: Case, rounds: int, min_sample_s: float) -> list:
         shift = r % len(live) if live else 0
         for candidate, measured in live[shift:] + live[:shift]:
             try:
-                measured.samples_ns.append(_sample(candidate.run, measured.loops))
+                measured.samples_ns += _turn(candidate.run, measured.loops)
+                measured.rounds += 1
             except Exception as exc:
                 measured.status = "error"
                 measured.reason = f"{type(exc).__name__}: {exc}"

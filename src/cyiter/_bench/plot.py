@@ -27,8 +27,8 @@ def write(doc, path):
             continue
         labels.append(f"{case['key']}  (vs {case['fastest_reference']})")
         for role, values in series.items():
-            values.append(speedups.get(role) or 0.0)
-    height = 1.5 + 0.32 * max(len(labels), 1)
+            values.append(speedups.get(role) or float("nan"))
+    height = 2 + 0.32 * max(len(labels), 1)
     fig = Figure(figsize=(10, height), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -37,15 +37,18 @@ def write(doc, path):
     for offset, (role, name, color) in enumerate(
         ((CYTHON, "cyiter, Cython twin", "#1f77b4"), (PYTHON, "cyiter, pure-Python twin", "#ff7f0e"))
     ):
-        ax.barh(
+        bars = ax.barh(
             [p + (offset - 0.5) * bar for p in positions],
             series[role],
             height=bar,
             label=name,
             color=color,
         )
+        ax.bar_label(bars, fmt="%.2fx", fontsize=7, padding=2)
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_xscale("log")
+    finite = [v for values in series.values() for v in values if v == v]  # not NaN
+    ax.set_xlim(right=max(finite + [1.0]) * 3)  # room for the labels
     ax.set_yticks(list(positions), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("speedup over the fastest installed reference (log scale; > 1 is faster)")
@@ -53,5 +56,5 @@ def write(doc, path):
     ax.set_title(
         f"cyiter bench ({doc['mode']}): {m['cpu']}, Python {m['python']}", fontsize=10
     )
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
     fig.savefig(path, dpi=110)

@@ -1,0 +1,227 @@
+"""Type stubs for cyiter's public API (SPEC sections 3 to 6).
+
+One stub serves both twins: the Cython and the pure-Python classes have the
+same signatures (``python -m mypy.stubtest cyiter`` checks each of them).
+The readers are ``@final``: their Cython twins cannot be subclassed.
+``__new__`` takes any arguments and ``__init__`` checks them, as at runtime.
+No class is marked ``@disjoint_base`` (PEP 800): the twins lay their classes
+out differently (C fields in a Cython base, ``__slots__`` in Python), so no
+one marking fits both; stubtest runs with ``--ignore-disjoint-bases``.
+Element types follow the references: ``itertools.count``/``batched``,
+``more_itertools.chunked``/``flatten``/``collapse``, ``csv.DictReader``.
+"""
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import (
+    Any,
+    AnyStr,
+    Final,
+    Generic,
+    Literal,
+    Protocol,
+    SupportsFloat,
+    SupportsIndex,
+    TypeVar,
+    final,
+    overload,
+)
+
+from typing_extensions import Self, TypeAlias
+
+__all__ = [
+    "IMPLEMENTATION",
+    "__version__",
+    "count",
+    "fibonacci",
+    "batched",
+    "chunked",
+    "flatten",
+    "collapse",
+    "read_chunks",
+    "read_lines",
+    "read_csv",
+]
+
+IMPLEMENTATION: Final[Literal["cython", "python"]]
+__version__: Final[str]
+
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+_N = TypeVar("_N")
+
+class _BinaryFile(Protocol):
+    """An open binary file object: what ``open(path, "rb")`` or ``io.BytesIO`` gives."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+# A path (opened and closed by the reader) or a binary file object (never
+# closed by cyiter).
+_Source: TypeAlias = str | os.PathLike[str] | os.PathLike[bytes] | _BinaryFile
+
+# 3. Sequences
+
+class count(Generic[_N]):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    @overload
+    def __init__(self: count[int], start: int = 0, step: int = 1) -> None: ...
+    @overload
+    def __init__(self: count[float], start: float, step: float = 1) -> None: ...
+    @overload
+    def __init__(self: count[float], start: float = 0, *, step: float) -> None: ...
+    @overload
+    def __init__(self: count[_N], start: _N, step: int = 1) -> None: ...
+    @overload
+    def __init__(self: count[_N], start: _N, step: _N) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _N: ...
+
+class fibonacci:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, n: SupportsIndex | None = None, *, max_value: SupportsFloat | None = None) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> int: ...
+    def __length_hint__(self) -> int: ...
+
+# 4. Batching
+
+class batched(Generic[_T_co]):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, iterable: Iterable[_T_co], n: SupportsIndex, *, strict: bool = False) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> tuple[_T_co, ...]: ...
+    def __length_hint__(self) -> int: ...
+
+class chunked(Generic[_T]):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, iterable: Iterable[_T], n: SupportsIndex | None, strict: bool = False) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> list[_T]: ...
+    def __length_hint__(self) -> int: ...
+
+# 5. Flattening
+
+class flatten(Generic[_T_co]):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, iterable: Iterable[Iterable[_T_co]]) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _T_co: ...
+
+class collapse:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(
+        self,
+        iterable: Iterable[Any],
+        base_type: type | tuple[type, ...] | None = None,
+        levels: SupportsIndex | None = None,
+    ) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Any: ...
+
+# 6. Reading files: every reader is a context manager with .offset and close()
+
+@final
+class read_chunks:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(
+        self,
+        source: _Source,
+        size: SupportsIndex = 65536,
+        *,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> None: ...
+    @property
+    def offset(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> bytes: ...
+    def __length_hint__(self) -> int: ...
+
+@final
+class read_lines(Generic[AnyStr]):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    @overload
+    def __init__(
+        self: read_lines[bytes],
+        source: _Source,
+        *,
+        encoding: None = None,
+        errors: str = "strict",
+        keepends: bool = False,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: read_lines[str],
+        source: _Source,
+        *,
+        encoding: str,
+        errors: str = "strict",
+        keepends: bool = False,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
+    @property
+    def offset(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> AnyStr: ...
+
+@final
+class read_csv(Generic[_T]):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    @overload
+    def __init__(
+        self: read_csv[str],
+        source: _Source,
+        *,
+        fieldnames: None = None,
+        delimiter: str = ",",
+        quotechar: str | None = '"',
+        escapechar: str | None = None,
+        doublequote: bool = True,
+        skipinitialspace: bool = False,
+        strict: bool = False,
+        restkey: str | None = None,
+        restval: str | None = None,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        max_field_size: SupportsIndex = 131072,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: read_csv[_T],
+        source: _Source,
+        *,
+        fieldnames: Sequence[_T],
+        delimiter: str = ",",
+        quotechar: str | None = '"',
+        escapechar: str | None = None,
+        doublequote: bool = True,
+        skipinitialspace: bool = False,
+        strict: bool = False,
+        restkey: str | None = None,
+        restval: str | None = None,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        max_field_size: SupportsIndex = 131072,
+    ) -> None: ...
+    @property
+    def offset(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def __iter__(self) -> Self: ...
+    # as typeshed types csv.DictReader: restkey and restval can put other
+    # keys and values in a row
+    def __next__(self) -> dict[_T | Any, str | Any]: ...

@@ -119,12 +119,16 @@ cdef class _Grouper:
 
     @cython.critical_section
     def __next__(self):
-        if self.seq is not None:
-            return self._slice()
-        if self.it is None:
-            raise StopIteration
+        if self.seq is not None and not self.guard.running:
+            return self._slice()  # runs no Python code: needs no guard
         guard_enter(&self.guard, self.name)
         try:
+            # checked only now: a thread that waited in guard_enter finds the
+            # state the previous holder left
+            if self.seq is not None:
+                return self._slice()
+            if self.it is None:
+                raise StopIteration
             return self._gather()
         except StopIteration:
             raise

@@ -189,32 +189,36 @@ cdef class fibonacci:
     @cython.critical_section
     def __next__(self):
         cdef uint64_t term
+        if self.guard.running or not (self.fast and (self.max_value is None or self.cmax_mode == 1)):
+            guard_enter(&self.guard, "fibonacci")
+            try:
+                return self._next_slow()
+            finally:
+                guard_leave(&self.guard)
+        # below, no Python code runs: no guard needed
         if self.done or self.remaining == 0:
             self.done = True
             raise StopIteration
-        if self.fast and (self.max_value is None or self.cmax_mode == 1):
-            term = self.ca
-            if self.cmax_mode == 1 and term > self.cmax:
-                self.done = True
-                raise StopIteration
-            if self.cb > UINT64_MAX - term:
-                # the term after next overflows 64 bits: continue in Python
-                self.fast = False
-                self.a = self.cb
-                self.b = <object>term + self.cb
-            else:
-                self.ca = self.cb
-                self.cb = term + self.cb
-            if self.remaining > 0:
-                self.remaining -= 1
-            return PyLong_FromUnsignedLongLong(term)
-        guard_enter(&self.guard, "fibonacci")
-        try:
-            return self._next_slow()
-        finally:
-            guard_leave(&self.guard)
+        term = self.ca
+        if self.cmax_mode == 1 and term > self.cmax:
+            self.done = True
+            raise StopIteration
+        if self.cb > UINT64_MAX - term:
+            # the term after next overflows 64 bits: continue in Python
+            self.fast = False
+            self.a = self.cb
+            self.b = <object>term + self.cb
+        else:
+            self.ca = self.cb
+            self.cb = term + self.cb
+        if self.remaining > 0:
+            self.remaining -= 1
+        return PyLong_FromUnsignedLongLong(term)
 
     cdef object _next_slow(self):
+        if self.done or self.remaining == 0:
+            self.done = True
+            raise StopIteration
         if self.fast:
             self.fast = False
             self.a = self.ca

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -358,6 +359,35 @@ def test_a_candidate_failing_in_a_round_is_dropped():
     (result,) = timing.measure(_case(Candidate("flaky", REFERENCE, flaky)), 5, 0.0)
     assert (result.status, result.reason) == ("error", "OSError: disk gone")
     assert len(calls) == 3  # not run again after failing
+
+
+def test_a_slow_candidate_joins_only_the_first_rounds():
+    def fast(consume):
+        return consume(iter("abc"))
+
+    def slow(consume):
+        time.sleep(0.002)
+        return consume(iter("abc"))
+
+    results = timing.measure(
+        _case(Candidate("fast", REFERENCE, fast), Candidate("slow", REFERENCE, slow)),
+        rounds=timing.SLOW_ROUNDS + 2,
+        min_sample_s=0.0,
+        slow_s=0.001,
+    )
+    assert [m.rounds for m in results] == [timing.SLOW_ROUNDS + 2, timing.SLOW_ROUNDS]
+    assert [m.slow for m in results] == [False, True]
+
+
+def test_cyiter_console_script(tmp_path):
+    script = shutil.which("cyiter")
+    if script is None:
+        pytest.skip("the cyiter console script is not on PATH")
+    out = subprocess.run(
+        [script, "bench", *TINY, "--only", "fibonacci"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert "cyiter.fibonacci (Cython)" in out.stdout
 
 
 def _measured(label, role, ns):

@@ -89,7 +89,7 @@ def _run(args, command):
                 bar.begin(f"{p.iterator}: {p.workload}")
                 start = time.perf_counter()
                 case = p.build()
-                measured = measure(case, profile.rounds, profile.min_sample_s)
+                measured = measure(case, profile.rounds, profile.min_sample_s, profile.slow_s)
                 case_results[case.key] = measured
                 case_docs.append(report.case_doc(case, measured, time.perf_counter() - start))
                 bar.advance()

@@ -49,16 +49,18 @@ class Profile:
     csv_bytes: int  # size of the CSV file of read_csv
     memory_bytes: tuple  # the two file sizes of the peak-memory runs
     rounds: int
-    min_sample_s: float
+    min_sample_s: float  # the shortest turn of a candidate in a round
+    slow_s: float  # a run longer than this makes a candidate slow (fewer rounds)
 
 
 def profile(name, scale=1.0, rounds=None) -> Profile:
     """The ``quick`` or ``full`` profile, its sizes multiplied by *scale*."""
     base = {
-        "quick": (100_000, 1_000, 100_000, 8 * MiB, 2 * MiB, (2 * MiB, 16 * MiB), 5, 0.005),
-        "full": (2_000_000, 20_000, 10**6, 256 * MiB, 256 * MiB, (64 * MiB, 512 * MiB), 7, 0.05),
+        "quick": (100_000, 1_000, 100_000, 8 * MiB, 1 * MiB, (1 * MiB, 8 * MiB), 5, 0.005, 0.5),
+        "full": (2_000_000, 20_000, 10**6, 256 * MiB, 256 * MiB, (64 * MiB, 512 * MiB), 7, 0.05, 3.0),
     }[name]
-    items, fib_loops, leaves, file_bytes, csv_bytes, memory_bytes, rounds_, min_sample_s = base
+    (items, fib_loops, leaves, file_bytes, csv_bytes, memory_bytes, rounds_, min_sample_s,
+     slow_s) = base
 
     def scaled(value, floor):
         return max(floor, int(value * scale))
@@ -73,6 +75,7 @@ def profile(name, scale=1.0, rounds=None) -> Profile:
         memory_bytes=tuple(scaled(size, 4096) for size in memory_bytes),
         rounds=rounds if rounds is not None else rounds_,
         min_sample_s=min_sample_s if scale >= 1 else 0.0,
+        slow_s=slow_s,
     )
 
 

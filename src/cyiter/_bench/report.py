@@ -14,8 +14,9 @@ METHOD = (
     "how many runs make one turn (at least the profile's sample time). Then "
     "rounds: each round gives every candidate one turn, the order rotated by "
     "one each round; every run is timed on its own, with the garbage "
-    "collector off. Reported: min and median over all runs, per item (or "
-    "line, row, chunk); speedup = min time of the fastest installed reference "
+    "collector off. A candidate whose run takes longer than slow_s seconds "
+    "joins only the first 3 rounds. Reported: min and median over all runs, "
+    "per item (or line, row, chunk); speedup = min time of the fastest installed reference "
     "/ min time of the candidate. Readers read files in page cache (the "
     "warm-up reads them first). Peak RSS: a child process per reader, twin "
     "and file size reads the whole file (VmHWM on Linux, else ru_maxrss)."
@@ -108,6 +109,8 @@ def document(profile, scale, machine, selected, cases, memory, targets):
         "mode": profile.name,
         "scale": scale,
         "rounds": profile.rounds,
+        "min_sample_s": profile.min_sample_s,
+        "slow_s": profile.slow_s,
         "sizes": {
             "items": profile.items,
             "fibonacci_loops": profile.fib_loops,

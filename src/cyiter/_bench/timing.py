@@ -17,7 +17,10 @@ that a turn lasts at least the profile's ``min_sample_s``.  The minimum and
 median are over every run of every round: on a busy machine, many short
 runs give each candidate a fair chance of some undisturbed ones.  The
 garbage collector is off during a turn (as in :mod:`timeit`) and collected
-between rounds.
+between rounds.  A slow candidate (one run longer than ``slow_s``, such as a
+pure-Python reader over a file of hundreds of megabytes) takes its turns in
+the first :data:`SLOW_ROUNDS` rounds only: long runs vary little, and the
+full run stays within minutes.
 """
 
 import gc
@@ -30,6 +33,9 @@ from typing import Callable, Optional
 
 #: Roles of candidates: the two cyiter twins and everything else.
 CYTHON, PYTHON, REFERENCE = "cython", "python", "reference"
+
+#: The rounds a slow candidate takes part in.
+SLOW_ROUNDS = 3
 
 
 def drain(iterator) -> int:
@@ -81,6 +87,7 @@ class Measured:
     status: str
     reason: str = ""
     loops: int = 0
+    slow: bool = False
     rounds: int = 0
     samples_ns: list = field(default_factory=list)  # one per run
 
@@ -112,7 +119,7 @@ def _turn(run, loops) -> list:
     return times
 
 
-def _warm_up(case: Case, candidate: Candidate, min_sample_s: float) -> Measured:
+def _warm_up(case, candidate, min_sample_s, slow_s):
     """Check the candidate's output size; its time sets the loops per sample.
 
     The counting run is a little slower than a draining one, so the loops
@@ -132,10 +139,12 @@ def _warm_up(case: Case, candidate: Candidate, min_sample_s: float) -> Measured:
             f"yielded {produced} items, expected {case.items}",
         )
     loops = max(1, math.ceil(min_sample_s * 1e9 / once))
-    return Measured(candidate.label, candidate.role, "ok", loops=loops)
+    measured = Measured(candidate.label, candidate.role, "ok", loops=loops)
+    measured.slow = once > slow_s * 1e9
+    return measured
 
 
-def measure(case: Case, rounds: int, min_sample_s: float) -> list:
+def measure(case: Case, rounds: int, min_sample_s: float, slow_s: float = math.inf) -> list:
     """Time every available candidate of *case*; a :class:`Measured` each."""
     results = []
     live = []
@@ -143,7 +152,7 @@ def measure(case: Case, rounds: int, min_sample_s: float) -> list:
         if candidate.run is None:
             results.append(Measured(candidate.label, candidate.role, "skipped", candidate.reason))
             continue
-        measured = _warm_up(case, candidate, min_sample_s)
+        measured = _warm_up(case, candidate, min_sample_s, slow_s)
         results.append(measured)
         if measured.ok:
             live.append((candidate, measured))
@@ -151,6 +160,8 @@ def measure(case: Case, rounds: int, min_sample_s: float) -> list:
         gc.collect()
         shift = r % len(live) if live else 0
         for candidate, measured in live[shift:] + live[:shift]:
+            if measured.slow and r >= SLOW_ROUNDS:
+                continue
             try:
                 measured.samples_ns += _turn(candidate.run, measured.loops)
                 measured.rounds += 1

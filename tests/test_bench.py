@@ -173,6 +173,33 @@ def test_missing_reference_is_skipped(tmp_path, monkeypatch):
     assert all(t["status"] == "skipped" for t in cytoolz_targets)
 
 
+def test_without_the_extension_the_cython_twin_is_skipped(tmp_path, monkeypatch):
+    real = _select.load_twin
+
+    def pure_install(kind):
+        if kind == CYTHON:
+            raise ImportError("No module named 'cyiter._cy.sequences'")
+        return real(kind)
+
+    monkeypatch.setattr(_select, "load_twin", pure_install)
+    status, doc = bench(tmp_path, "--only", "count", "--only", "chunked")
+    assert status == 0
+    for case in doc["cases"]:
+        cy, py = case["candidates"][:2]
+        assert cy["status"] == "skipped"
+        assert cy["reason"] == "cython twin unavailable: No module named 'cyiter._cy.sequences'"
+        assert py["status"] == "ok" and "speedup_vs_pure_python" not in py
+    assert all(t["status"] == "skipped" for t in doc["targets"] if "pure-Python" not in t["target"])
+    assert doc["iterators"]["count"]["status"] == "measured"
+
+
+def test_output_into_a_missing_directory_fails_before_running(tmp_path, capsys):
+    missing = tmp_path / "nowhere" / "r.json"
+    assert main([*TINY, "--json", str(missing)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"no directory for {missing}" in err
+
+
 def test_text_output_is_plain_without_a_terminal(tmp_path, capsys):
     assert main([*TINY, "--only", "count"]) == 0
     out, err = capsys.readouterr()

@@ -7,6 +7,7 @@ a temporary directory that is removed at the end, on errors and on Ctrl-C.
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -70,6 +71,10 @@ def _run(args, command):
             file=sys.stderr,
         )
         return 2
+    for path in (args.json, args.plot, args.markdown):
+        if path and not os.path.isdir(os.path.dirname(path) or "."):
+            print(f"cyiter bench: no directory for {path}", file=sys.stderr)
+            return 2
     if args.scale <= 0 or (args.rounds is not None and args.rounds < 1):
         print("cyiter bench: --scale must be > 0 and --rounds >= 1", file=sys.stderr)
         return 2

@@ -330,15 +330,12 @@ def _reader(cls, *args, **kwargs):
     return run
 
 
-def _size_label(size):
-    return f"{size // MiB} MiB" if size >= MiB else f"{size // 1024} KiB"
-
-
 def read_chunks_cases(ctx):
     pending = []
     for size in (8192, 65536, MiB):
-        key = f"read_chunks/{_size_label(size).replace(' ', '')}"
-        workload = f"{_size_label(ctx.profile.file_bytes)} file, {_size_label(size)} chunks"
+        key = f"read_chunks/{data.size_label(size).replace(' ', '')}"
+        file_size = data.size_label(ctx.profile.file_bytes)
+        workload = f"{file_size} file, {data.size_label(size)} chunks"
 
         def build(size=size, key=key, workload=workload):
             f = ctx.lines_file()
@@ -370,7 +367,8 @@ def read_lines_cases(ctx):
     pending = []
     for mode in ("bytes", "str"):
         key = f"read_lines/{mode}"
-        workload = f"{_size_label(ctx.profile.file_bytes)} file, {mode} lines, keepends=True"
+        file_size = data.size_label(ctx.profile.file_bytes)
+        workload = f"{file_size} file, {mode} lines, keepends=True"
 
         def build(mode=mode, key=key, workload=workload):
             f = ctx.lines_file()
@@ -396,7 +394,7 @@ def read_lines_cases(ctx):
 
 
 def read_csv_cases(ctx):
-    workload = f"{_size_label(ctx.profile.csv_bytes)} CSV file, 6 columns"
+    workload = f"{data.size_label(ctx.profile.csv_bytes)} CSV file, 6 columns"
 
     def build():
         f = ctx.csv_file()

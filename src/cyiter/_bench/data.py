@@ -24,6 +24,14 @@ _WORDS = (
 _NON_ASCII = ["naïve", "café", "Straße", "東京", "€", "ёлка", "smörgåsbord", "πr²"]
 
 
+def size_label(nbytes):
+    """``256 MiB``, ``64 KiB``, ``900 B``."""
+    for unit, size in (("MiB", MiB), ("KiB", 1024)):
+        if nbytes >= size:
+            return f"{nbytes / size:.3g} {unit}"
+    return f"{nbytes} B"
+
+
 @dataclass(frozen=True)
 class DataFile:
     path: str

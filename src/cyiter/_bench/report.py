@@ -3,6 +3,7 @@
 import datetime
 
 from cyiter._bench.cases import ITERATORS
+from cyiter._bench.data import size_label
 from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE
 
 SCHEMA = "cyiter-bench/1"
@@ -281,7 +282,7 @@ def memory_table(doc):
             continue
         peaks = [f"{p / 2**20:.1f}" for p in m["peak_bytes"]]
         rows.append([m["label"], m["twin"], *peaks, f"{m['growth_bytes'] / 1e6:+.2f}", ""])
-    small, large = (f"{s / 2**20:g} MiB" for s in sizes)
+    small, large = map(size_label, sizes)
     return Table(
         "Peak RSS of the readers (child process per run)",
         ["reader", "twin", f"peak MiB, {small} file", f"peak MiB, {large} file", "growth MB", "note"],

@@ -174,23 +174,25 @@ def test_missing_reference_is_skipped(tmp_path, monkeypatch):
 
 
 def test_without_the_extension_the_cython_twin_is_skipped(tmp_path, monkeypatch):
-    real = _select.load_twin
-
-    def pure_install(kind):
-        if kind == CYTHON:
-            raise ImportError("No module named 'cyiter._cy.sequences'")
-        return real(kind)
-
-    monkeypatch.setattr(_select, "load_twin", pure_install)
+    for family in _select.FAMILIES:  # no extension module imports
+        monkeypatch.setitem(sys.modules, f"cyiter._cy.{family}", None)
     status, doc = bench(tmp_path, "--only", "count", "--only", "chunked")
     assert status == 0
     for case in doc["cases"]:
         cy, py = case["candidates"][:2]
         assert cy["status"] == "skipped"
-        assert cy["reason"] == "cython twin unavailable: No module named 'cyiter._cy.sequences'"
+        assert cy["reason"].startswith("cython twin unavailable: import of cyiter._cy.")
         assert py["status"] == "ok" and "speedup_vs_pure_python" not in py
     assert all(t["status"] == "skipped" for t in doc["targets"] if "pure-Python" not in t["target"])
     assert doc["iterators"]["count"]["status"] == "measured"
+
+
+def test_a_family_that_does_not_import_hides_only_its_iterators(tmp_path, monkeypatch):
+    monkeypatch.setattr(_select, "FAMILIES", (*_select.FAMILIES, "unbuilt"))
+    status, doc = bench(tmp_path, "--only", "count")
+    assert status == 0
+    (case,) = doc["cases"]
+    assert [c["status"] for c in case["candidates"]] == ["ok", "ok", "ok"]
 
 
 def test_output_into_a_missing_directory_fails_before_running(tmp_path, capsys):

@@ -87,17 +87,38 @@ class Pending:
     build: Callable[[], Case]
 
 
-def load_twins() -> dict:
-    """``{kind: (classes or None, reason)}`` for both cyiter twins."""
+def twin_classes(kind):
+    """``(classes, reason)``: what twin *kind* offers, and why anything is missing.
+
+    The twin as ``import cyiter`` would load it; when that fails (no compiled
+    extension, or one family not built yet), whatever families do import,
+    so that one missing module does not hide the rest.
+    """
     from cyiter import _select
 
-    twins = {}
-    for kind in (CYTHON, PYTHON):
+    try:
+        return _select.load_twin(kind), ""
+    except ImportError as exc:
+        reason = f"{kind} twin unavailable: {exc}"
+    package = "cyiter._cy" if kind == CYTHON else "cyiter._py"
+    classes = {}
+    for family in _select.FAMILIES:
         try:
-            twins[kind] = (_select.load_twin(kind), "")
-        except ImportError as exc:
-            twins[kind] = (None, f"{kind} twin unavailable: {exc}")
-    return twins
+            module = importlib.import_module(f"{package}.{family}")
+        except ImportError:
+            continue
+        classes.update((name, getattr(module, name)) for name in module.__all__)
+    return classes, reason
+
+
+def load_twins() -> dict:
+    """``{kind: (classes, reason)}`` for both cyiter twins (see :func:`twin_classes`)."""
+    return {kind: twin_classes(kind) for kind in (CYTHON, PYTHON)}
+
+
+def missing(name, kind, reason):
+    """Why iterator *name* is absent from twin *kind*."""
+    return reason or f"{name} is not in the {kind} twin yet"
 
 
 class Context:
@@ -131,14 +152,10 @@ class Context:
         for kind in (CYTHON, PYTHON):
             label = f"cyiter.{name} ({TWIN_LABELS[kind]})"
             classes, reason = self.twins[kind]
-            if classes is None:
-                candidates.append(Candidate(label, kind, reason=reason))
-            elif name not in classes:
-                candidates.append(
-                    Candidate(label, kind, reason=f"{name} is not in the {kind} twin yet")
-                )
-            else:
+            if name in classes:
                 candidates.append(Candidate(label, kind, make(classes[name])))
+            else:
+                candidates.append(Candidate(label, kind, reason=missing(name, kind, reason)))
         return candidates
 
 

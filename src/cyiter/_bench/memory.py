@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from cyiter._bench import data
+from cyiter._bench.cases import missing, twin_classes
 
 #: (label, reader, file kind, keyword arguments) of each peak-memory run.
 WORKLOADS = (
@@ -63,9 +64,7 @@ class MemoryResult:
 
 
 def _child(kind, reader, path, options):
-    from cyiter import _select
-
-    cls = _select.load_twin(kind)[reader]
+    cls = twin_classes(kind)[0][reader]
     before = peak_rss_bytes()
     with cls(path, **options) as iterator:
         deque(iterator, maxlen=0)
@@ -93,10 +92,8 @@ def plan(readers, twins):
         if reader not in readers:
             continue
         for kind, (classes, reason) in twins.items():
-            if classes is None:
-                status, why = "skipped", reason
-            elif reader not in classes:
-                status, why = "skipped", f"{reader} is not in the {kind} twin yet"
+            if reader not in classes:
+                status, why = "skipped", missing(reader, kind, reason)
             elif peak_rss_bytes() is None:
                 status, why = "skipped", "this platform does not report peak RSS"
             else:

@@ -56,8 +56,12 @@ class Profile:
 def profile(name, scale=1.0, rounds=None) -> Profile:
     """The ``quick`` or ``full`` profile, its sizes multiplied by *scale*."""
     base = {
-        "quick": (100_000, 1_000, 100_000, 8 * MiB, 1 * MiB, (1 * MiB, 8 * MiB), 5, 0.005, 0.5),
-        "full": (2_000_000, 20_000, 10**6, 256 * MiB, 256 * MiB, (64 * MiB, 512 * MiB), 7, 0.05, 3.0),
+        "quick": (
+            100_000, 1_000, 100_000, 8 * MiB, 1 * MiB, (1 * MiB, 8 * MiB), 5, 0.005, 0.5
+        ),
+        "full": (
+            2_000_000, 20_000, 10**6, 256 * MiB, 256 * MiB, (64 * MiB, 512 * MiB), 7, 0.05, 3.0
+        ),
     }[name]
     (items, fib_loops, leaves, file_bytes, csv_bytes, memory_bytes, rounds_, min_sample_s,
      slow_s) = base
@@ -211,7 +215,8 @@ def fibonacci_cases(ctx):
 
         candidates = ctx.twin_candidates("fibonacci", make)
         candidates.append(Candidate("Python generator", REFERENCE, make(fibonacci_generator)))
-        return Case("fibonacci", "fibonacci/90", workload, "item", 90 * loops, 90 * loops, candidates)
+        terms = 90 * loops
+        return Case("fibonacci", "fibonacci/90", workload, "item", terms, terms, candidates)
 
     return [Pending("fibonacci", "fibonacci/90", workload, build)]
 
@@ -374,7 +379,9 @@ def read_chunks_cases(ctx):
                 Candidate("raw readinto loop", REFERENCE, raw_readinto),
             ]
             chunks = math.ceil(f.nbytes / size)
-            return Case("read_chunks", key, workload, "chunk", chunks, chunks, candidates, f.nbytes)
+            return Case(
+                "read_chunks", key, workload, "chunk", chunks, chunks, candidates, f.nbytes
+            )
 
         pending.append(Pending("read_chunks", key, workload, build))
     return pending
@@ -404,7 +411,9 @@ def read_lines_cases(ctx):
 
             candidates = ctx.twin_candidates("read_lines", make)
             candidates.append(Candidate(label, REFERENCE, plain))
-            return Case("read_lines", key, workload, "line", f.records, f.records, candidates, f.nbytes)
+            return Case(
+                "read_lines", key, workload, "line", f.records, f.records, candidates, f.nbytes
+            )
 
         pending.append(Pending("read_lines", key, workload, build))
     return pending
@@ -431,7 +440,8 @@ def read_csv_cases(ctx):
             Candidate("csv.DictReader", REFERENCE, dict_reader),
             Candidate("csv.reader (lists)", REFERENCE, list_reader),
         ]
-        return Case("read_csv", "read_csv", workload, "row", f.records, f.records, candidates, f.nbytes)
+        rows = f.records
+        return Case("read_csv", "read_csv", workload, "row", rows, rows, candidates, f.nbytes)
 
     return [Pending("read_csv", "read_csv", workload, build)]
 

@@ -34,9 +34,11 @@ def write(doc, path):
     ax = fig.add_subplot()
     positions = range(len(labels))
     bar = 0.4
-    for offset, (role, name, color) in enumerate(
-        ((CYTHON, "cyiter, Cython twin", "#1f77b4"), (PYTHON, "cyiter, pure-Python twin", "#ff7f0e"))
-    ):
+    twins = (
+        (CYTHON, "cyiter, Cython twin", "#1f77b4"),
+        (PYTHON, "cyiter, pure-Python twin", "#ff7f0e"),
+    )
+    for offset, (role, name, color) in enumerate(twins):
         bars = ax.barh(
             [p + (offset - 0.5) * bar for p in positions],
             series[role],

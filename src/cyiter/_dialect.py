@@ -45,6 +45,7 @@ Dialect = namedtuple(
         "codec",  # the codec name fields are decoded with
         "utf8",  # True: UTF-8 (a character is a lead byte and its continuation)
         "bom",  # True: skip a UTF-8 byte order mark at offset 0 (utf-8-sig)
+        "undecodable",  # bytes: the byte values a single-byte codec cannot decode
     ),
 )
 
@@ -76,8 +77,11 @@ def check(
     max_field_size=131072,
 ):
     """Validate read_csv's options; return a :class:`Dialect` or raise."""
+    # "excel" as DictReader passes it: its quoting, QUOTE_MINIMAL, makes
+    # quotechar=None an error, as it is for DictReader
     dialect = csv.reader(
         (),
+        "excel",
         delimiter=delimiter,
         quotechar=quotechar,
         escapechar=escapechar,
@@ -116,6 +120,17 @@ def check(
                 f"not {char!r} (use an ASCII character)"
             )
         as_bytes[what] = encoded[0]
+    if errors == "backslashreplace":
+        # the csv module parses the text that replaced an undecodable byte
+        # ("\\xff"); cyiter decodes fields after parsing, so it can only
+        # match when that text holds no special character
+        clash = {dialect.delimiter, dialect.quotechar, dialect.escapechar} & set(_REPLACEMENT)
+        if clash:
+            raise ValueError(
+                f"read_csv cannot use errors='backslashreplace' with {sorted(clash)[0]!r} "
+                "as a delimiter, quotechar or escapechar: the replacement text of an "
+                "undecodable byte (such as \\xff) contains it"
+            )
     max_field_size = _index(max_field_size)
     if max_field_size < 0:
         raise ValueError(f"max_field_size must be at least zero, not {max_field_size}")
@@ -135,7 +150,11 @@ def check(
         codec,
         utf8,
         name == "utf-8-sig",
+        b"" if utf8 else _undecodable(name),
     )
+
+
+_REPLACEMENT = "\\x0123456789abcdef"  # what backslashreplace writes for a byte
 
 
 @lru_cache(maxsize=None)
@@ -152,6 +171,18 @@ def _single_byte(name):
         if byte < 128 and text != chr(byte):
             return False
     return True
+
+
+@lru_cache(maxsize=None)
+def _undecodable(name):
+    """The bytes that single-byte codec *name* cannot decode (errors="ignore" drops them)."""
+    bad = bytearray()
+    for byte in range(256):
+        try:
+            codecs.decode(bytes((byte,)), name)
+        except UnicodeDecodeError:
+            bad.append(byte)
+    return bytes(bad)
 
 
 def options(dialect):

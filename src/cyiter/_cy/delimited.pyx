@@ -34,11 +34,16 @@ errors="strict", an OSError) closes the reader.
 
 cimport cython
 from cpython.bytearray cimport PyByteArray_AS_STRING
-from cpython.dict cimport PyDict_New, PyDict_SetItem
+from cpython.dict cimport PyDict_Copy, PyDict_SetItem
 from cpython.list cimport PyList_Append, PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
-from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeLatin1, PyUnicode_DecodeUTF8
-from libc.string cimport memcpy
+from cpython.unicode cimport (
+    PyUnicode_Decode,
+    PyUnicode_DecodeLatin1,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_DecodeUTF8Stateful,
+)
+from libc.string cimport memcpy, memmove
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -108,6 +113,7 @@ cdef class read_csv:
     cdef object label
     cdef object d              # the _dialect.Dialect
     cdef object fieldnames     # list or None (not read yet)
+    cdef dict template         # dict.fromkeys(fieldnames): each row starts as a copy
     cdef object restkey
     cdef object restval
     # the dialect, in C
@@ -118,11 +124,14 @@ cdef class read_csv:
     cdef bint skipspace
     cdef bint strict
     cdef bint utf8
+    cdef bint ignore           # errors="ignore"
+    cdef unsigned char undecodable[256]  # single-byte codecs: bytes it cannot decode
     cdef Py_ssize_t limit
     cdef bytes codec
     cdef bytes errors
     cdef unsigned char unquoted[256]   # bytes that end a run in an unquoted field
     cdef unsigned char quoted[256]     # ... in a quoted field
+    cdef unsigned char starting[256]   # bytes that do not simply start an unquoted field
     # the read buffer: buf[pos:end] is unparsed, buf[0] is at file offset base
     cdef bytearray bufobj
     cdef object view
@@ -140,6 +149,7 @@ cdef class read_csv:
     cdef bint fhigh            # it has a non-ASCII byte
     cdef Py_ssize_t check_at   # decode to count only from this many bytes
     cdef list cuts
+    cdef Py_ssize_t ncuts
     # the record being parsed: a list (the header) or a dict
     cdef object row
     cdef list rest
@@ -198,6 +208,7 @@ cdef class read_csv:
         cdef int i
         self.d = d
         self.fieldnames = fieldnames
+        self.template = None
         self.restkey = restkey
         self.restval = restval
         self.delim = d.delimiter_byte
@@ -207,12 +218,17 @@ cdef class read_csv:
         self.skipspace = d.skipinitialspace
         self.strict = d.strict
         self.utf8 = d.utf8
+        self.ignore = d.errors == "ignore"
         self.limit = d.max_field_size
         self.codec = d.codec.encode("ascii")
         self.errors = d.errors.encode("ascii")
         for i in range(256):
             self.unquoted[i] = i == NL or i == CR or i == self.delim or i == self.escape
             self.quoted[i] = i == NL or i == CR or i == self.quote or i == self.escape
+            self.starting[i] = self.unquoted[i] or i == self.quote or (
+                i == SPACE and self.skipspace
+            )
+            self.undecodable[i] = i in d.undecodable
 
     cdef _start(self, long long pos):
         """Parse from file offset *pos* of the open source."""
@@ -272,10 +288,12 @@ cdef class read_csv:
 
     @cython.critical_section
     def __next__(self):
-        if self.src is None:
-            raise StopIteration
         guard_enter(&self.guard, "read_csv")
         try:
+            # (checked once the guard is ours: a thread that waited for it may
+            # find the reader exhausted by the one it waited for)
+            if self.src is None:
+                raise StopIteration
             return self._next()
         except csv.Error:
             raise
@@ -294,9 +312,14 @@ cdef class read_csv:
                 self._finish()
                 raise StopIteration
             self.fieldnames = self.row
+        if self.template is None:
+            self.template = dict.fromkeys(self.fieldnames)
         self.header = False
         while True:
-            self.row = PyDict_New()
+            # a copy of a dict with the right keys takes their order and size
+            # at once; setting the fields then only replaces values (dict(zip())
+            # and DictReader's restval loop give the same keys in that order)
+            self.row = PyDict_Copy(self.template)
             self.rest = None
             if self._record() == END:
                 self.row = None
@@ -324,6 +347,53 @@ cdef class read_csv:
         n = self.src.readinto(self.view)
         self.end = n or 0
         return self.end > 0
+
+    cdef int _ensure(self, Py_ssize_t n) except -1:
+        """Make buf[pos:pos + n] hold *n* bytes, if the file has them."""
+        cdef Py_ssize_t have = self.end - self.pos
+        if have >= n:
+            return 0
+        memmove(self.buf, self.buf + self.pos, have)
+        self.base += self.pos
+        self.pos = 0
+        self.end = have
+        while self.end < n:
+            got = self.src.readinto(self.view[self.end:])
+            if not got:
+                break
+            self.end += got
+        return 0
+
+    cdef Py_ssize_t _dropped(self) except -1:
+        """With errors="ignore": how many bytes from pos the decoder drops
+        (the maximal undecodable subpart; 0 when a character starts there)."""
+        cdef unsigned char lead, low, high
+        cdef int need, i
+        if not self.utf8:
+            return self.undecodable[self.buf[self.pos]]
+        self._ensure(4)
+        lead = self.buf[self.pos]
+        if 0xC2 <= lead <= 0xDF:
+            need, low, high = 1, 0x80, 0xBF
+        elif lead == 0xE0:
+            need, low, high = 2, 0xA0, 0xBF
+        elif lead == 0xED:
+            need, low, high = 2, 0x80, 0x9F
+        elif 0xE1 <= lead <= 0xEF:
+            need, low, high = 2, 0x80, 0xBF
+        elif lead == 0xF0:
+            need, low, high = 3, 0x90, 0xBF
+        elif lead == 0xF4:
+            need, low, high = 3, 0x80, 0x8F
+        elif 0xF1 <= lead <= 0xF3:
+            need, low, high = 3, 0x80, 0xBF
+        else:
+            return 1
+        for i in range(1, need + 1):
+            if self.pos + i >= self.end or not low <= self.buf[self.pos + i] <= high:
+                return i
+            low, high = 0x80, 0xBF
+        return 0
 
     cdef int _peek(self) except -2:
         """The next byte without consuming it, or -1 at the end of the file."""
@@ -360,8 +430,9 @@ cdef class read_csv:
         self.fchars = 0
         self.fhigh = False
         self.check_at = 0
-        if self.cuts:
+        if self.ncuts:
             del self.cuts[:]
+            self.ncuts = 0
 
     cdef int _add(self, const unsigned char* data, Py_ssize_t n, unsigned char high, int last) except -1:
         """Append *n* bytes to the field; *high* is all of them or-ed together,
@@ -385,10 +456,27 @@ cdef class read_csv:
         self.fchars += chars
         if self.fchars <= self.limit or self.flen < self.check_at:
             return 0
-        if not self.fhigh or PyUnicode_GET_LENGTH(self._decode()) > self.limit:
+        if not self.fhigh or self._decoded_length() > self.limit:
             return self._too_long(last)
-        self.check_at = 2 * self.flen
         return 0
+
+    cdef Py_ssize_t _decoded_length(self) except -1:
+        """The field's length in characters so far (decoding it); once that is
+        known for sure, count again only when the field is twice as long."""
+        cdef Py_ssize_t last = 0, consumed = 0, n
+        if not self.utf8:
+            self.check_at = 2 * self.flen
+            return PyUnicode_GET_LENGTH(self._decode())
+        # pieces before the last cut are complete; the last may end inside a
+        # character whose next bytes are still to come
+        if self.ncuts:
+            last = self.cuts[self.ncuts - 1]
+        n = PyUnicode_GET_LENGTH(self._decode_utf8(last))
+        n += PyUnicode_GET_LENGTH(PyUnicode_DecodeUTF8Stateful(
+            <char*>self.field + last, self.flen - last, self.errors, &consumed))
+        if last + consumed == self.flen:
+            self.check_at = 2 * self.flen
+        return n
 
     cdef inline int _add_byte(self, unsigned char c) except -1:
         return self._add(&c, 1, c, c)
@@ -397,27 +485,38 @@ cdef class read_csv:
         """A quote or escape byte was dropped here, inside the field."""
         if self.flen:
             self.cuts.append(self.flen)
+            self.ncuts += 1
 
     cdef object _decode(self):
-        cdef const char* errors = self.errors
-        cdef Py_ssize_t a, b
-        if not self.fhigh:
-            return PyUnicode_DecodeLatin1(<char*>self.field, self.flen, NULL)
-        if self.utf8 and self.cuts:
-            parts = []
-            a = 0
-            for cut in self.cuts:
-                b = cut
-                parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, b - a, errors))
-                a = b
-            parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, self.flen - a, errors))
-            return "".join(parts)
+        if self.utf8 and self.fhigh and self.ncuts:
+            return self._decode_utf8(self.flen)
+        return self._decode_bytes(self.field, self.flen, self.fhigh)
+
+    cdef object _decode_utf8(self, Py_ssize_t size):
+        """field[:size] decoded piece by piece between cuts."""
+        cdef Py_ssize_t a = 0, b
+        parts = []
+        for cut in self.cuts:
+            b = cut
+            if b >= size:
+                break
+            parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, b - a, self.errors))
+            a = b
+        parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, size - a, self.errors))
+        return "".join(parts)
+
+    cdef inline object _decode_bytes(self, const unsigned char* data, Py_ssize_t n, bint high):
+        if not high:
+            return PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
         if self.utf8:
-            return PyUnicode_DecodeUTF8(<char*>self.field, self.flen, errors)
-        return PyUnicode_Decode(<char*>self.field, self.flen, self.codec, errors)
+            return PyUnicode_DecodeUTF8(<const char*>data, n, self.errors)
+        return PyUnicode_Decode(<const char*>data, n, self.codec, self.errors)
 
     cdef int _save(self, int last) except -1:
-        value = self._decode()
+        return self._store(self._decode(), last)
+
+    cdef int _store(self, value, int last) except -1:
+        """The field ends: its decoded *value* joins the record."""
         if PyUnicode_GET_LENGTH(value) > self.limit:
             self._too_long(last)
         if self.header:
@@ -439,32 +538,69 @@ cdef class read_csv:
         cdef State state = START_RECORD
         cdef unsigned char c
         cdef const unsigned char* table
+        cdef const unsigned char* buf
         cdef unsigned char high
-        cdef Py_ssize_t p, run
+        cdef Py_ssize_t p, run, end, dropped
         self._clear_field()
         self.nsaved = 0
         while True:
             if self.pos >= self.end and not self._fill():
                 return self._at_end(state)
             c = self.buf[self.pos]
+            if c >= 0x80 and self.ignore and (self.cr or (state != IN_FIELD and state != IN_QUOTED_FIELD)):
+                # the csv module never sees what errors="ignore" drops: a
+                # field or line made of it is empty, an escape or quote
+                # applies to the character after it
+                dropped = self._dropped()
+                if dropped:
+                    self.pos += dropped
+                    continue
+                c = self.buf[self.pos]
             if self.cr:
                 self.cr = False
                 if c != NL:
                     state = self._eol(state)
                     if state == START_RECORD:
                         return ROW
+            # shortcuts for the common bytes; the same as _byte would do
+            if state == START_RECORD and c != NL and c != CR:
+                state = START_FIELD
+            if state == START_FIELD and not self.starting[c]:
+                state = IN_FIELD
             if state == IN_FIELD or state == IN_QUOTED_FIELD:
                 if state == IN_FIELD:
                     table = self.unquoted
                 else:
                     table = self.quoted
                 p = run = self.pos
+                buf = self.buf
+                end = self.end
                 high = 0
-                while p < self.end and not table[self.buf[p]]:
-                    high |= self.buf[p]
+                while p < end and not table[buf[p]]:
+                    high |= buf[p]
                     p += 1
                 if p > run:
                     self.inline = True
+                    if (
+                        state == IN_FIELD and self.flen == 0 and p < self.end
+                        and p - run <= self.limit
+                        and (self.buf[p] == self.delim or self.buf[p] == NL or self.buf[p] == CR)
+                    ):
+                        # a whole unquoted field in the buffer: decode it from
+                        # there (not longer than the limit in bytes, so only
+                        # its decoded length can make it too long)
+                        c = self.buf[p]
+                        self.pos = p + 1
+                        self._store(self._decode_bytes(self.buf + run, p - run, high & 0x80), c)
+                        if c == self.delim:
+                            state = START_FIELD
+                            continue
+                        if c == CR:
+                            self.cr = True
+                            state = EAT_CRNL
+                            continue
+                        self.inline = False
+                        return ROW
                     self.pos = p
                     self._add(self.buf + run, p - run, high, 0)
                     continue

@@ -4,6 +4,7 @@ Mirrors ``cyiter/_cy/delimited.pyx`` exactly (the same byte-level state
 machine, the same decoding, errors and offsets); see the docstrings there.
 """
 
+import codecs
 import csv
 import re
 
@@ -34,6 +35,33 @@ _CONTINUATION = re.compile(b"[\x80-\xbf]")
     EAT_CRNL,
     AFTER_ESCAPED_CRNL,
 ) = range(9)
+
+
+def _utf8_undecodable(buf, pos):
+    """The length of the undecodable UTF-8 sequence at *pos* (the maximal
+    subpart the decoder reports and errors="ignore" drops), 0 for a character."""
+    lead = buf[pos]
+    if 0xC2 <= lead <= 0xDF:
+        need, low, high = 1, 0x80, 0xBF
+    elif lead == 0xE0:
+        need, low, high = 2, 0xA0, 0xBF
+    elif lead == 0xED:
+        need, low, high = 2, 0x80, 0x9F
+    elif 0xE1 <= lead <= 0xEF:
+        need, low, high = 2, 0x80, 0xBF
+    elif lead == 0xF0:
+        need, low, high = 3, 0x90, 0xBF
+    elif lead == 0xF4:
+        need, low, high = 3, 0x80, 0x8F
+    elif 0xF1 <= lead <= 0xF3:
+        need, low, high = 3, 0x80, 0xBF
+    else:
+        return 1
+    for i in range(1, need + 1):
+        if pos + i >= len(buf) or not low <= buf[pos + i] <= high:
+            return i
+        low, high = 0x80, 0xBF
+    return 0
 
 
 def _byte_class(*values):
@@ -69,6 +97,7 @@ class read_csv(Guarded):
         "_check_at",
         "_unquoted",
         "_quoted",
+        "_ignore",
     )
 
     def __new__(cls, *args, **kwargs):
@@ -134,6 +163,7 @@ class read_csv(Guarded):
         self._restval = restval
         self._unquoted = _byte_class(_NL, _CR, d.delimiter_byte, d.escape_byte)
         self._quoted = _byte_class(_NL, _CR, d.quote_byte, d.escape_byte)
+        self._ignore = d.errors == "ignore"
         self._buf = b""
         self._pos = 0
         self._base = pos
@@ -230,6 +260,26 @@ class read_csv(Guarded):
         self._pos = 0
         return len(self._buf) > 0
 
+    def _ensure(self, n):
+        """Make ``_buf[_pos:_pos + n]`` hold *n* bytes, if the file has them."""
+        if len(self._buf) - self._pos >= n:
+            return
+        self._base += self._pos
+        self._buf = self._buf[self._pos :]
+        self._pos = 0
+        while len(self._buf) < n:
+            more = self._src.file.read(_BUFFER_SIZE)
+            if not more:
+                return
+            self._buf += more
+
+    def _dropped(self):
+        """With errors="ignore": how many bytes from ``_pos`` the decoder drops."""
+        if not self._d.utf8:
+            return 1 if self._buf[self._pos] in self._d.undecodable else 0
+        self._ensure(4)
+        return _utf8_undecodable(self._buf, self._pos)
+
     def _peek(self):
         """The next byte without consuming it, or -1 at the end of the file."""
         if self._pos >= len(self._buf) and not self._fill():
@@ -282,12 +332,28 @@ class read_csv(Guarded):
             self._chars += len(data)
             if self._d.utf8:
                 self._chars -= len(_CONTINUATION.findall(data))
-        if self._chars <= self._d.max_field_size or len(self._field) < self._check_at:
+        limit = self._d.max_field_size
+        if self._chars <= limit or len(self._field) < self._check_at:
             return False
-        if not self._high or len(self._decode()) > self._d.max_field_size:
+        if not self._high:
             return True
-        self._check_at = 2 * len(self._field)
+        length, pending = self._decoded_length()
+        if length > limit:
+            return True
+        if not pending:  # decided: count again once the field is twice as long
+            self._check_at = 2 * len(self._field)
         return False
+
+    def _decoded_length(self):
+        """(characters, whether the field ends inside one) of the field so far."""
+        d = self._d
+        if not d.utf8:
+            return len(self._decode()), False
+        field = self._field
+        last = self._cuts[-1] if self._cuts else 0
+        head = self._decode_utf8(field[:last])
+        tail, consumed = codecs.utf_8_decode(field[last:], d.errors, False)
+        return len(head) + len(tail), last + consumed < len(field)
 
     def _cut(self):
         """A structural byte was dropped here (see the Cython twin)."""
@@ -298,13 +364,15 @@ class read_csv(Guarded):
         field = self._field
         if not self._high:
             return field.decode("ascii")
-        d = self._d
-        if d.utf8 and self._cuts:
-            bounds = [0, *self._cuts, len(field)]
-            return "".join(
-                field[a:b].decode(d.codec, d.errors) for a, b in zip(bounds, bounds[1:])
-            )
-        return field.decode(d.codec, d.errors)
+        if self._d.utf8:
+            return self._decode_utf8(field)
+        return field.decode(self._d.codec, self._d.errors)
+
+    def _decode_utf8(self, data):
+        """*data* (the field or a head of it) decoded piece by piece between cuts."""
+        bounds = [0, *(cut for cut in self._cuts if cut < len(data)), len(data)]
+        errors = self._d.errors
+        return "".join(data[a:b].decode("utf-8", errors) for a, b in zip(bounds, bounds[1:]))
 
     def _save(self, fields, last):
         value = self._decode()
@@ -323,9 +391,17 @@ class read_csv(Guarded):
         while True:
             if self._pos >= len(self._buf) and not self._fill():
                 return self._at_end(state, fields)
+            c = self._buf[self._pos]
+            if c >= 0x80 and self._ignore and (self._cr or (state != IN_FIELD and state != IN_QUOTED_FIELD)):
+                # the csv module never sees what errors="ignore" drops: a
+                # field or line made of it is empty, an escape or quote
+                # applies to the character after it
+                dropped = self._dropped()
+                if dropped:
+                    self._pos += dropped
+                    continue
             buf = self._buf
             pos = self._pos
-            c = buf[pos]
             if self._cr:
                 self._cr = False
                 if c != _NL:

@@ -140,7 +140,9 @@ cdef class _Reader:
         self.data = PyByteArray_AS_STRING(self.buf)
         self.cap = 0
 
-    def __dealloc__(self):
+    def __del__(self):
+        # __del__ (tp_finalize) runs before the garbage collector clears
+        # ``src``, so a reader caught in a reference cycle still closes
         if self.src is not None:
             self.src.close()
 
@@ -359,14 +361,18 @@ cdef class read_chunks(_Reader):
 
     @cython.critical_section
     def __length_hint__(self):
-        if self.src is None:
-            return 0
-        if self.path is None:
-            return NotImplemented
-        end = os.fstat(self.src.file.fileno()).st_size
-        if self.stop >= 0:
-            end = min(end, self.stop)
-        return max(0, -((self.base + self.pos - end) // self.size))
+        guard_enter(&self.guard, "read_chunks")
+        try:
+            if self.src is None:
+                return 0
+            if self.path is None:
+                return NotImplemented
+            end = os.fstat(self.src.file.fileno()).st_size
+            if self.stop >= 0:
+                end = min(end, self.stop)
+            return max(0, -((self.base + self.pos - end) // self.size))
+        finally:
+            guard_leave(&self.guard)
 
     @cython.critical_section
     def __reduce__(self):
@@ -492,14 +498,15 @@ cdef class read_lines(_Reader):
     cdef inline void _set_stop_at(self) noexcept:
         if self.src is None or self.skip:
             self.stop_at = -1
-        elif self.stop < 0 or self.stop - self.base > <long long>self.cap:
-            self.stop_at = self.cap + 1
+        elif self.stop < 0 or self.stop - self.base >= <long long>NO_LIMIT:
+            self.stop_at = NO_LIMIT
         else:
             self.stop_at = <Py_ssize_t>(self.stop - self.base)
 
     cdef _fill(self, Py_ssize_t keep_from):
         """Keep ``data[keep_from:]`` (the line so far) and read more."""
         cdef Py_ssize_t least = 1
+        self.scan.block = -1
         self._compact(keep_from)
         if self.end * 2 > self.cap:
             # a line that fills most of the buffer: double it, but never past
@@ -615,7 +622,7 @@ cdef class read_lines(_Reader):
             self.pos = start
             self._finish()
             raise ValueError(
-                f"line at byte offset {self.base + start} is longer than "
+                f"line at byte offset {self.base} is longer than "
                 f"max_line_length={self.maxlen} bytes"
             )
         if nl == NULL:

@@ -140,6 +140,7 @@ class read_chunks(_Reader):
         """Stop reading; a file the reader opened is closed now."""
         self._finish()
 
+    @guarded
     def __length_hint__(self):
         if self._src is None:
             return 0
@@ -247,9 +248,9 @@ class read_lines(_Reader):
     def _fill(self, keep_from):
         """Drop ``_buf[:keep_from]``, read more; ``_eof`` says when there is no more."""
         pending = self._buf[keep_from:]
+        data = _read(self._src, max(self._buffer_size, len(pending)))
         self._base += keep_from
         self._pos -= keep_from
-        data = _read(self._src, max(self._buffer_size, len(pending)))
         self._eof = not data
         self._buf = pending + data
 
@@ -314,7 +315,7 @@ class read_lines(_Reader):
             self._pos = start
             self._finish()
             raise ValueError(
-                f"line at byte offset {self._base + start} is longer than "
+                f"line at byte offset {self._base} is longer than "
                 f"max_line_length={self._max} bytes"
             )
         self._pos = end

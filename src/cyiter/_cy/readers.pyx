@@ -15,9 +15,9 @@ from cpython.buffer cimport PyBUF_WRITE
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.memoryview cimport PyMemoryView_FromMemory
-from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_Decode, PyUnicode_DecodeUTF8, PyUnicode_New
 from cpython.pyport cimport PY_SSIZE_T_MAX
-from libc.string cimport memchr, memmove
+from libc.string cimport memchr, memcpy, memmove
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -51,50 +51,85 @@ cdef extern from *:
     #define cyiter_ctz64(x) __builtin_ctzll(x)
     #endif
 
-    typedef struct { Py_ssize_t block; unsigned long long mask; } cyiter_nl_scan;
+    typedef struct {
+        Py_ssize_t block;
+        unsigned long long mask;  /* b"\\n" bytes of the block, from the last pos on */
+        unsigned long long high;  /* bytes >= 0x80 (not ASCII) of the block */
+    } cyiter_nl_scan;
 
     #ifdef CYITER_NL_MASKS
-    /* newlines of p[0:64] (p 16-byte aligned), those at n and after dropped */
-    static inline unsigned long long cyiter_nl_mask(const char* p, Py_ssize_t n) {
+    /* the newline and high-bit masks of p[0:64] (p 16-byte aligned), bits
+       at n and after dropped */
+    static inline void cyiter_masks(const char* p, Py_ssize_t n,
+                                    unsigned long long* nl_mask,
+                                    unsigned long long* high_mask) {
         const __m128i nl = _mm_set1_epi8('\\n');
+        const __m128i a = _mm_load_si128((const __m128i*)p);
+        const __m128i b = _mm_load_si128((const __m128i*)(p + 16));
+        const __m128i c = _mm_load_si128((const __m128i*)(p + 32));
+        const __m128i d = _mm_load_si128((const __m128i*)(p + 48));
         unsigned long long m =
-            (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128((const __m128i*)p), nl))
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128((const __m128i*)(p + 16)), nl)) << 16
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128((const __m128i*)(p + 32)), nl)) << 32
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_load_si128((const __m128i*)(p + 48)), nl)) << 48;
-        return n < 64 ? m & ((1ULL << n) - 1) : m;
+            (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl))
+            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)) << 16
+            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl)) << 32
+            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)) << 48;
+        unsigned long long h =
+            (unsigned long long)(unsigned)_mm_movemask_epi8(a)
+            | (unsigned long long)(unsigned)_mm_movemask_epi8(b) << 16
+            | (unsigned long long)(unsigned)_mm_movemask_epi8(c) << 32
+            | (unsigned long long)(unsigned)_mm_movemask_epi8(d) << 48;
+        if (n < 64) {
+            m &= (1ULL << n) - 1;
+            h &= (1ULL << n) - 1;
+        }
+        *nl_mask = m;
+        *high_mask = h;
     }
     #endif
 
-    /* Index of the first b"\\n" in data[pos:end], or -1.  data is 64-byte
-       aligned with 64 readable bytes after end; s caches one block's mask and
-       must be reset (block = -1) whenever data[:end] changes. */
+    /* Index of the first b"\\n" in data[pos:end], or -1; *ascii tells
+       whether data[pos:that index] is all ASCII.  data is 64-byte aligned
+       with 64 readable bytes after end; s caches one block's masks and must
+       be reset (block = -1) whenever data[:end] changes. */
     static inline Py_ssize_t cyiter_next_nl(cyiter_nl_scan* s, const char* data,
-                                           Py_ssize_t pos, Py_ssize_t end) {
+                                           Py_ssize_t pos, Py_ssize_t end, int* ascii) {
     #ifdef CYITER_NL_MASKS
         Py_ssize_t block = pos & ~(Py_ssize_t)63;
-        unsigned long long mask;
+        unsigned long long mask, high, from, seen = 0;
         if (pos >= end) return -1;
-        mask = s->block == block ? s->mask : cyiter_nl_mask(data + block, end - block);
-        mask &= ~0ULL << (pos & 63);
+        if (s->block == block) {
+            mask = s->mask;
+            high = s->high;
+        } else {
+            cyiter_masks(data + block, end - block, &mask, &high);
+        }
+        from = ~0ULL << (pos & 63);
+        mask &= from;
+        high &= from;
         while (mask == 0) {
+            seen |= high;
             block += 64;
             if (block >= end) { s->block = -1; return -1; }
-            mask = cyiter_nl_mask(data + block, end - block);
+            cyiter_masks(data + block, end - block, &mask, &high);
         }
         s->block = block;
         s->mask = mask;
+        s->high = high;
+        *ascii = (seen | (high & ((mask & (0 - mask)) - 1))) == 0;
         return block + cyiter_ctz64(mask);
     #else
         const char* nl = (const char*)memchr(data + pos, '\\n', (size_t)(end - pos));
         (void)s;
+        *ascii = 0;  /* unknown: decode */
         return nl == NULL ? -1 : nl - data;
     #endif
     }
     """
     ctypedef struct cyiter_nl_scan:
         Py_ssize_t block
-    Py_ssize_t cyiter_next_nl(cyiter_nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end) noexcept nogil
+    Py_ssize_t cyiter_next_nl(
+        cyiter_nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end, int* ascii
+    ) noexcept nogil
 
 
 cdef enum:
@@ -562,8 +597,9 @@ cdef class read_lines(_Reader):
     def __next__(self):
         cdef char* p
         cdef Py_ssize_t nl, n
+        cdef int ascii
         if self.pos < self.stop_at:
-            nl = cyiter_next_nl(&self.scan, self.data, self.pos, self.end)
+            nl = cyiter_next_nl(&self.scan, self.data, self.pos, self.end, &ascii)
             if nl >= 0:
                 p = self.data + self.pos
                 n = nl - self.pos
@@ -575,6 +611,11 @@ cdef class read_lines(_Reader):
                         n -= 1
                     if self.codec is None:
                         return PyBytes_FromStringAndSize(p, n)
+                    if ascii:
+                        # every codec read_lines accepts decodes ASCII as is
+                        line = PyUnicode_New(n, 127)
+                        memcpy(PyUnicode_1BYTE_DATA(line), p, n)
+                        return line
                     # an error handler or codec may call back into Python
                     guard_enter(&self.guard, "read_lines")
                     try:

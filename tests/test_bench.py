@@ -7,8 +7,10 @@ without them.
 """
 
 import csv
+import dataclasses
 import io
 import json
+import math
 import os
 import shutil
 import signal
@@ -119,7 +121,8 @@ def test_memory_entries_per_reader_and_twin(full_run):
     for entry in entries:
         assert entry["status"] in ("ok", "skipped", "error")
         if entry["status"] == "ok":
-            assert entry["file_bytes"] == doc["sizes"]["memory_file_bytes"]
+            sizes = "memory_file_bytes" + ("" if entry["twin"] == CYTHON else "_python")
+            assert entry["file_bytes"] == doc["sizes"][sizes]
             assert len(entry["peak_bytes"]) == 2
             assert all(p >= b > 0 for p, b in zip(entry["peak_bytes"], entry["baseline_bytes"]))
         else:
@@ -332,6 +335,12 @@ def _case(*candidates, items=3):
     return Case("x", "x", "three items", "item", items, items, list(candidates))
 
 
+def _profile(rounds, slow_s=math.inf, budget_s=math.inf):
+    return dataclasses.replace(
+        cases.profile("quick"), rounds=rounds, min_sample_s=0.0, slow_s=slow_s, budget_s=budget_s
+    )
+
+
 def test_measure_reports_wrong_output_and_errors_instead_of_timing():
     def good(consume):
         return consume(iter([1, 2, 3]))
@@ -349,8 +358,7 @@ def test_measure_reports_wrong_output_and_errors_instead_of_timing():
             Candidate("boom", CYTHON, boom),
             Candidate("absent", PYTHON, reason="not built"),
         ),
-        rounds=3,
-        min_sample_s=0.0,
+        _profile(rounds=3),
     )
     by_label = {m.label: m for m in results}
     assert by_label["good"].ok and len(by_label["good"].samples_ns) == 3
@@ -371,7 +379,7 @@ def test_measure_interleaves_rounds():
 
         return Candidate(name, REFERENCE, run)
 
-    timing.measure(_case(candidate("a"), candidate("b"), candidate("c")), 3, 0.0)
+    timing.measure(_case(candidate("a"), candidate("b"), candidate("c")), _profile(3))
     # warm-up a, b, c; then each round starts one further along
     assert "".join(order) == "abc" + "abc" + "bca" + "cab"
 
@@ -385,7 +393,7 @@ def test_a_candidate_failing_in_a_round_is_dropped():
             raise OSError("disk gone")
         return consume(iter("abc"))
 
-    (result,) = timing.measure(_case(Candidate("flaky", REFERENCE, flaky)), 5, 0.0)
+    (result,) = timing.measure(_case(Candidate("flaky", REFERENCE, flaky)), _profile(5))
     assert (result.status, result.reason) == ("error", "OSError: disk gone")
     assert len(calls) == 3  # not run again after failing
 
@@ -400,12 +408,26 @@ def test_a_slow_candidate_joins_only_the_first_rounds():
 
     results = timing.measure(
         _case(Candidate("fast", REFERENCE, fast), Candidate("slow", REFERENCE, slow)),
-        rounds=timing.SLOW_ROUNDS + 2,
-        min_sample_s=0.0,
-        slow_s=0.001,
+        _profile(rounds=timing.SLOW_ROUNDS + 2, slow_s=0.001),
     )
     assert [m.rounds for m in results] == [timing.SLOW_ROUNDS + 2, timing.SLOW_ROUNDS]
     assert [m.slow for m in results] == [False, True]
+
+
+def test_a_candidate_over_budget_is_timed_by_its_warm_up_alone():
+    calls = []
+
+    def slow(consume):
+        calls.append(consume)
+        time.sleep(0.002)
+        return consume(iter("abc"))
+
+    (result,) = timing.measure(
+        _case(Candidate("slow", REFERENCE, slow)), _profile(rounds=4, budget_s=0.001)
+    )
+    assert calls == [timing.tally]
+    assert result.ok and result.single and result.rounds == 0
+    assert len(result.samples_ns) == 1 and result.min_ns >= 2_000_000
 
 
 def test_cyiter_console_script(tmp_path):
@@ -472,12 +494,12 @@ def test_memory_target_uses_the_largest_growth():
         {
             "issue": 3,
             "iterator": "read_csv",
-            "target": "read_csv: same peak RSS (within 5 MB) at both file sizes",
+            "target": "read_csv: same peak RSS (within 5 MB) for a small and a large file",
             "unit": "MB",
             "needed": 5.0,
             "measured": 6.0,
             "status": "fail",
-            "detail": "python twin",
+            "detail": "python twin, 1 B / 2 B files",
         }
     ]
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from cyiter._bench import cases, machine, memory, plot, progress, report, targets
-from cyiter._bench.timing import measure
+from cyiter._bench.timing import CYTHON, PYTHON, measure
 
 
 def add_arguments(parser):
@@ -86,21 +86,22 @@ def _run(args, command):
         ctx = cases.Context(profile, directory, twins)
         pending = [p for name in selected for p in cases.CASES[name](ctx)]
         readers = [name for name in selected if name in cases.READERS]
-        memory_runs = memory.plan(readers, twins)
-        runs = sum(r.status == "pending" for r in memory_runs) * len(profile.memory_bytes)
+        memory_sizes = {CYTHON: profile.memory_bytes, PYTHON: profile.memory_bytes_python}
+        memory_runs = memory.plan(readers, twins, memory_sizes)
+        runs = sum(len(r.sizes) for r in memory_runs)
         case_docs, case_results = [], {}
         with progress.make(len(pending) + runs, console) as bar:
             for p in pending:
                 bar.begin(f"{p.iterator}: {p.workload}")
                 start = time.perf_counter()
                 case = p.build()
-                measured = measure(case, profile.rounds, profile.min_sample_s, profile.slow_s)
+                measured = measure(case, profile)
                 case_results[case.key] = measured
                 case_docs.append(report.case_doc(case, measured, time.perf_counter() - start))
                 bar.advance()
             if runs:
                 bar.begin("peak memory of the readers")
-            memory.measure(memory_runs, directory, profile.memory_bytes, bar.advance)
+            memory.measure(memory_runs, directory, bar.advance)
     doc = report.document(
         profile,
         args.scale,

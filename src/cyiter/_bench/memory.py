@@ -85,8 +85,11 @@ def run_child(kind, reader, path, options):
     return report["baseline"], report["peak"]
 
 
-def plan(readers, twins):
-    """The :class:`MemoryResult` entries to fill: one per workload and twin."""
+def plan(readers, twins, sizes):
+    """The :class:`MemoryResult` entries to fill: one per workload and twin.
+
+    *sizes* maps each twin kind to its two file sizes.
+    """
     results = []
     for label, reader, _, _ in WORKLOADS:
         if reader not in readers:
@@ -98,20 +101,24 @@ def plan(readers, twins):
                 status, why = "skipped", "this platform does not report peak RSS"
             else:
                 status, why = "pending", ""
-            results.append(MemoryResult(label, reader, kind, [], status, why))
+            result = MemoryResult(label, reader, kind, [], status, why)
+            if status == "pending":
+                result.sizes = list(sizes[kind])
+            results.append(result)
     return results
 
 
-def measure(results, directory, sizes, step):
-    """Fill the pending *results* at each file size; *step()* after each child."""
+def measure(results, directory, step):
+    """Fill the pending *results*, smallest file first; *step()* after each child.
+
+    Each file is generated once for every run that needs its size, and
+    removed before the next size is made.
+    """
     workloads = {label: (kind, options) for label, _, kind, options in WORKLOADS}
-    for result in results:
-        if result.status == "pending":
-            result.sizes = list(sizes)
-    for size in sizes:
+    for size in sorted({size for result in results for size in result.sizes}):
         files = {}
         for result in results:
-            if not result.sizes:
+            if size not in result.sizes:
                 continue
             if result.status != "pending":  # failed at a smaller size
                 step()

@@ -16,7 +16,8 @@ METHOD = (
     "rounds: each round gives every candidate one turn, the order rotated by "
     "one each round; every run is timed on its own, with the garbage "
     "collector off. A candidate whose run takes longer than slow_s seconds "
-    "joins only the first 3 rounds. Reported: min and median over all runs, "
+    "joins only the first 3 rounds; one whose counting run exceeds budget_s "
+    "is timed by that run alone. Reported: min and median over all runs, "
     "per item (or line, row, chunk); speedup = min time of the fastest installed reference "
     "/ min time of the candidate. Readers read files in page cache (the "
     "warm-up reads them first). Peak RSS: a child process per reader, twin "
@@ -33,6 +34,7 @@ def _candidate_doc(case, m, fastest_ref, pure):
         loops=m.loops,
         rounds=m.rounds,
         runs=len(m.samples_ns),
+        single_run=m.single,
         min_ns=round(m.min_ns, 1),
         median_ns=round(m.median_ns, 1),
         ns_per_unit_min=m.min_ns / case.units,
@@ -112,6 +114,7 @@ def document(profile, scale, machine, selected, cases, memory, targets):
         "rounds": profile.rounds,
         "min_sample_s": profile.min_sample_s,
         "slow_s": profile.slow_s,
+        "budget_s": profile.budget_s,
         "sizes": {
             "items": profile.items,
             "fibonacci_loops": profile.fib_loops,
@@ -119,6 +122,7 @@ def document(profile, scale, machine, selected, cases, memory, targets):
             "file_bytes": profile.file_bytes,
             "csv_bytes": profile.csv_bytes,
             "memory_file_bytes": list(profile.memory_bytes),
+            "memory_file_bytes_python": list(profile.memory_bytes_python),
         },
         "method": METHOD,
         "machine": machine,
@@ -213,9 +217,12 @@ def case_table(case):
         row = [c["label"], _ns(c["ns_per_unit_min"]), _ns(c["ns_per_unit_median"])]
         if reader:
             row += [f"{c['mb_per_s']:,.0f}", _rate(c["units_per_s"])]
-        note = ""
+        notes = []
         if "speedup_vs_pure_python" in c:
-            note = f"{c['speedup_vs_pure_python']:.1f}x the pure twin"
+            notes.append(f"{c['speedup_vs_pure_python']:.1f}x the pure twin")
+        if c["single_run"]:
+            notes.append("one run (over the time budget)")
+        note = "; ".join(notes)
         row += [_x(c.get("speedup_vs_fastest_reference")), note]
         rows.append(row)
     right = range(1, len(headers) - 1)
@@ -278,20 +285,18 @@ def targets_table(doc):
 
 def memory_table(doc):
     rows = []
-    sizes = doc["sizes"]["memory_file_bytes"]
     for m in doc["memory"]:
         if m["status"] != "ok":
-            rows.append([m["label"], m["twin"], "", "", "", f"{m['status']}: {m['reason']}"])
+            rows.append([m["label"], m["twin"], "", "", "", "", f"{m['status']}: {m['reason']}"])
             continue
+        files = " / ".join(map(size_label, m["file_bytes"]))
         peaks = [f"{p / 2**20:.1f}" for p in m["peak_bytes"]]
-        rows.append([m["label"], m["twin"], *peaks, f"{m['growth_bytes'] / 1e6:+.2f}", ""])
-    small, large = map(size_label, sizes)
+        rows.append([m["label"], m["twin"], files, *peaks, f"{m['growth_bytes'] / 1e6:+.2f}", ""])
     return Table(
-        "Peak RSS of the readers (child process per run)",
-        ["reader", "twin", f"peak MiB, {small} file", f"peak MiB, {large} file"]
-        + ["growth MB", "note"],
+        "Peak RSS of the readers (a child process per reader, twin and file)",
+        ["reader", "twin", "files", "peak MiB, small", "peak MiB, large", "growth MB", "note"],
         rows,
-        right=(2, 3, 4),
+        right=(2, 3, 4, 5),
     )
 
 

@@ -20,7 +20,9 @@ garbage collector is off during a turn (as in :mod:`timeit`) and collected
 between rounds.  A slow candidate (one run longer than ``slow_s``, such as a
 pure-Python reader over a file of hundreds of megabytes) takes its turns in
 the first :data:`SLOW_ROUNDS` rounds only: long runs vary little, and the
-full run stays within minutes.
+full run stays within minutes.  A candidate whose warm-up run alone exceeds
+``budget_s`` is not run again: that counting run is its only time (the
+counting costs tens of nanoseconds per item, nothing next to such a run).
 """
 
 import gc
@@ -88,6 +90,7 @@ class Measured:
     reason: str = ""
     loops: int = 0
     slow: bool = False
+    single: bool = False  # timed by its warm-up run only (over budget)
     rounds: int = 0
     samples_ns: list = field(default_factory=list)  # one per run
 
@@ -119,7 +122,7 @@ def _turn(run, loops) -> list:
     return times
 
 
-def _warm_up(case, candidate, min_sample_s, slow_s):
+def _warm_up(case, candidate, profile):
     """Check the candidate's output size; its time sets the loops per sample.
 
     The counting run is a little slower than a draining one, so the loops
@@ -138,25 +141,31 @@ def _warm_up(case, candidate, min_sample_s, slow_s):
             "error",
             f"yielded {produced} items, expected {case.items}",
         )
-    loops = max(1, math.ceil(min_sample_s * 1e9 / once))
+    loops = max(1, math.ceil(profile.min_sample_s * 1e9 / once))
     measured = Measured(candidate.label, candidate.role, "ok", loops=loops)
-    measured.slow = once > slow_s * 1e9
+    measured.slow = once > profile.slow_s * 1e9
+    if once > profile.budget_s * 1e9:
+        measured.single = True
+        measured.samples_ns.append(once)
     return measured
 
 
-def measure(case: Case, rounds: int, min_sample_s: float, slow_s: float = math.inf) -> list:
-    """Time every available candidate of *case*; a :class:`Measured` each."""
+def measure(case: Case, profile) -> list:
+    """Time every candidate of *case* as *profile* says; a :class:`Measured` each.
+
+    *profile* gives ``rounds``, ``min_sample_s``, ``slow_s`` and ``budget_s``.
+    """
     results = []
     live = []
     for candidate in case.candidates:
         if candidate.run is None:
             results.append(Measured(candidate.label, candidate.role, "skipped", candidate.reason))
             continue
-        measured = _warm_up(case, candidate, min_sample_s, slow_s)
+        measured = _warm_up(case, candidate, profile)
         results.append(measured)
-        if measured.ok:
+        if measured.ok and not measured.single:
             live.append((candidate, measured))
-    for r in range(rounds):
+    for r in range(profile.rounds):
         gc.collect()
         shift = r % len(live) if live else 0
         for candidate, measured in live[shift:] + live[:shift]:

@@ -39,8 +39,12 @@ cdef inline int iteration_stopped() except -1:
     return -1
 
 
-cdef inline object steal(PyObject* new_reference):
-    """Own a new reference as an object (``<object>`` alone would add one)."""
-    cdef object result = <object>new_reference
-    Py_DecRef(new_reference)
-    return result
+cdef extern from *:
+    """
+    static CYTHON_INLINE PyObject* cyiter_steal(PyObject* reference) { return reference; }
+    """
+    # Own a new reference as an object at no cost; a NULL (the call that
+    # made it failed) propagates the pending exception like any error.
+    object steal "cyiter_steal"(PyObject* new_reference)
+    # PyObject_GetIter, NULL on error, for code that must act before raising
+    PyObject* get_iter_or_null "PyObject_GetIter"(object)

@@ -39,6 +39,9 @@ __all__ = ["batched", "chunked"]
 cdef enum:
     ARRAY_MAX = 4096
 
+# what a step returns when the iteration has ended
+cdef object DONE = object()
+
 ISLICE_STOP = (
     "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
 )
@@ -117,27 +120,36 @@ cdef class _Grouper:
         self.seq = None
         self.it = None
 
-    @cython.critical_section
     def __next__(self):
-        if self.seq is not None and not self.guard.running:
-            return self._slice()  # runs no Python code: needs no guard
+        # (a critical section as a block, not a decorator, so that Cython can
+        # end the iteration without creating a StopIteration)
+        with cython.critical_section(self):
+            if self.seq is not None and not self.guard.running:
+                batch = self._slice()  # runs no Python code: needs no guard
+            else:
+                batch = self._next_guarded()
+        if batch is DONE:
+            raise StopIteration
+        return batch
+
+    cdef object _next_guarded(self):
+        cdef bint ok = False
         guard_enter(&self.guard, self.name)
         try:
             # checked only now: a thread that waited in guard_enter finds the
             # state the previous holder left
             if self.seq is not None:
-                return self._slice()
-            if self.it is None:
-                raise StopIteration
-            return self._gather()
-        except StopIteration:
-            raise
-        except BaseException:
-            if self.end_on_error:
-                self._exhaust()
-            raise
+                batch = self._slice()
+            elif self.it is None:
+                batch = DONE
+            else:
+                batch = self._gather()
+            ok = True
+            return batch
         finally:
             guard_leave(&self.guard)
+            if not ok and self.end_on_error:
+                self._exhaust()
 
     cdef object _slice(self):
         """The next batch of the list or tuple ``seq``: no Python code runs
@@ -152,7 +164,7 @@ cdef class _Grouper:
         cdef bint last = False
         if k <= 0:
             self._exhaust()
-            raise StopIteration
+            return DONE
         if self.n >= 0 and k >= self.n:
             k = self.n
         else:
@@ -198,7 +210,7 @@ cdef class _Grouper:
             if i == 0 or i < n or n == -1:
                 self._exhaust()
             if i == 0:
-                raise StopIteration
+                return DONE
             if i < n and self.strict:
                 raise ValueError(self.incomplete)
             return batch if self.as_list else tuple(batch)
@@ -217,7 +229,7 @@ cdef class _Grouper:
                 raise
             self._exhaust()
             if i == 0:
-                raise StopIteration
+                return DONE
             if self.strict:
                 _release(items, i)
                 raise ValueError(self.incomplete)

@@ -26,10 +26,23 @@ that is not a continuation byte), so the error comes at the same character;
 with undecodable bytes (errors="replace", ...) the field is decoded to count
 it when the byte count says it may be too long, and at its end.
 
+Undecodable bytes: the csv module parses text, so what the errors handler
+put in their place.  "replace", "surrogateescape" and "surrogatepass" put
+non-ASCII characters, which the parser treats as it treats the bytes, so
+decoding each field afterwards gives the same rows.  "ignore" removes them
+before the parser sees them: in the states where that matters (start of a
+field or line, after an escape or a closing quote, after a \\r) an
+undecodable sequence is skipped.  "backslashreplace" writes ASCII text
+("\\xff") that the csv module would parse: refused (ValueError) when the
+dialect uses one of its characters.  A handler of one's own: its text is
+taken as field data, never parsed.
+
 Errors: a csv.Error (field too long, strict quoting, unexpected end of data)
 drops the rest of the line it happened on and the next row starts on the
-line after, as with the csv module.  Any other error (a decoding error with
-errors="strict", an OSError) closes the reader.
+line after, as with the csv module.  Any other error closes the reader: an
+OSError, or a UnicodeDecodeError (errors="strict"), raised for the row that
+holds the bytes (the csv module over a text file raises it when its text
+layer decodes the chunk that holds them, possibly rows earlier).
 """
 
 cimport cython
@@ -43,7 +56,7 @@ from cpython.unicode cimport (
     PyUnicode_DecodeUTF8,
     PyUnicode_DecodeUTF8Stateful,
 )
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcmp, memcpy, memmove
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -57,9 +70,13 @@ __all__ = ["read_csv"]
 
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
+    bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
 
 cdef enum:
     BUFFER_SIZE = 1 << 17
+    COLUMNS = 64               # columns whose last value is kept for reuse ...
+    SHORT = 64                 # ... when it is at most this many bytes
     NL = 10
     CR = 13
     SPACE = 32
@@ -149,6 +166,7 @@ cdef class read_csv:
     cdef bint fhigh            # it has a non-ASCII byte
     cdef Py_ssize_t check_at   # decode to count only from this many bytes
     cdef list cuts
+    cdef list last             # the last short ASCII value of each of the first columns
     cdef Py_ssize_t ncuts
     # the record being parsed: a list (the header) or a dict
     cdef object row
@@ -163,6 +181,7 @@ cdef class read_csv:
         self.view = memoryview(self.bufobj)
         self.buf = <unsigned char*>PyByteArray_AS_STRING(self.bufobj)
         self.cuts = []
+        self.last = [""] * COLUMNS
         self._configure(_dialect.check(), None, None, None)
 
     def __dealloc__(self):
@@ -505,6 +524,25 @@ cdef class read_csv:
         parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, size - a, self.errors))
         return "".join(parts)
 
+    cdef inline object _ascii(self, const unsigned char* data, Py_ssize_t n):
+        """An ASCII field as str: the same object as the last value of this
+        column when the bytes are the same (repeated values are common, and
+        reusing the str saves creating and freeing one)."""
+        cdef Py_ssize_t column = self.nsaved
+        cdef object value
+        if column >= COLUMNS or n > SHORT:
+            return PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
+        last = <object>PyList_GET_ITEM(self.last, column)
+        if (
+            PyUnicode_GET_LENGTH(last) == n
+            and PyUnicode_IS_ASCII(last)
+            and memcmp(PyUnicode_DATA(last), data, n) == 0
+        ):
+            return last
+        value = PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
+        self.last[column] = value
+        return value
+
     cdef inline object _decode_bytes(self, const unsigned char* data, Py_ssize_t n, bint high):
         if not high:
             return PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
@@ -591,7 +629,10 @@ cdef class read_csv:
                         # its decoded length can make it too long)
                         c = self.buf[p]
                         self.pos = p + 1
-                        self._store(self._decode_bytes(self.buf + run, p - run, high & 0x80), c)
+                        if high & 0x80:
+                            self._store(self._decode_bytes(self.buf + run, p - run, True), c)
+                        else:
+                            self._store(self._ascii(self.buf + run, p - run), c)
                         if c == self.delim:
                             state = START_FIELD
                             continue

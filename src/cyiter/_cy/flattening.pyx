@@ -6,10 +6,17 @@ The pure-Python twin is ``cyiter/_py/flattening.py``.
 cimport cython
 from cpython.iterator cimport PyIter_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.object cimport PyObject, PyObject_GetIter
+from cpython.object cimport PyObject
 from cpython.sequence cimport PySequence_Check
 
-from cyiter._cy._capi cimport iteration_stopped, steal, type_slots
+from cyiter._cy._capi cimport (
+    PyErr_Clear,
+    PyErr_ExceptionMatches,
+    get_iter_or_null,
+    iteration_stopped,
+    steal,
+    type_slots,
+)
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 import sys
@@ -17,6 +24,9 @@ import sys
 from cyiter._state import object_repr, restore
 
 __all__ = ["flatten", "collapse"]
+
+# what a step returns when the iteration has ended
+cdef object DONE = object()
 
 cdef object LIST_ITERATOR = type(iter([]))
 cdef object TUPLE_ITERATOR = type(iter(()))
@@ -64,42 +74,50 @@ cdef class flatten:
     def __iter__(self):
         return self
 
-    @cython.critical_section
     def __next__(self):
         cdef PyObject* item
-        cdef object active = self.active
-        # Fast path: a list or tuple iterator runs no Python code, so
-        # nothing can re-enter or interleave while it is read.
-        if not self.guard.running and active is not None and _plain_iterator(active):
-            item = type_slots(active).tp_iternext(<PyObject*>active)
-            if item != NULL:
-                return steal(item)
-        guard_enter(&self.guard, "flatten")
-        try:
-            return self._next_slow()
-        finally:
-            guard_leave(&self.guard)
+        cdef object active
+        # (a critical section as a block, not a decorator, so that Cython can
+        # end the iteration without creating a StopIteration)
+        with cython.critical_section(self):
+            active = self.active
+            # Fast path: a list or tuple iterator runs no Python code, so
+            # nothing can re-enter or interleave while it is read.
+            if not self.guard.running and active is not None and _plain_iterator(active):
+                item = type_slots(active).tp_iternext(<PyObject*>active)
+                if item != NULL:
+                    return steal(item)
+            guard_enter(&self.guard, "flatten")
+            try:
+                result = self._next_slow()
+            finally:
+                guard_leave(&self.guard)
+        if result is DONE:
+            raise StopIteration
+        return result
 
     cdef object _next_slow(self):
         # chain.from_iterable's rules: an error from the outer iterator, or an
         # item that is not iterable, ends it; an error from an inner iterator
         # propagates and the inner iterator is tried again next time.
         cdef PyObject* item
+        cdef PyObject* new_active
         cdef object active
         cdef object source
         while self.source is not None:
             active = self.active
             if active is None:
-                source = self.source
-                try:
-                    iterable = next(source)
-                    active = iter(iterable)
-                except StopIteration:
+                source = self.source  # held across the call
+                item = type_slots(source).tp_iternext(<PyObject*>source)
+                if item == NULL:
                     self.source = None
-                    raise
-                except BaseException:
+                    iteration_stopped()  # raises what the source raised
+                    return DONE
+                iterable = steal(item)
+                new_active = get_iter_or_null(iterable)
+                if new_active == NULL:
                     self.source = None
-                    raise
+                active = steal(new_active)  # raises the TypeError, if any
                 self.active = active
             item = type_slots(active).tp_iternext(<PyObject*>active)
             if item != NULL:
@@ -107,7 +125,7 @@ cdef class flatten:
             iteration_stopped()
             self.active = None
         self.active = None
-        raise StopIteration
+        return DONE
 
     @cython.critical_section
     def __reduce__(self):
@@ -196,31 +214,37 @@ cdef class collapse:
     def __iter__(self):
         return self
 
-    @cython.critical_section
     def __next__(self):
-        if not self.stack:
+        cdef bint ok = False
+        # (a critical section as a block, not a decorator, so that Cython can
+        # end the iteration without creating a StopIteration)
+        with cython.critical_section(self):
+            if not self.stack:
+                node = DONE
+            else:
+                guard_enter(&self.guard, "collapse")
+                try:
+                    node = self._next()
+                    ok = True
+                finally:
+                    guard_leave(&self.guard)
+                    if not ok:
+                        self.stack = []  # as a generator, it ends with any exception
+        if node is DONE:
             raise StopIteration
-        guard_enter(&self.guard, "collapse")
-        try:
-            return self._next()
-        except StopIteration:
-            raise
-        except BaseException:
-            self.stack = []  # as a generator, it ends with any exception
-            raise
-        finally:
-            guard_leave(&self.guard)
+        return node
 
     cdef object _next(self):
         cdef list stack = self.stack
         cdef object nodes
         cdef object node
         cdef PyObject* item
+        cdef PyObject* child_ptr
         cdef Py_ssize_t top
         while True:
             top = PyList_GET_SIZE(stack) - 1
             if top < 0:
-                raise StopIteration
+                return DONE
             # 0 <= top < size: in bounds; borrowed, then owned by ``nodes``
             nodes = <object>PyList_GET_ITEM(stack, top)
             item = type_slots(nodes).tp_iternext(<PyObject*>nodes)
@@ -237,11 +261,11 @@ cdef class collapse:
                 return node
             if type_slots(node).tp_iter == NULL and not PySequence_Check(node):
                 return node  # not iterable: an atom (without raising TypeError)
-            try:
-                child = PyObject_GetIter(node)
-            except TypeError:
-                return node
-            stack.append(child)
+            child_ptr = get_iter_or_null(node)
+            if child_ptr == NULL and PyErr_ExceptionMatches(<PyObject*>TypeError):
+                PyErr_Clear()
+                return node  # iter() refused it: an atom, as for the reference
+            stack.append(steal(child_ptr))
             self._enter_top()
 
     @cython.critical_section

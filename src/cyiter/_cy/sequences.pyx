@@ -6,7 +6,7 @@ same in every observable way (values, types, errors, repr, pickles).
 
 cimport cython
 from cpython.long cimport PyLong_FromSsize_t, PyLong_FromUnsignedLongLong
-from cpython.number cimport PyNumber_Check
+from cpython.number cimport PyNumber_Check, PyNumber_Index
 from libc.stdint cimport UINT64_MAX, uint64_t
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
@@ -43,6 +43,9 @@ cdef class count:
     cdef bint fast
     cdef Py_ssize_t cnt
     cdef Py_ssize_t cstep
+    # fast mode goes on while lo <= cnt <= hi (then cnt + cstep cannot overflow)
+    cdef Py_ssize_t lo
+    cdef Py_ssize_t hi
     cdef object cur
     cdef object step
     cdef Guard guard
@@ -70,6 +73,8 @@ cdef class count:
             self.fast = True
             self.cnt = start
             self.cstep = step
+            self.lo = SSIZE_MIN - step if step < 0 else SSIZE_MIN
+            self.hi = SSIZE_MAX - step if step > 0 else SSIZE_MAX
             self.cur = None
             self.step = step
         else:
@@ -82,18 +87,20 @@ cdef class count:
 
     @cython.critical_section
     def __next__(self):
-        cdef Py_ssize_t value
-        if self.fast:
-            value = self.cnt
-            if (self.cstep > 0 and value > SSIZE_MAX - self.cstep) or (
-                self.cstep < 0 and value < SSIZE_MIN - self.cstep
-            ):
-                # the next value overflows Py_ssize_t: go on with Python ints
-                self.fast = False
-                self.cur = value + self.step
-                return value
+        cdef Py_ssize_t value = self.cnt
+        if self.fast and value <= self.hi and value >= self.lo:
             self.cnt = value + self.cstep
             return PyLong_FromSsize_t(value)
+        return self._next_slow()
+
+    cdef object _next_slow(self):
+        cdef Py_ssize_t value
+        if self.fast:
+            # cnt + cstep would overflow Py_ssize_t: go on with Python ints
+            value = self.cnt
+            self.fast = False
+            self.cur = value + self.step
+            return value
         guard_enter(&self.guard, "count")
         try:
             value_obj = self.cur
@@ -111,12 +118,24 @@ cdef class count:
         start, step = state
         self._set(start, step)
 
-    @cython.critical_section
     def __repr__(self):
         value = self.cnt if self.fast else self.cur
         if isinstance(self.step, int) and int.__index__(self.step) == 1:
             return f"count({value!r})"
         return f"count({value!r}, {self.step!r})"
+
+
+# F(0) .. F(93): every Fibonacci number below 2**64.
+cdef enum:
+    FIB_TABLE = 94
+cdef uint64_t FIB[FIB_TABLE]
+FIB[0] = 0
+FIB[1] = 1
+for _i in range(2, FIB_TABLE):
+    FIB[_i] = FIB[_i - 1] + FIB[_i - 2]
+
+# what a slow step returns when the sequence has ended
+cdef object DONE = object()
 
 
 cdef class fibonacci:
@@ -132,102 +151,111 @@ cdef class fibonacci:
     [0, 1, 1, 2, 3, 5, 8]
     """
 
+    # A zeroed object (``fibonacci.__new__``) is exhausted: remaining == 0.
     cdef object n             # as given, for repr and pickles
     cdef object max_value
-    cdef Py_ssize_t remaining  # -1: no limit
-    cdef bint done
-    # while the terms fit in 64 bits they live in ``ca``/``cb``; after that in
-    # the Python ints ``a``/``b``.  ``a`` is the next term, ``b`` the one after.
-    cdef bint fast
-    cdef uint64_t ca
-    cdef uint64_t cb
+    cdef Py_ssize_t remaining  # terms still allowed by n; -1: no limit
+    # Fast mode (``a`` is None): the next term is FIB[i], and terms
+    # FIB[i] .. FIB[fast_end - 1] need no check at all (n, max_value and
+    # 64 bits all allow them).  Slow mode: the next term is the Python int
+    # ``a`` and the one after it ``b``; ``a`` is DONE once exhausted.
+    cdef Py_ssize_t i
+    cdef Py_ssize_t fast_end
     cdef object a
     cdef object b
-    # max_value as a C number when it is an int in [0, 2**64): cmax_mode 1
-    cdef int cmax_mode
-    cdef uint64_t cmax
     cdef Guard guard
 
-    def __cinit__(self, *args, **kwargs):
-        self.done = True
-        self.remaining = 0
-
     def __init__(self, n=None, *, max_value=None):
+        cdef Py_ssize_t remaining = -1
         if n is not None:
-            n = _index(n)
+            n = PyNumber_Index(n)
             if n < 0:
                 raise ValueError("n must be at least zero")
+            if n <= SSIZE_MAX:
+                remaining = n
         if max_value is not None:
             0 > max_value  # a term must compare with it: fail now, not later
-        self._set(n, max_value, 0, 1, n)
-
-    cdef _set(self, n, max_value, a, b, remaining):
         self.n = n
         self.max_value = max_value
-        self.done = a is None
-        if remaining is None or remaining > SSIZE_MAX:
-            self.remaining = -1
-        else:
-            self.remaining = remaining
-        if not self.done and b <= UINT64_MAX:
-            self.fast = True
-            self.ca = a
-            self.cb = b
-            self.a = self.b = None
-        else:
-            self.fast = False
-            self.a = a
-            self.b = b
-        self.cmax_mode = 0
-        if type(max_value) is int and 0 <= max_value <= UINT64_MAX:
-            self.cmax_mode = 1
-            self.cmax = max_value
+        self.remaining = remaining
+        self.a = self.b = None
+        self._set_fast(0)
+
+    cdef _set(self, n, max_value, a, b, remaining):
+        cdef Py_ssize_t i
+        self.n = n
+        self.max_value = max_value
+        self.remaining = -1 if remaining is None or remaining > SSIZE_MAX else remaining
+        self.a = self.b = None
+        if a is None:
+            self.a = DONE
+            self.fast_end = self.i = 0
+            return
+        for i in range(FIB_TABLE - 1):
+            if a == FIB[i] and b == FIB[i + 1]:
+                self._set_fast(i)
+                return
+        self.a, self.b = a, b  # not on the table: slow mode from the start
+        self.fast_end = self.i = 0
+
+    cdef _set_fast(self, Py_ssize_t i):
+        """Fast mode at FIB[i]: work out how far it may run unchecked."""
+        cdef Py_ssize_t end = FIB_TABLE - 1  # keep FIB[end] for the switch
+        cdef uint64_t limit
+        max_value = self.max_value
+        if self.remaining >= 0 and self.remaining < end - i:
+            end = i + self.remaining
+        if max_value is not None:
+            if type(max_value) is int and 0 <= max_value <= UINT64_MAX:
+                limit = max_value
+                while end > i and FIB[end - 1] > limit:
+                    end -= 1
+            elif not (type(max_value) is int and max_value > UINT64_MAX):
+                end = i  # compared in Python, term by term
+        self.i = i
+        self.fast_end = end
 
     def __iter__(self):
         return self
 
-    @cython.critical_section
     def __next__(self):
-        cdef uint64_t term
-        if self.guard.running or not (self.fast and (self.max_value is None or self.cmax_mode == 1)):
-            guard_enter(&self.guard, "fibonacci")
-            try:
-                return self._next_slow()
-            finally:
-                guard_leave(&self.guard)
-        # below, no Python code runs: no guard needed
-        if self.done or self.remaining == 0:
-            self.done = True
+        cdef Py_ssize_t i
+        # (a critical section as a block, not a decorator, so that Cython can
+        # end the iteration without creating a StopIteration)
+        with cython.critical_section(self):
+            i = self.i
+            # the fast path runs no Python code: it needs no guard
+            if i < self.fast_end and not self.guard.running:
+                self.i = i + 1
+                if self.remaining > 0:
+                    self.remaining -= 1
+                return PyLong_FromUnsignedLongLong(FIB[i])
+            term = self._next_guarded()
+        if term is DONE:
             raise StopIteration
-        term = self.ca
-        if self.cmax_mode == 1 and term > self.cmax:
-            self.done = True
-            raise StopIteration
-        if self.cb > UINT64_MAX - term:
-            # the term after next overflows 64 bits: continue in Python
-            self.fast = False
-            self.a = self.cb
-            self.b = <object>term + self.cb
-        else:
-            self.ca = self.cb
-            self.cb = term + self.cb
-        if self.remaining > 0:
-            self.remaining -= 1
-        return PyLong_FromUnsignedLongLong(term)
+        return term
+
+    cdef object _next_guarded(self):
+        if self.remaining == 0 or self.a is DONE:
+            return DONE
+        guard_enter(&self.guard, "fibonacci")
+        try:
+            return self._next_slow()
+        finally:
+            guard_leave(&self.guard)
 
     cdef object _next_slow(self):
-        if self.done or self.remaining == 0:
-            self.done = True
-            raise StopIteration
-        if self.fast:
-            self.fast = False
-            self.a = self.ca
-            self.b = self.cb
+        if self.remaining == 0 or self.a is DONE:
+            return DONE
+        if self.a is None:
+            # leave fast mode at FIB[i] (i >= 0 and i + 1 < FIB_TABLE)
+            self.a = FIB[self.i]
+            self.b = <object>FIB[self.i] + (1 if self.i == 0 else FIB[self.i - 1])
         term = self.a
         if self.max_value is not None and term > self.max_value:
-            self.done = True
-            self.a = self.b = None
-            raise StopIteration
+            self.a = DONE
+            self.b = None
+            return DONE
         self.a, self.b = self.b, term + self.b
         if self.remaining > 0:
             self.remaining -= 1
@@ -235,18 +263,18 @@ cdef class fibonacci:
 
     @cython.critical_section
     def __length_hint__(self):
-        if self.done:
+        if self.remaining == 0 or self.a is DONE:
             return 0
-        if self.max_value is None and self.remaining >= 0:
+        if self.max_value is None and self.remaining > 0:
             return self.remaining
         return NotImplemented
 
     @cython.critical_section
     def __reduce__(self):
-        if self.done or self.remaining == 0:
+        if self.remaining == 0 or self.a is DONE:
             a = b = None
-        elif self.fast:
-            a, b = self.ca, self.cb
+        elif self.a is None:
+            a, b = FIB[self.i], <object>FIB[self.i] + (1 if self.i == 0 else FIB[self.i - 1])
         else:
             a, b = self.a, self.b
         remaining = None if self.remaining < 0 else self.remaining

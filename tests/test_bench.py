@@ -274,6 +274,23 @@ def test_python_m_cyiter_bench(tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["iterators"]["count"]
 
 
+def test_memory_child_runs_cleanly(tmp_path):
+    classes, _ = cases.twin_classes(PYTHON)
+    if "read_chunks" not in classes:
+        pytest.skip("read_chunks is not written yet")
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"x" * 300_000)
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "cyiter._bench.rss", PYTHON, "read_chunks",
+         str(path), json.dumps({"size": 4096})],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    report = json.loads(out.stdout)
+    assert report["peak"] >= report["baseline"] > 1_000_000
+
+
 def test_python_m_cyiter_without_command_prints_help():
     out = _run_module()
     assert out.returncode == 2

@@ -1,6 +1,6 @@
 """Peak memory of the readers, each run alone in a child process.
 
-The child (``python -m cyiter._bench.memory KIND READER PATH OPTIONS``)
+The child (``python -m cyiter._bench.rss KIND READER PATH OPTIONS``)
 imports one twin, reads the whole file through one reader and prints its
 peak resident set size (:func:`peak_rss_bytes`) before and after.  Run at two file
 sizes, the peaks show whether memory stays flat as the file grows.
@@ -10,11 +10,10 @@ import json
 import os
 import subprocess
 import sys
-from collections import deque
 from dataclasses import dataclass
 
 from cyiter._bench import data
-from cyiter._bench.cases import missing, twin_classes
+from cyiter._bench.cases import missing
 
 #: (label, reader, file kind, keyword arguments) of each peak-memory run.
 WORKLOADS = (
@@ -63,18 +62,10 @@ class MemoryResult:
         return self.peak_bytes[-1] - self.peak_bytes[0]
 
 
-def _child(kind, reader, path, options):
-    cls = twin_classes(kind)[0][reader]
-    before = peak_rss_bytes()
-    with cls(path, **options) as iterator:
-        deque(iterator, maxlen=0)
-    print(json.dumps({"baseline": before, "peak": peak_rss_bytes()}))
-
-
 def run_child(kind, reader, path, options):
     """``(baseline, peak)`` bytes of one child run; raises RuntimeError on failure."""
     out = subprocess.run(
-        [sys.executable, "-m", "cyiter._bench.memory", kind, reader, path, json.dumps(options)],
+        [sys.executable, "-m", "cyiter._bench.rss", kind, reader, path, json.dumps(options)],
         capture_output=True,
         text=True,
     )
@@ -142,7 +133,3 @@ def measure(results, directory, step):
     for result in results:
         if result.status == "pending":
             result.status = "ok"
-
-
-if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))

@@ -128,6 +128,8 @@ def _run(args, command):
             f.write(report.markdown(doc, command))
     if args.plot:
         plot.write(doc, args.plot)
+    for path in filter(None, (args.json, args.markdown, args.plot)):
+        print(f"cyiter bench: wrote {path}", file=sys.stderr)
     return 0
 
 

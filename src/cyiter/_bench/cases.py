@@ -319,7 +319,7 @@ def flatten_cases(ctx):
     for width in (5, 1000):
         key = f"flatten/{width}"
         rows = max(1, ctx.profile.items // width)
-        workload = f"{rows:,} lists of {width} ints"
+        workload = f"{rows:,} list{'s' if rows > 1 else ''} of {width} ints"
 
         def build(width=width, rows=rows, key=key, workload=workload):
             nested = ctx.cached(key, lambda: [list(range(width)) for _ in range(rows)])

@@ -137,7 +137,7 @@ TEXT = st.text(
 DIALECT = st.fixed_dictionaries(
     {},
     optional={
-        "delimiter": st.sampled_from([",", ";", "\t", "|", " ", "a"]),
+        "delimiter": st.sampled_from([",", ";", "\t", "|", " ", "a", "\"", "\r", "\n", "\\"]),
         "quotechar": st.sampled_from(['"', "'", "|"]),
         "escapechar": st.sampled_from([None, "\\", "^", '"', ",", "a"]),
         "doublequote": st.booleans(),

@@ -608,15 +608,15 @@ cdef class read_csv:
                         c = self.buf[p]
                         self.pos = p + 1
                         self._store(self._decode_bytes(self.buf + run, p - run, high & 0x80), c)
-                        if c == self.delim:
-                            state = START_FIELD
-                            continue
-                        if c == CR:
+                        if c == CR:  # (a newline before the delimiter, as in _byte)
                             self.cr = True
                             state = EAT_CRNL
                             continue
-                        self.inline = False
-                        return ROW
+                        if c == NL:
+                            self.inline = False
+                            return ROW
+                        state = START_FIELD
+                        continue
                     self.pos = p
                     self._add(self.buf + run, p - run, high, 0)
                     continue

@@ -14,7 +14,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _out(name):
-    return os.path.relpath(os.path.join(HERE, name))
+    path = os.path.join(HERE, name)
+    try:
+        return os.path.relpath(path)  # shorter in the report's command line
+    except ValueError:  # Windows: another drive than the current directory
+        return path
 
 
 if __name__ == "__main__":

@@ -312,6 +312,7 @@ def test_benchmarks_run_py_shares_the_implementation(tmp_path):
     assert out.returncode == 0, out.stderr
     assert paths["R.md"].read_text().startswith("# cyiter benchmark results")
     assert "Produced by `python benchmarks/run.py --quick" in paths["R.md"].read_text()
+    assert "](p.png)\n" in paths["R.md"].read_text()  # the chart, relative to RESULTS.md
     assert json.loads(paths["r.json"].read_text())["mode"] == "quick"
     assert paths["p.png"].read_bytes()[:8] == PNG_MAGIC
 

@@ -8,6 +8,7 @@ a temporary directory that is removed at the end, on errors and on Ctrl-C.
 import argparse
 import json
 import os
+import pathlib
 import shlex
 import sys
 import tempfile
@@ -125,13 +126,25 @@ def _run(args, command):
             json.dump(doc, f, indent=1)
             f.write("\n")
     if args.markdown:
+        chart = _relative(args.plot, os.path.dirname(os.path.abspath(args.markdown)))
         with open(args.markdown, "w", encoding="utf-8") as f:
-            f.write(report.markdown(doc, command))
+            f.write(report.markdown(doc, command, chart))
     if args.plot:
         plot.write(doc, args.plot)
     for path in filter(None, (args.json, args.markdown, args.plot)):
         print(f"cyiter bench: wrote {path}", file=sys.stderr)
     return 0
+
+
+def _relative(path, start):
+    """*path* relative to *start* in ``/`` form (for a Markdown link), or None."""
+    if not path:
+        return None
+    try:
+        path = os.path.relpath(os.path.abspath(path), start)
+    except ValueError:  # Windows: another drive
+        path = os.path.abspath(path)
+    return pathlib.Path(path).as_posix()
 
 
 def main(argv=None, command=None) -> int:

@@ -359,7 +359,8 @@ def text(doc):
     return "\n\n".join(parts) + "\n"
 
 
-def markdown(doc, command):
+def markdown(doc, command, chart=None):
+    """The report as Markdown; *chart* is the PNG's path relative to it, if any."""
     m = doc["machine"]
     parts = [
         "# cyiter benchmark results",
@@ -367,6 +368,8 @@ def markdown(doc, command):
         "\n".join(f"- {line}" for line in header_lines(doc)),
         f"Method: {doc['method']}",
     ]
+    if chart:
+        parts.append(f"![Speedup of each twin over the fastest installed reference]({chart})")
     parts += [t.markdown() for t in tables(doc)]
     skipped = skipped_lines(doc)
     if skipped:

@@ -36,6 +36,50 @@ def pure(session):
     session.run("pytest", *session.posargs, env=env)
 
 
+# Hardening (issue 6): each session obtains its interpreter (cached in
+# /var/cache/cyiter-hardening, see tools/hardening/) and runs the whole suite
+# on it; none of them is a default session.  They need root (apt-get,
+# debootstrap, chroot); docs/hardening.md has the results and timings.
+def _hardening(session, target):
+    session.run("bash", "tools/hardening/run.sh", target, *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def refleak(session):
+    """Debug CPython 3.11: every test repeated, failing on reference or block growth."""
+    _hardening(session, "refleak")
+
+
+@nox.session(python=False)
+def asan(session):
+    """The extension built with AddressSanitizer, the suite run with libasan preloaded."""
+    _hardening(session, "asan")
+
+
+@nox.session(python=False)
+def freethreaded(session):
+    """A --disable-gil CPython built from Debian's source package."""
+    _hardening(session, "freethreaded")
+
+
+@nox.session(python=False)
+def py313(session):
+    """Debian sid's CPython 3.13."""
+    _hardening(session, "py313")
+
+
+@nox.session(python=False)
+def py314(session):
+    """Debian sid's CPython 3.14."""
+    _hardening(session, "py314")
+
+
+@nox.session(python=False)
+def py315(session):
+    """Debian sid's CPython 3.15."""
+    _hardening(session, "py315")
+
+
 @nox.session
 def packaging(session):
     """Build the release artifacts from a clean copy of the tree and check them.

@@ -1,0 +1,141 @@
+"""What the reentrancy/thread guard costs on a GIL build.
+
+Builds the Cython twin twice from copies of this tree: as it is, and with
+``_guard.pxd``'s guard_enter/guard_leave turned into no-ops (on a GIL build
+``@cython.critical_section`` compiles to nothing, so that is the whole cost).
+Then times tight loops in both builds, interleaved round by round, and
+prints the minimum of each and the ratio.  Run with the interpreter to
+measure (a release build):
+
+    python tools/hardening/guard_cost.py [--rounds 15] [--keep DIR]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+NO_GUARD = '''# cython: language_level=3
+# guard_cost.py's variant: the same API, doing nothing.
+cdef struct Guard:
+    unsigned long owner
+    bint running
+
+
+cdef inline int guard_enter(Guard* g, str name) except -1:
+    return 0
+
+
+cdef inline void guard_leave(Guard* g) noexcept:
+    pass
+'''
+
+# name: (setup, statement consuming the iterator, items per run).  Each one
+# runs the path of the iterator that takes the guard, unless noted.
+CASES = {
+    "count(), C fast path (no guard)": ("it = count()", "consume(islice(it, N))", 1),
+    "count(0.5), Python numbers": ("it = count(0.5)", "consume(islice(it, N))", 1),
+    "fibonacci(2000), 93 terms < 2**64": ("", "for _ in range(N // 2000): consume(fibonacci(2000))", 1),
+    "batched(iterator, 2)": ("it = batched(iter(DATA), 2)", "consume(it)", 2),
+    "chunked(iterator, 2)": ("it = chunked(iter(DATA), 2)", "consume(it)", 2),
+    "batched(list, 2), sliced (no guard)": ("it = batched(DATA, 2)", "consume(it)", 2),
+    "flatten(iterator of generators)": ("it = flatten(GENS())", "consume(it)", 1),
+    "collapse(pairs)": ("it = collapse(PAIRS)", "consume(it)", 1),
+}
+
+CHILD = r'''
+import json, sys, time
+from collections import deque
+from functools import partial
+from itertools import islice
+sys.path.insert(0, sys.argv[1])
+from cyiter._cy.sequences import count, fibonacci
+from cyiter._cy.batching import batched, chunked
+from cyiter._cy.flattening import flatten, collapse
+N = 200_000
+DATA = list(range(N))
+PAIRS = [[i, [i]] for i in range(N // 2)]
+def GENS():
+    for i in range(0, N, 8):
+        yield iter(DATA[i:i + 8])
+consume = partial(deque, maxlen=0)
+cases = json.loads(sys.argv[2])
+out = {}
+for name, (setup, stmt, _) in cases.items():
+    best = float("inf")
+    for _ in range(3):
+        ns = dict(globals())
+        exec(setup, ns)
+        t = time.perf_counter()
+        exec(stmt, ns)
+        best = min(best, time.perf_counter() - t)
+    out[name] = best
+print(json.dumps(out))
+'''
+
+
+def build(tree, python):
+    env = {**os.environ, "CYITER_REQUIRE_EXTENSIONS": "1"}
+    subprocess.run(
+        [python, "setup.py", "-q", "build_ext", "--inplace"],
+        cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+
+
+def copy_tree(dest):
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    ).stdout.split("\n")
+    for name in filter(None, files):
+        source = REPO / name
+        if source.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cyiter-guard-cost-"))
+    trees = {"guarded": work / "guarded", "no guard": work / "noguard"}
+    try:
+        for label, tree in trees.items():
+            if not (tree / "setup.py").exists():
+                copy_tree(tree)
+            if label == "no guard":
+                (tree / "src/cyiter/_cy/_guard.pxd").write_text(NO_GUARD)
+            build(tree, sys.executable)
+        best = {label: {} for label in trees}
+        cases = json.dumps(CASES)
+        for _ in range(args.rounds):
+            for label, tree in trees.items():
+                out = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(tree / "src"), cases],
+                    check=True, capture_output=True, text=True,
+                ).stdout
+                for name, seconds in json.loads(out).items():
+                    best[label][name] = min(best[label].get(name, seconds), seconds)
+        print(f"{sys.version.split()[0]}, min of {args.rounds} interleaved rounds x 3 runs")
+        print(f"{'loop':40} {'guarded ns/item':>16} {'no guard':>10} {'cost':>8}")
+        for name, (_, _, per_item) in CASES.items():
+            n = 200_000 / per_item
+            guarded = best["guarded"][name] / n * 1e9
+            bare = best["no guard"][name] / n * 1e9
+            print(f"{name:40} {guarded:16.1f} {bare:10.1f} {guarded / bare - 1:+8.1%}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

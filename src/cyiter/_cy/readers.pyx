@@ -12,7 +12,7 @@ reuses, so memory stays bounded by the buffer (and by the longest line for
 
 cimport cython
 from cpython.buffer cimport PyBUF_WRITE
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize, PyByteArray_Resize
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
 from cpython.memoryview cimport PyMemoryView_FromMemory
@@ -253,24 +253,25 @@ cdef class _Reader:
             self._resize(0)
 
     cdef _resize(self, Py_ssize_t size):
-        """Make room for *size* bytes, keeping ``data[:end]``."""
-        cdef Py_ssize_t old = self.data - PyByteArray_AS_STRING(self.buf)
-        cdef Py_ssize_t new
-        cdef char* raw
-        PyByteArray_Resize(self.buf, size + 2 * ALIGN)
-        raw = PyByteArray_AS_STRING(self.buf)
-        new = (ALIGN - <size_t>raw % ALIGN) % ALIGN
-        if new != old and self.end > 0:
-            memmove(raw + new, raw + old, self.end)
-        self.data = raw + new
+        """Make room for *size* bytes, keeping ``data[:end]``.
+
+        A new bytearray each time (this is rare: creation, long lines, the
+        end): an untrusted readinto may still hold a view of the old one.
+        """
+        cdef bytearray buf = PyByteArray_FromStringAndSize(NULL, size + 2 * ALIGN)
+        cdef char* raw = PyByteArray_AS_STRING(buf)
+        raw += (ALIGN - <size_t>raw % ALIGN) % ALIGN
+        if self.end > 0:
+            memcpy(raw, self.data, self.end)
+        self.buf = buf
+        self.data = raw
         self.cap = size
 
     cdef Py_ssize_t _readinto(self, char* into, Py_ssize_t size) except -1:
         """Read at most *size* bytes at *into*: in ``buf``, or anywhere if trusted.
 
         An untrusted readinto gets a view of ``buf``: should it keep the
-        view, the bytearray stays alive and refuses to be resized (a
-        BufferError) instead of leaving it a dangling pointer.
+        view, that keeps the bytearray alive, no dangling pointer.
         """
         cdef Py_ssize_t got
         cdef Py_ssize_t at

@@ -399,8 +399,8 @@ def test_measure_interleaves_rounds():
         return Candidate(name, REFERENCE, run)
 
     timing.measure(_case(candidate("a"), candidate("b"), candidate("c")), _profile(3))
-    # warm-up a, b, c; then each round starts one further along
-    assert "".join(order) == "abc" + "abc" + "bca" + "cab"
+    # warm-up (a counting and a draining run each); then each round starts one further along
+    assert "".join(order) == "aabbcc" + "abc" + "bca" + "cab"
 
 
 def test_a_candidate_failing_in_a_round_is_dropped():

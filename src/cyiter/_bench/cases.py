@@ -67,7 +67,7 @@ _PROFILES = {
         memory_bytes=(1 * MiB, 8 * MiB),
         memory_bytes_python=(1 * MiB, 8 * MiB),
         rounds=5,
-        min_sample_s=0.005,
+        min_sample_s=0.01,
         slow_s=0.5,
         budget_s=10.0,
     ),

@@ -12,8 +12,9 @@ and reported instead of timed.
 Rounds are interleaved: every round gives each candidate one turn, in an
 order rotated by one each round, so that drift of the machine (frequency,
 other load) spreads over all candidates alike.  A turn is ``loops``
-back-to-back runs, each timed on its own, ``loops`` chosen at warm-up so
-that a turn lasts at least the profile's ``min_sample_s``.  The minimum and
+back-to-back runs, each timed on its own, ``loops`` chosen at warm-up (from
+one draining run) so that a turn lasts at least the profile's
+``min_sample_s``.  The minimum and
 median are over every run of every round: on a busy machine, many short
 runs give each candidate a fair chance of some undisturbed ones.  The
 garbage collector is off during a turn (as in :mod:`timeit`) and collected
@@ -123,15 +124,18 @@ def _turn(run, loops) -> list:
 
 
 def _warm_up(case, candidate, profile):
-    """Check the candidate's output size; its time sets the loops per sample.
+    """Check the candidate's output size, then choose its loops per turn.
 
-    The counting run is a little slower than a draining one, so the loops
-    err on the short side; it also brings a reader's file into page cache.
+    The counting run also brings a reader's file into page cache.  Its time
+    decides what follows: over ``budget_s``, it is the candidate's only
+    time; over ``slow_s``, the candidate is slow; otherwise a draining run
+    (the counting adds tens of nanoseconds per item, too much for the fast
+    candidates) sets the loops per turn.
     """
     try:
         start = time.perf_counter_ns()
         produced = candidate.run(tally)
-        once = max(time.perf_counter_ns() - start, 1)
+        counting = max(time.perf_counter_ns() - start, 1)
     except Exception as exc:
         return Measured(candidate.label, candidate.role, "error", f"{type(exc).__name__}: {exc}")
     if produced != case.items:
@@ -141,12 +145,14 @@ def _warm_up(case, candidate, profile):
             "error",
             f"yielded {produced} items, expected {case.items}",
         )
-    loops = max(1, math.ceil(profile.min_sample_s * 1e9 / once))
-    measured = Measured(candidate.label, candidate.role, "ok", loops=loops)
-    measured.slow = once > profile.slow_s * 1e9
-    if once > profile.budget_s * 1e9:
+    measured = Measured(candidate.label, candidate.role, "ok", loops=1)
+    measured.slow = counting > profile.slow_s * 1e9
+    if counting > profile.budget_s * 1e9:
         measured.single = True
-        measured.samples_ns.append(once)
+        measured.samples_ns.append(counting)
+    elif not measured.slow:
+        once = max(_turn(candidate.run, 1)[0], 1)
+        measured.loops = max(1, math.ceil(profile.min_sample_s * 1e9 / once))
     return measured
 
 

@@ -602,6 +602,22 @@ def test_read_errors_propagate_and_close(impl):
     assert list(rows) == []
 
 
+@pytest.mark.parametrize("length", [-1, 1 << 30])
+def test_readinto_claiming_an_impossible_length(impl, length):
+    class Liar(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            buffer[:4] = b"a,b\n"
+            return length
+
+    rows = impl.read_csv(Liar())
+    with pytest.raises(OSError, match="invalid length"):
+        next(rows)
+    assert list(rows) == []
+
+
 def test_twins_agree_on_repr_of_a_bare_object(impl):
     rows = impl.read_csv.__new__(impl.read_csv)
     assert repr(rows) == "<cyiter.read_csv nothing (closed)>"

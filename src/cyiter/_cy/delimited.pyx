@@ -254,7 +254,7 @@ cdef class read_csv:
             self.src.file.seek(pos)
         if pos == 0 and self.d.bom:
             while self.end < 3:
-                n = self.src.readinto(self.view[self.end:3])
+                n = self._read(self.end, 3)
                 if not n:
                     break
                 self.end += n
@@ -357,9 +357,20 @@ cdef class read_csv:
         """Replace the consumed buffer by the next bytes; False at the end of the file."""
         self.base += self.end
         self.pos = self.end = 0
-        n = self.src.readinto(self.view)
-        self.end = n or 0
+        self.end = self._read(0, BUFFER_SIZE)
         return self.end > 0
+
+    cdef Py_ssize_t _read(self, Py_ssize_t start, Py_ssize_t stop) except -1:
+        """Read into buf[start:stop]; the number of bytes read (0 at the end)."""
+        n = self.src.readinto(self.view[start:stop])
+        if n is None:
+            return 0
+        if not 0 <= n <= stop - start:  # a length past the buffer: refuse to read past it
+            raise OSError(
+                f"raw readinto() returned invalid length {n} "
+                f"(should have been between 0 and {stop - start})"
+            )
+        return n
 
     cdef int _ensure(self, Py_ssize_t n) except -1:
         """Make buf[pos:pos + n] hold *n* bytes, if the file has them."""
@@ -371,7 +382,7 @@ cdef class read_csv:
         self.pos = 0
         self.end = have
         while self.end < n:
-            got = self.src.readinto(self.view[self.end:])
+            got = self._read(self.end, BUFFER_SIZE)
             if not got:
                 break
             self.end += got

@@ -177,7 +177,7 @@ class read_csv(Guarded):
     def _skip_bom(self):
         data = b""
         while len(data) < 3:
-            more = self._src.file.read(3 - len(data))
+            more = self._read(3 - len(data))
             if not more:
                 break
             data += more
@@ -256,9 +256,22 @@ class read_csv(Guarded):
     def _fill(self):
         """Replace the consumed buffer by the next bytes; False at the end of the file."""
         self._base += len(self._buf)
-        self._buf = self._src.file.read(_BUFFER_SIZE)
+        self._buf = self._read(_BUFFER_SIZE)
         self._pos = 0
         return len(self._buf) > 0
+
+    def _read(self, size):
+        """Up to *size* bytes, b"" at the end (readinto, as the Cython twin reads)."""
+        buffer = bytearray(size)
+        n = self._src.readinto(buffer)
+        if n is None:
+            return b""
+        if not 0 <= n <= size:
+            raise OSError(
+                f"raw readinto() returned invalid length {n} "
+                f"(should have been between 0 and {size})"
+            )
+        return bytes(buffer[:n])
 
     def _ensure(self, n):
         """Make ``_buf[_pos:_pos + n]`` hold *n* bytes, if the file has them."""
@@ -268,7 +281,7 @@ class read_csv(Guarded):
         self._buf = self._buf[self._pos :]
         self._pos = 0
         while len(self._buf) < n:
-            more = self._src.file.read(_BUFFER_SIZE)
+            more = self._read(_BUFFER_SIZE)
             if not more:
                 return
             self._buf += more

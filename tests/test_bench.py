@@ -85,7 +85,7 @@ def test_numbers_are_consistent(full_run):
         fastest = min(refs, key=lambda c: c["min_ns"])
         assert case["fastest_reference"] == fastest["label"]
         for c in ok:
-            assert c["rounds"] == 2 and c["loops"] >= 1
+            assert c["rounds"] == 2 and c["runs"] >= 2
             assert 0 < c["min_ns"] <= c["median_ns"]
             assert c["ns_per_unit_min"] == pytest.approx(c["min_ns"] / case["units"])
             assert c["speedup_vs_fastest_reference"] == pytest.approx(
@@ -399,8 +399,24 @@ def test_measure_interleaves_rounds():
         return Candidate(name, REFERENCE, run)
 
     timing.measure(_case(candidate("a"), candidate("b"), candidate("c")), _profile(3))
-    # warm-up (a counting and a draining run each); then each round starts one further along
-    assert "".join(order) == "aabbcc" + "abc" + "bca" + "cab"
+    # warm-up a, b, c; then each round starts one further along
+    assert "".join(order) == "abc" + "abc" + "bca" + "cab"
+
+
+def test_a_turn_lasts_min_sample_s():
+    runs = []
+
+    def quick(consume):
+        runs.append(1)
+        return consume(iter("abc"))
+
+    (result,) = timing.measure(
+        _case(Candidate("quick", REFERENCE, quick)),
+        dataclasses.replace(_profile(rounds=2), min_sample_s=0.02),
+    )
+    assert result.rounds == 2
+    assert len(result.samples_ns) == len(runs) - 1 > 20  # the warm-up run is not a sample
+    assert sum(result.samples_ns) < 0.04e9  # the runs themselves, not the time between
 
 
 def test_a_candidate_failing_in_a_round_is_dropped():
@@ -461,7 +477,7 @@ def test_cyiter_console_script(tmp_path):
 
 
 def _measured(label, role, ns):
-    return timing.Measured(label, role, "ok", loops=1, samples_ns=[ns, ns * 2])
+    return timing.Measured(label, role, "ok", samples_ns=[ns, ns * 2])
 
 
 def test_targets_compare_min_times():

@@ -11,12 +11,11 @@ SCHEMA = "cyiter-bench/1"
 METHOD = (
     "Each case runs every candidate over the same data, consumed by "
     "collections.deque(it, maxlen=0) for all. Warm-up: one run that counts the "
-    "items (a wrong count is reported as an error, not timed), then one "
-    "draining run that sets how many runs make one turn (at least "
-    "min_sample_s). Then "
+    "items (a wrong count is reported as an error, not timed). Then "
     "rounds: each round gives every candidate one turn, the order rotated by "
-    "one each round; every run is timed on its own, with the garbage "
-    "collector off. A candidate whose run takes longer than slow_s seconds "
+    "one each round; a turn is back-to-back runs for at least min_sample_s "
+    "(one run at least), each timed on its own, with the garbage collector "
+    "off. A candidate whose run takes longer than slow_s seconds "
     "joins only the first 3 rounds; one whose counting run exceeds budget_s "
     "is timed by that run alone. Reported: min and median over all runs, "
     "per item (or line, row, chunk); speedup = min time of the fastest installed reference "
@@ -32,7 +31,6 @@ def _candidate_doc(case, m, fastest_ref, pure):
         doc["reason"] = m.reason
         return doc
     doc.update(
-        loops=m.loops,
         rounds=m.rounds,
         runs=len(m.samples_ns),
         single_run=m.single,

@@ -11,10 +11,9 @@ and reported instead of timed.
 
 Rounds are interleaved: every round gives each candidate one turn, in an
 order rotated by one each round, so that drift of the machine (frequency,
-other load) spreads over all candidates alike.  A turn is ``loops``
-back-to-back runs, each timed on its own, ``loops`` chosen at warm-up (from
-one draining run) so that a turn lasts at least the profile's
-``min_sample_s``.  The minimum and
+other load) spreads over all candidates alike.  A turn is back-to-back
+runs, each timed on its own, until the turn has lasted ``min_sample_s``
+(at least one run).  The minimum and
 median are over every run of every round: on a busy machine, many short
 runs give each candidate a fair chance of some undisturbed ones.  The
 garbage collector is off during a turn (as in :mod:`timeit`) and collected
@@ -27,7 +26,6 @@ counting costs tens of nanoseconds per item, nothing next to such a run).
 """
 
 import gc
-import math
 import statistics
 import time
 from collections import deque
@@ -89,7 +87,6 @@ class Measured:
     role: str
     status: str
     reason: str = ""
-    loops: int = 0
     slow: bool = False
     single: bool = False  # timed by its warm-up run only (over budget)
     rounds: int = 0
@@ -108,29 +105,31 @@ class Measured:
         return statistics.median(self.samples_ns)
 
 
-def _turn(run, loops) -> list:
-    """The times of *loops* runs, in nanoseconds."""
+def _turn(run, min_s) -> list:
+    """The times of runs, in nanoseconds, until *min_s* seconds have passed."""
     clock = time.perf_counter_ns
     times = []
     gc.disable()
     try:
-        for _ in range(loops):
+        end = clock() + min_s * 1e9
+        while True:
             start = clock()
             run(drain)
-            times.append(clock() - start)
+            stop = clock()
+            times.append(stop - start)
+            if stop >= end:
+                return times
     finally:
         gc.enable()
-    return times
 
 
 def _warm_up(case, candidate, profile):
-    """Check the candidate's output size, then choose its loops per turn.
+    """Check the candidate's output size; its time classifies the candidate.
 
-    The counting run also brings a reader's file into page cache.  Its time
-    decides what follows: over ``budget_s``, it is the candidate's only
-    time; over ``slow_s``, the candidate is slow; otherwise a draining run
-    (the counting adds tens of nanoseconds per item, too much for the fast
-    candidates) sets the loops per turn.
+    The counting run also brings a reader's file into page cache.  Over
+    ``budget_s``, it is the candidate's only time (the counting costs tens
+    of nanoseconds per item, nothing next to such a run); over ``slow_s``,
+    the candidate is slow.
     """
     try:
         start = time.perf_counter_ns()
@@ -145,14 +144,11 @@ def _warm_up(case, candidate, profile):
             "error",
             f"yielded {produced} items, expected {case.items}",
         )
-    measured = Measured(candidate.label, candidate.role, "ok", loops=1)
+    measured = Measured(candidate.label, candidate.role, "ok")
     measured.slow = counting > profile.slow_s * 1e9
     if counting > profile.budget_s * 1e9:
         measured.single = True
         measured.samples_ns.append(counting)
-    elif not measured.slow:
-        once = max(_turn(candidate.run, 1)[0], 1)
-        measured.loops = max(1, math.ceil(profile.min_sample_s * 1e9 / once))
     return measured
 
 
@@ -178,7 +174,7 @@ def measure(case: Case, profile) -> list:
             if measured.slow and r >= SLOW_ROUNDS:
                 continue
             try:
-                measured.samples_ns += _turn(candidate.run, measured.loops)
+                measured.samples_ns += _turn(candidate.run, profile.min_sample_s)
                 measured.rounds += 1
             except Exception as exc:
                 measured.status = "error"

@@ -145,6 +145,7 @@ cdef class read_csv:
     cdef unsigned char unquoted[256]   # bytes that end a run in an unquoted field
     cdef unsigned char quoted[256]     # ... in a quoted field
     cdef unsigned char starting[256]   # bytes that do not simply start an unquoted field
+    cdef bint quoted_shortcut  # a quote then a delimiter or newline surely ends a quoted field
     # the read buffer: buf[pos:end] is unparsed, buf[0] is at file offset base
     cdef bytearray bufobj
     cdef object view
@@ -235,6 +236,9 @@ cdef class read_csv:
         self.limit = d.max_field_size
         self.codec = d.codec.encode("ascii")
         self.errors = d.errors.encode("ascii")
+        self.quoted_shortcut = self.quote >= 0 and self.quote != self.escape and self.quote not in (
+            self.delim, NL, CR
+        ) and self.delim not in (NL, CR)
         for i in range(256):
             self.unquoted[i] = i == NL or i == CR or i == self.delim or i == self.escape
             self.quoted[i] = i == NL or i == CR or i == self.quote or i == self.escape
@@ -564,7 +568,7 @@ cdef class read_csv:
         cdef const unsigned char* table
         cdef const unsigned char* buf
         cdef unsigned char high
-        cdef Py_ssize_t p, run, end, dropped
+        cdef Py_ssize_t p, run, end, stop, dropped
         self._clear_field()
         self.nsaved = 0
         while True:
@@ -605,19 +609,26 @@ cdef class read_csv:
                     p += 1
                 if p > run:
                     self.inline = True
+                    # a whole field in the buffer, unquoted and ended by a
+                    # delimiter or newline, or quoted and ended by a quote then
+                    # one of those: decode it from there (not longer than the
+                    # limit in bytes, so only its decoded length can make it
+                    # too long); every other case goes the long way
+                    if state == IN_FIELD:
+                        stop = p
+                    elif self.buf[p] == self.quote and self.quoted_shortcut:
+                        stop = p + 1
+                    else:
+                        stop = end
                     if (
-                        state == IN_FIELD and self.flen == 0 and p < self.end
-                        and p - run <= self.limit
+                        stop < end and self.flen == 0 and p - run <= self.limit
                         and (
-                            self.buf[p] == NL or self.buf[p] == CR
-                            or (self.buf[p] == self.delim and self.delim != self.escape)
+                            self.buf[stop] == NL or self.buf[stop] == CR
+                            or (self.buf[stop] == self.delim and self.delim != self.escape)
                         )
                     ):
-                        # a whole unquoted field in the buffer: decode it from
-                        # there (not longer than the limit in bytes, so only
-                        # its decoded length can make it too long)
-                        c = self.buf[p]
-                        self.pos = p + 1
+                        c = self.buf[stop]
+                        self.pos = stop + 1
                         self._store(self._decode_bytes(self.buf + run, p - run, high & 0x80), c)
                         if c == CR:  # (a newline before the delimiter, as in _byte)
                             self.cr = True

@@ -663,17 +663,23 @@ cdef class read_lines(_Reader):
                         n -= 1
                     if self.codec is None:
                         return PyBytes_FromStringAndSize(p, n)
-                    if ascii:
-                        # every codec read_lines accepts decodes ASCII as is
-                        line = PyUnicode_New(n, 127)
-                        memcpy(PyUnicode_1BYTE_DATA(line), p, n)
-                        return line
-                    # an error handler or codec may call back into Python
-                    guard_enter(&self.guard, "read_lines")
-                    try:
-                        return self._decode(p, n)
-                    finally:
-                        guard_leave(&self.guard)
+                    return self._text(p, n, ascii)
+        return self._next_guarded()
+
+    cdef _text(self, const char* p, Py_ssize_t n, bint ascii):
+        if ascii:
+            # every codec read_lines accepts decodes ASCII as is
+            line = PyUnicode_New(n, 127)
+            memcpy(PyUnicode_1BYTE_DATA(line), p, n)
+            return line
+        # an error handler or codec may call back into Python
+        guard_enter(&self.guard, "read_lines")
+        try:
+            return self._decode(p, n)
+        finally:
+            guard_leave(&self.guard)
+
+    cdef _next_guarded(self):
         guard_enter(&self.guard, "read_lines")
         try:
             return self._next_slow()

@@ -114,6 +114,9 @@ def test_sdist_installs_compiled_and_passes_the_suite(sdist_venv, unpacked_sdist
     assert sdist_venv.implementation(CYITER_REQUIRE_EXTENSIONS="1") == "cython"
     assert sdist_venv.implementation(CYITER_PURE_PYTHON="1") == "python"
     run_suite(sdist_venv, unpacked_sdist, CYITER_REQUIRE_EXTENSIONS="1")
+    # what cibuildwheel runs on each wheel before the suite
+    out = run(sdist_venv.python, ROOT / "tools" / "packaging" / "check_wheel.py", cwd=unpacked_sdist)
+    assert f"cyiter {__version__}: compiled twin" in out
 
 
 def test_sdist_without_a_compiler_installs_as_pure_python_and_says_so(dists, tmp_path):

@@ -169,6 +169,19 @@ class read_lines(Generic[AnyStr]):
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
     ) -> None: ...
+    @overload  # an encoding only known at runtime: lines of either type
+    def __init__(
+        self: read_lines[Any],
+        source: _Source,
+        *,
+        encoding: str | None,
+        errors: str = "strict",
+        keepends: bool = False,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
     @property
     def offset(self) -> int: ...
     def close(self) -> None: ...

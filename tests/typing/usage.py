@@ -71,6 +71,10 @@ def readers(path: Path) -> None:
         assert_type(next(lines_s), str)
         assert_type(lines_s.offset, int)
 
+    encoding: str | None = "utf-8" if path.suffix == ".csv" else None
+    with cyiter.read_lines(path, encoding=encoding) as lines_any:
+        assert_type(lines_any, "cyiter.read_lines[Any]")
+
     with open(path, "rb") as f:
         assert_type(list(cyiter.read_lines(f, start=0, stop=4)), list[bytes])
     assert_type(list(cyiter.read_chunks(io.BytesIO(b"data"))), list[bytes])

@@ -408,6 +408,18 @@ class TestSources:
             gc.collect()
         assert len(os.listdir("/proc/self/fd")) == before
 
+    @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+    def test_init_called_again_closes_the_first_file(self, reader, write, tmp_path):
+        path = write(b"a\nb\n")
+        before = len(os.listdir("/proc/self/fd"))
+        it = reader(path)
+        next(it)
+        (tmp_path / "other").write_bytes(b"c\n")
+        it.__init__(tmp_path / "other")
+        assert len(os.listdir("/proc/self/fd")) == before + 1
+        assert list(it) == [b"c\n" if reader.__name__ == "read_chunks" else b"c"]
+        assert len(os.listdir("/proc/self/fd")) == before
+
     def test_path_like_and_str(self, reader, write):
         path = write(b"abc\n")
         assert list(reader(path)) == list(reader(str(path)))

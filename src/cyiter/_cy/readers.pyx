@@ -213,6 +213,7 @@ cdef class _Reader:
             self.src.close()
 
     cdef _open(self, source, bint ranged, str name):
+        self._finish()  # __init__ called again: let the old source go
         self.src = open_source(source, name, ranged)
         self.readinto = self.src.readinto
         self.trusted = _trusted(self.src.file)

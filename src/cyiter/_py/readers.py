@@ -37,6 +37,7 @@ class _Reader(Guarded):
         return self
 
     def _open(self, source, ranged):
+        self._finish()  # __init__ called again: let the old source go
         self._src = open_source(source, self._name, ranged)
         self._path = self._src.path
         self._label = repr(self._src)

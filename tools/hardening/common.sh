@@ -68,6 +68,10 @@ trap _unmount_all EXIT
 
 mount_chroot() {
     cp /etc/resolv.conf "$SID/etc/resolv.conf"
+    # The host's trusted certificates (they may include a proxy's CA that
+    # the chroot's own bundle lacks), for pip inside.
+    mkdir -p "$SID/etc/ssl/certs"
+    cp /etc/ssl/certs/ca-certificates.crt "$SID/etc/ssl/certs/host-ca-certificates.crt"
     if ! mountpoint -q "$SID/proc"; then
         mount -t proc proc "$SID/proc"
         _MOUNTED+=("$SID/proc")
@@ -81,5 +85,7 @@ mount_chroot() {
 # in_sid CMD...: run CMD inside the chroot, from /.
 in_sid() {
     mount_chroot
-    chroot "$SID" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 "$@"
+    local certs=/etc/ssl/certs/host-ca-certificates.crt
+    chroot "$SID" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
+        SSL_CERT_FILE=$certs PIP_CERT=$certs REQUESTS_CA_BUNDLE=$certs "$@"
 }

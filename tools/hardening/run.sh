@@ -12,8 +12,9 @@
 #                 (see sid.sh); import cyiter must leave the GIL disabled
 #   py313 py314 py315  Debian sid's python3.13, python3.14, python3.15
 #
-# The tree is copied (tracked and untracked files, as git sees them) into
-# the cache, built there and tested there: the work tree is never touched.
+# The tree is copied (tracked and untracked files, as git sees them; or the
+# commit CYITER_HARDENING_REF names, e.g. HEAD) into the cache, built there
+# and tested there: the work tree is never touched.
 source "$(dirname "$0")/common.sh"
 
 TARGET=${1:?usage: run.sh refleak|asan|freethreaded|py313|py314|py315 [pytest args]}
@@ -43,7 +44,8 @@ case $TARGET in
         bash "$HERE/sid.sh" nogil
         ROOT=$SID
         PYTHON=/opt/python-nogil/bin/python-nogil
-        ENV+=(CYITER_HARDENING_NOGIL=1)
+        # the thread stress tests, many times over: real races here
+        ENV+=(CYITER_HARDENING_NOGIL=1 CYITER_STRESS_ROUNDS="${CYITER_STRESS_ROUNDS:-30}")
         ;;
     py313 | py314 | py315)
         bash "$HERE/sid.sh"
@@ -66,8 +68,13 @@ else
 fi
 rm -rf "$ROOT$TREE"
 mkdir -p "$ROOT$TREE"
-(cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
-    tar --null --files-from=- --ignore-failed-read -cf -) | tar -C "$ROOT$TREE" -xf -
+if [ -n "${CYITER_HARDENING_REF:-}" ]; then
+    # a commit, as CI would see it (say HEAD while others edit the tree)
+    git -C "$REPO" archive "$CYITER_HARDENING_REF" | tar -C "$ROOT$TREE" -xf -
+else
+    (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
+        tar --null --files-from=- --ignore-failed-read -cf -) | tar -C "$ROOT$TREE" -xf -
+fi
 
 log "$TARGET: $PYTHON, tree $ROOT$TREE"
 start=$(date +%s)

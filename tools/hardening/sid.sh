@@ -64,6 +64,11 @@ build_nogil() {
     ' build_nogil "${NOGIL_SOURCES[@]}"
 }
 
+# Nothing to do (the common case): no need to wait for the lock, which a
+# long build may hold.
+if [ -e "$SID/.cyiter-packages" ] && { [ "${1:-}" != nogil ] || [ -e "$SID/.cyiter-nogil" ]; }; then
+    exit 0
+fi
 exec 9>"$CACHE/sid.lock"
 flock 9
 

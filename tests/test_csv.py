@@ -271,6 +271,15 @@ class TestAgainstDictReader:
             next(rows)
         assert next(rows) == {"h": "ok"}
 
+    @pytest.mark.parametrize("errors", ["backslashreplace", "replace", "ignore", "surrogateescape"])
+    @pytest.mark.parametrize("limit", [1, 2, 5, 8, 9])
+    def test_max_field_size_counts_decoded_characters(self, impl, tmp_path, errors, limit):
+        data = b'h,i\n\xff\xff,x\n"\xe2\x82\xac\xe2\x82",y\n\xc3\xa9\xc3\xa9\xc3,z\nok,ok\n'
+        path = write(tmp_path, data)
+        options = dict(errors=errors, max_field_size=limit)
+        assert ours(impl, path, **options) == reference_offsets(data, **options)
+        assert ours(impl, path, **options)[0] == reference(path, **options)
+
     def test_default_limit_is_the_csv_modules(self, impl, tmp_path):
         path = write(tmp_path, b"h\n" + b"x" * 131072 + b"\n" + b"y" * 131073 + b"\n")
         rows = impl.read_csv(path)

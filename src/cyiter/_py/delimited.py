@@ -64,6 +64,34 @@ def _utf8_undecodable(buf, pos):
     return 0
 
 
+def _simple_field(d):
+    """A regex matching one field that the state machine takes in the
+    simplest way, with what ends it: a quoted field with only doubled quotes
+    inside (group 1) or an unquoted one with no quote (group 2), then the
+    delimiter or the end of the line (group 3; a lone \\r must be seen
+    followed by something).  None for dialects that need more (escapechar,
+    doublequote=False, skipinitialspace, special characters that clash)."""
+    quote, delimiter = d.quote_byte, d.delimiter_byte
+    if d.escape_byte >= 0 or not d.doublequote or d.skipinitialspace or quote < 0:
+        return None
+    if len({quote, delimiter, _NL, _CR}) < 4:
+        return None
+    q = re.escape(bytes((quote,)))
+    sep = re.escape(bytes((delimiter,)))
+    return re.compile(
+        b"(?:" + q + b"([^" + q + b"]*(?:" + q + q + b"[^" + q + b"]*)*)" + q
+        + b"|([^" + q + sep + b"\r\n]*))"
+        + b"(" + sep + b"|\r\n|\n|\r(?=[^\n]))"
+    )
+
+
+def _plain_line(d):
+    """A regex matching a whole line with no quote (group 1: all but its
+    end), for the dialects that have a _simple_field."""
+    q = re.escape(bytes((d.quote_byte,)))
+    return re.compile(b"([^" + q + b"\r\n]*)(?:\r\n|\n|\r(?=[^\n]))")
+
+
 def _byte_class(*values):
     """A regex matching any of the byte *values* (-1 is no byte)."""
     return re.compile(b"[" + b"".join(re.escape(bytes((v,))) for v in values if v >= 0) + b"]")
@@ -98,6 +126,8 @@ class read_csv(Guarded):
         "_unquoted",
         "_quoted",
         "_ignore",
+        "_simple",
+        "_plain",
     )
 
     def __new__(cls, *args, **kwargs):
@@ -164,6 +194,8 @@ class read_csv(Guarded):
         self._unquoted = _byte_class(_NL, _CR, d.delimiter_byte, d.escape_byte)
         self._quoted = _byte_class(_NL, _CR, d.quote_byte, d.escape_byte)
         self._ignore = d.errors == "ignore"
+        self._simple = _simple_field(d)
+        self._plain = None if self._simple is None else _plain_line(d)
         self._buf = b""
         self._pos = 0
         self._base = pos
@@ -398,6 +430,10 @@ class read_csv(Guarded):
 
     def _record(self):
         """The next record: a list of str ([] for a blank line), None at the end."""
+        if self._simple is not None:
+            fields = self._simple_record()
+            if fields is not None:
+                return fields
         fields = []
         state = START_RECORD
         self._clear_field()
@@ -441,6 +477,55 @@ class read_csv(Guarded):
                 self._cr = True
             else:
                 self._inline = True
+
+    def _simple_record(self):
+        """A shortcut for a record of simple fields (see _simple_field) all in
+        the buffer: the same record as the state machine's, or None to let
+        it do the work from the start of the record."""
+        d = self._d
+        buf = self._buf
+        pos = self._pos
+        delimiter = bytes((d.delimiter_byte,))
+        quote = bytes((d.quote_byte,))
+        match = self._plain.match(buf, pos)
+        if match is not None and (match.group(1).isascii() or not self._ignore):
+            line = match.group(1)
+            if not line:
+                fields = []  # a blank line
+            elif line.isascii():
+                fields = line.decode("ascii").split(d.delimiter)
+            else:
+                fields = [part.decode(d.codec, d.errors) for part in line.split(delimiter)]
+            if not fields or max(map(len, fields)) <= d.max_field_size:
+                self._pos = match.end()
+                return fields
+            return None  # maybe too long: the state machine knows where to fail
+        fields = []
+        while True:
+            match = self._simple.match(buf, pos)
+            if match is None:
+                return None
+            quoted, plain, end = match.groups()
+            if quoted is None:
+                if not plain and not fields and end != delimiter:
+                    self._pos = match.end()
+                    return []  # a blank line
+                raw = plain
+            else:
+                raw = quoted.replace(quote + quote, quote)
+            if raw.isascii():
+                value = raw.decode("ascii")
+            elif self._ignore:  # the state machine drops undecodable bytes its own way
+                return None
+            else:
+                value = raw.decode(d.codec, d.errors)
+            if len(raw) > d.max_field_size or len(value) > d.max_field_size:
+                return None  # maybe too long: the state machine knows where to fail
+            fields.append(value)
+            pos = match.end()
+            if end != delimiter:
+                self._pos = pos
+                return fields
 
     def _at_end(self, state, fields):
         if self._cr or self._inline:

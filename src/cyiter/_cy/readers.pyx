@@ -402,7 +402,9 @@ cdef class read_chunks(_Reader):
         cdef Py_ssize_t avail = self.end - self.pos
         if self.stop >= 0 and self.stop - (self.base + self.pos) < want:
             want = self.stop - (self.base + self.pos)
-        if avail >= want > 0:
+        # while the guard is taken (a callback of this very reader, or
+        # another thread's read), only the guarded path may run
+        if avail >= want > 0 and not self.guard.running:
             chunk = PyBytes_FromStringAndSize(self.data + self.pos, want)
             self.pos += want
             return chunk
@@ -648,7 +650,9 @@ cdef class read_lines(_Reader):
         cdef char* p
         cdef Py_ssize_t nl, n
         cdef int ascii
-        if self.pos < self.stop_at:
+        # while the guard is taken (a callback of this very reader, or
+        # another thread's read), only the guarded path may run
+        if self.pos < self.stop_at and not self.guard.running:
             if self.codec is None:
                 nl = cyiter_next_nl(&self.scan, self.data, self.pos, self.end, 0, &ascii)
             else:

@@ -5,9 +5,12 @@ same in every observable way (items, offsets, errors, repr, pickles).
 Sources (paths, file objects, what closes what) come from
 ``cyiter._source``; argument checks from ``cyiter._readargs``.
 
-Both read with the source's ``readinto`` into a buffer the reader owns and
-reuses, so memory stays bounded by the buffer (and by the longest line for
-``read_lines``), whatever the size of the file.
+Both read into a buffer the reader owns and reuses, so memory stays
+bounded by the buffer (and by the longest line for ``read_lines``),
+whatever the size of the file: with read(2) on a file the reader opened
+itself, else with the source's ``readinto``.  read_lines finds newlines 64
+bytes at a time (SSE2 masks, memchr elsewhere) and turns an ASCII line into
+a str by a copy, without decoding.
 """
 
 cimport cython
@@ -32,9 +35,6 @@ from cyiter._state import restore
 
 __all__ = ["read_chunks", "read_lines"]
 
-# read_chunks reads chunks smaller than this through a buffer of
-# CHUNK_BUFFER bytes (fewer system calls), larger ones straight into the
-# bytes object it returns.
 cdef extern from *:
     """
     /* Where is the next b"\\n"?  With SSE2 (every x86-64), a bit mask of the
@@ -154,6 +154,9 @@ cdef extern from *:
     Py_ssize_t cyiter_sys_read(int fd, char* buf, Py_ssize_t n) nogil
 
 
+# read_chunks reads chunks smaller than DIRECT_CHUNK through a buffer of
+# CHUNK_BUFFER bytes (fewer system calls), larger ones straight into the
+# bytes object it returns.
 cdef enum:
     DIRECT_CHUNK = 65536
     CHUNK_BUFFER = 262144

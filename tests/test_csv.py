@@ -15,6 +15,7 @@ import os
 import pickle
 import re
 import sys
+import threading
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -477,6 +478,35 @@ def test_exhausted_and_closed_pickle_as_exhausted(impl, tmp_path):
     clone = pickle.loads(pickle.dumps(rows))
     assert list(clone) == []
     assert clone.offset == 0
+
+
+def test_pickles_taken_while_another_thread_reads_resume_exactly(impl, tmp_path):
+    # the file is read while the other thread pickles: every snapshot must be
+    # taken between two rows, so it resumes with exactly the rows not yet read
+    data = b"id,x\n" + b"".join(b'%d,"a\r\n%d"\n' % (i, i) for i in range(20000))
+    path = write(tmp_path, data)
+    expected = list(impl.read_csv(path))
+    reader = impl.read_csv(path)
+    snapshots = []
+    done = threading.Event()
+
+    def snapshot():
+        while not done.is_set():
+            snapshots.append(pickle.dumps(reader))
+
+    taker = threading.Thread(target=snapshot)
+    taker.start()
+    try:
+        got = list(reader)
+    finally:
+        done.set()
+        taker.join()
+    assert got == expected
+    assert snapshots
+    for blob in snapshots[:: max(1, len(snapshots) // 50)]:
+        with pickle.loads(blob) as rest:
+            rest = list(rest)
+        assert rest == expected[len(expected) - len(rest) :]
 
 
 def test_file_object_does_not_pickle(impl):

@@ -300,8 +300,13 @@ cdef class read_csv:
         return self._offset()
 
     @cython.critical_section
-    cdef long long _offset(self):
-        return self.base + self.pos
+    cdef long long _offset(self) except -1:
+        # (guarded: another thread's next() may be between two rows)
+        guard_enter(&self.guard, "read_csv")
+        try:
+            return self.base + self.pos
+        finally:
+            guard_leave(&self.guard)
 
     @cython.critical_section
     def __next__(self):
@@ -758,10 +763,15 @@ cdef class read_csv:
                 "cannot pickle a read_csv reading a file object: it could not be "
                 "reopened elsewhere; give the reader a path to make it picklable"
             )
-        pos = None if self.src is None else self.base + self.pos
+        # (guarded: another thread's next() may be between two rows)
+        guard_enter(&self.guard, "read_csv")
+        try:
+            pos = None if self.src is None else self.base + self.pos
+            state = (self.path, pos, self.fieldnames, self.restkey, self.restval)
+        finally:
+            guard_leave(&self.guard)
         options = tuple(_dialect.options(self.d).values())
-        state = (self.path, pos, self.fieldnames, self.restkey, self.restval, options)
-        return (restore, ("read_csv",), state)
+        return (restore, ("read_csv",), state + (options,))
 
     @cython.critical_section
     def __setstate__(self, state):

@@ -641,10 +641,14 @@ class read_csv(Guarded):
                 "cannot pickle a read_csv reading a file object: it could not be "
                 "reopened elsewhere; give the reader a path to make it picklable"
             )
-        pos = None if self._src is None else self._offset()
+        return (restore, ("read_csv",), self._state())
+
+    @guarded
+    def _state(self):
+        # (guarded: another thread's next() may be between two rows)
+        pos = None if self._src is None else self._base + self._pos
         options = tuple(_dialect.options(self._d).values())
-        state = (self._path, pos, self._fieldnames, self._restkey, self._restval, options)
-        return (restore, ("read_csv",), state)
+        return (self._path, pos, self._fieldnames, self._restkey, self._restval, options)
 
     def __setstate__(self, state):
         path, pos, fieldnames, restkey, restval, options = state

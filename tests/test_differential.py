@@ -63,9 +63,21 @@ def ref_batched(iterable, n, *, strict=False):
     return iter(one_batch, ())
 
 
+def ends_after_short(batches, n):
+    """The references pull the source again after a short last batch (which
+    a source that fails past its end makes visible); by the SPEC an
+    exhausted cyiter iterator never pulls again."""
+    for batch in batches:
+        yield batch
+        if n is not None and len(batch) < n:
+            return
+
+
 @given(data=items, n=sizes, shape=shapes, strict=st.booleans(), fail_at=st.integers(1, 20))
 def test_batched(data, n, shape, strict, fail_at):
-    expected = outcome(lambda: ref_batched(make_source(shape, data, fail_at), n, strict=strict))
+    expected = outcome(
+        lambda: ends_after_short(ref_batched(make_source(shape, data, fail_at), n, strict=strict), n)
+    )
     for kind in TWINS:
         got = outcome(lambda: twin(kind).batched(make_source(shape, data, fail_at), n, strict=strict))
         assert got == expected, kind
@@ -83,6 +95,8 @@ def test_chunked(data, n, shape, strict, fail_at):
         # more_itertools checks n with islice() at the first next(); cyiter at
         # once: drain the reference inside the factory so both fail "at creation"
         it = more_itertools.chunked(make_source(shape, data, fail_at), n, strict=strict)
+        if isinstance(n, int):
+            it = ends_after_short(it, n)
         first = run(it, limit=1)
         if first[1] is not None and first[0] == [] and "islice" in first[1][1]:
             raise first[1][0](first[1][1])

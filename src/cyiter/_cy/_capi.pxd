@@ -4,7 +4,7 @@
 All of them are public, documented CPython API (no underscore names).
 """
 
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 
 
 cdef extern from "Python.h":
@@ -16,6 +16,8 @@ cdef extern from "Python.h":
         iternextfunc tp_iternext
 
     TypeSlots* type_slots "Py_TYPE"(object)
+    TypeSlots* type_slots_of "Py_TYPE"(PyObject*)
+    PyTypeObject* type_of "Py_TYPE"(PyObject*)
 
     PyObject* PyErr_Occurred()
     int PyErr_ExceptionMatches(PyObject*)
@@ -48,3 +50,27 @@ cdef extern from *:
     object steal "cyiter_steal"(PyObject* new_reference)
     # PyObject_GetIter, NULL on error, for code that must act before raising
     PyObject* get_iter_or_null "PyObject_GetIter"(object)
+
+
+cdef extern from *:
+    """
+    /* Builtin iterators whose next() runs no Python code at all: reading
+       them needs no reentrancy guard, and a borrowed pointer to one stays
+       valid while it is read. */
+    static PyTypeObject *cyiter_plain_types[3];
+    static CYTHON_INLINE int cyiter_is_plain_iterator(PyObject *it) {
+        PyTypeObject *t = Py_TYPE(it);
+        return t == cyiter_plain_types[0] || t == cyiter_plain_types[1]
+            || t == cyiter_plain_types[2];
+    }
+    """
+    PyTypeObject* plain_types "cyiter_plain_types"[3]
+    bint is_plain_iterator "cyiter_is_plain_iterator"(PyObject*)
+
+
+cdef inline void init_plain_types():
+    """Fill ``plain_types``: call once when a module that uses it loads.
+    (Static builtin types: the pointers never dangle.)"""
+    cdef object kind
+    for i, kind in enumerate((type(iter([])), type(iter(())), type(iter(range(0))))):
+        plain_types[i] = <PyTypeObject*>kind

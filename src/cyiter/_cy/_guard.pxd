@@ -25,14 +25,10 @@ cdef struct Guard:
 
 
 cdef inline int guard_enter(Guard* g, str name) except -1:
-    cdef unsigned long me = PyThread_get_thread_ident()
     if g.running:
-        if g.owner == me:
-            from cyiter._state import reentered
-            raise reentered(name)
-        _wait_for_owner(g)
+        _contended(g, name)
     g.running = True
-    g.owner = me
+    g.owner = PyThread_get_thread_ident()
     return 0
 
 
@@ -40,7 +36,11 @@ cdef inline void guard_leave(Guard* g) noexcept:
     g.running = False
 
 
-cdef inline int _wait_for_owner(Guard* g) except -1:
+cdef inline int _contended(Guard* g, str name) except -1:
+    """``running`` is set: re-entry raises, another thread waits its turn."""
+    if g.owner == PyThread_get_thread_ident():
+        from cyiter._state import reentered
+        raise reentered(name)
     from time import sleep
     cdef double delay = 0.0
     while g.running:

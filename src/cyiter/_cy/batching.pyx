@@ -16,6 +16,8 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New
 
 from cyiter._cy._capi cimport (
     Py_DecRef,
+    init_plain_types,
+    is_plain_iterator,
     iteration_stopped,
     iternextfunc,
     list_set_item,
@@ -41,6 +43,8 @@ cdef enum:
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
+
+init_plain_types()
 
 ISLICE_STOP = (
     "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
@@ -124,8 +128,14 @@ cdef class _Grouper:
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
         with cython.critical_section(self):
-            if self.seq is not None and not self.guard.running:
-                batch = self._slice()  # runs no Python code: needs no guard
+            # Slicing a list or tuple, or pulling from a builtin iterator that
+            # runs no Python code, needs no guard.
+            if self.guard.running:
+                batch = self._next_guarded()
+            elif self.seq is not None:
+                batch = self._slice()
+            elif self.it is not None and is_plain_iterator(<PyObject*>self.it):
+                batch = self._gather()
             else:
                 batch = self._next_guarded()
         if batch is DONE:

@@ -6,16 +6,20 @@ The pure-Python twin is ``cyiter/_py/flattening.py``.
 cimport cython
 from cpython.iterator cimport PyIter_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 from cpython.sequence cimport PySequence_Check
 
 from cyiter._cy._capi cimport (
     PyErr_Clear,
+    init_plain_types,
+    is_plain_iterator,
     PyErr_ExceptionMatches,
     get_iter_or_null,
     iteration_stopped,
     steal,
+    type_of,
     type_slots,
+    type_slots_of,
 )
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -28,13 +32,7 @@ __all__ = ["flatten", "collapse"]
 # what a step returns when the iteration has ended
 cdef object DONE = object()
 
-cdef object LIST_ITERATOR = type(iter([]))
-cdef object TUPLE_ITERATOR = type(iter(()))
-
-
-cdef inline bint _plain_iterator(object it):
-    """True for iterators whose next() runs no Python code at all."""
-    return type(it) is LIST_ITERATOR or type(it) is TUPLE_ITERATOR
+init_plain_types()
 
 
 cdef int _check_iterator(str name, object it) except -1:
@@ -76,25 +74,62 @@ cdef class flatten:
 
     def __next__(self):
         cdef PyObject* item
-        cdef object active
+        cdef PyObject* active
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
         with cython.critical_section(self):
-            active = self.active
-            # Fast path: a list or tuple iterator runs no Python code, so
-            # nothing can re-enter or interleave while it is read.
-            if not self.guard.running and active is not None and _plain_iterator(active):
-                item = type_slots(active).tp_iternext(<PyObject*>active)
-                if item != NULL:
-                    return steal(item)
-            guard_enter(&self.guard, "flatten")
-            try:
-                result = self._next_slow()
-            finally:
-                guard_leave(&self.guard)
+            if self.guard.running:
+                result = self._next_guarded()
+            else:
+                result = self._next_plain()
         if result is DONE:
             raise StopIteration
         return result
+
+    cdef inline object _next_plain(self):
+        """The next item as far as builtin iterators over lists and tuples
+        take it, which runs no Python code and so needs no guard; anything
+        else goes to ``_next_guarded``."""
+        cdef PyObject* item
+        cdef PyObject* iterable
+        cdef PyObject* active = <PyObject*>self.active   # borrowed: see below
+        cdef PyObject* source
+        while is_plain_iterator(active):
+            item = type_slots_of(active).tp_iternext(active)
+            if item != NULL:
+                return steal(item)
+            # the inner iterator is exhausted (builtin ones never raise);
+            # take the next iterable if that too runs no Python code
+            source = <PyObject*>self.source
+            if not is_plain_iterator(source):
+                break
+            iterable = type_slots_of(source).tp_iternext(source)
+            if iterable == NULL:
+                break  # the outer iterator is exhausted: the guarded path ends it
+            if not (type_of(iterable) == <PyTypeObject*>list or type_of(iterable) == <PyTypeObject*>tuple):
+                return self._next_guarded(steal(iterable))
+            # Replace ``active``.  Releasing the old one may free its list and
+            # run a __del__ of an item, which may call next() on this very
+            # iterator: the state is complete before that, and re-read after.
+            self.active = iter(steal(iterable))
+            active = <PyObject*>self.active
+        return self._next_guarded()
+
+    cdef object _next_guarded(self, pending=DONE):
+        """The guarded general path; *pending* (unless DONE) is an item
+        already taken from the outer iterator."""
+        cdef PyObject* new_active
+        guard_enter(&self.guard, "flatten")
+        try:
+            if pending is not DONE:
+                self.active = None
+                new_active = get_iter_or_null(pending)
+                if new_active == NULL:
+                    self.source = None  # not iterable: that ends it, as in chain
+                self.active = steal(new_active)  # raises the TypeError, if any
+            return self._next_slow()
+        finally:
+            guard_leave(&self.guard)
 
     cdef object _next_slow(self):
         # chain.from_iterable's rules: an error from the outer iterator, or an

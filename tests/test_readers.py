@@ -21,7 +21,7 @@ from support import run
 
 from cyiter import _select
 
-FRAGMENTS = [b"a", b"bc", b"\n", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b"\xe2\x82\xac", b"\xff", b"x" * 37]
+FRAGMENTS = [b"a", b"bc", b"\n", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b"\xe2\x82\xac", b"\xff", b"x" * 37, b"\xef\xbb\xbf"]
 files = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(b"".join)
 buffer_sizes = st.integers(1, 70)
 ERRORS = ["strict", "replace", "ignore", "surrogateescape", "backslashreplace"]
@@ -85,7 +85,7 @@ class TestReadLines:
         data=files,
         buffer_size=buffer_sizes,
         keepends=st.booleans(),
-        encoding=st.sampled_from(["utf-8", "latin-1", "cp1252", "ascii"]),
+        encoding=st.sampled_from(["utf-8", "latin-1", "cp1252", "ascii", "utf-8-sig"]),
         errors=st.sampled_from(ERRORS),
     )
     def test_str_lines_decode_like_bytes_decode(
@@ -96,9 +96,12 @@ class TestReadLines:
             path, encoding=encoding, errors=errors, buffer_size=buffer_size, keepends=keepends
         )
         want = []
-        for line in expected(data, keepends):
+        for pos, line in lines_with_starts(data):
+            line = line if keepends else strip(line)
+            # utf-8-sig: a BOM is dropped at the start of the file only
+            codec = "utf-8" if encoding == "utf-8-sig" and pos > 0 else encoding
             try:
-                want.append(line.decode(encoding, errors))
+                want.append(line.decode(codec, errors))
             except UnicodeDecodeError as exc:
                 want.append((type(exc), str(exc)))
         got = []
@@ -228,7 +231,13 @@ class TestReadLines:
         assert list(impl.read_lines(write(b""))) == []
         assert list(impl.read_lines(write(b"\n"))) == [b""]
 
-    @pytest.mark.parametrize("encoding", ["utf-16", "utf-32-le", "utf-7", "utf-8-sig", "base64"])
+    def test_utf8_sig_drops_the_bom_at_the_start_of_the_file_only(self, impl, write):
+        path = write(b"\xef\xbb\xbfone\n\xef\xbb\xbftwo\n")
+        with open(path, encoding="utf-8-sig") as text:
+            assert list(impl.read_lines(path, encoding="utf-8-sig")) == text.read().splitlines()
+        assert list(impl.read_lines(path, encoding="utf-8-sig", start=1)) == ["\ufefftwo"]
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-32-le", "utf-7", "base64"])
     def test_encodings_that_are_not_ascii_compatible_are_refused(self, impl, write, encoding):
         with pytest.raises(ValueError, match="ASCII-compatible"):
             impl.read_lines(write(b""), encoding=encoding)

@@ -37,7 +37,8 @@ def codec_name(encoding, errors):
 
     Lines are split on the byte ``b"\\n"``, which is only right when every
     ASCII character is that same byte and no other character contains one:
-    the ASCII-compatible encodings (utf-8, latin-1, cp1252, ascii, ...).
+    the ASCII-compatible encodings (utf-8, latin-1, cp1252, ascii, ...), and
+    utf-8-sig (utf-8 whose BOM at the start of the file is dropped).
     Others (utf-16, utf-32, utf-7, ...) are refused with ValueError.
     """
     if not isinstance(errors, str):
@@ -48,7 +49,7 @@ def codec_name(encoding, errors):
     if not isinstance(encoding, str):
         raise TypeError(f"encoding must be a str or None, not {type(encoding).__name__}")
     info = codecs.lookup(encoding)
-    if not _ascii_compatible(info):
+    if info.name != "utf-8-sig" and not _ascii_compatible(info):
         raise ValueError(
             "read_lines splits lines on the byte b'\\n', which is only right for an "
             f"ASCII-compatible encoding (utf-8, latin-1, cp1252, ...); {encoding!r} is "

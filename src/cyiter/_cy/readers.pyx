@@ -22,7 +22,7 @@ from cpython.memoryview cimport PyMemoryView_FromMemory
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_Decode, PyUnicode_DecodeUTF8, PyUnicode_New
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.errno cimport EINTR, errno
-from libc.string cimport memchr, memcpy, memmove
+from libc.string cimport memchr, memcmp, memcpy, memmove
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -494,8 +494,8 @@ cdef class read_lines(_Reader):
 
     The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
     None, else ``str`` decoded with *encoding* and *errors* (an
-    ASCII-compatible encoding: utf-8, latin-1, cp1252, ...; others such as
-    utf-16 raise ValueError).  Without *keepends* the ``\\n`` and a ``\\r``
+    ASCII-compatible encoding: utf-8, latin-1, cp1252, ..., or utf-8-sig;
+    others such as utf-16 raise ValueError).  Without *keepends* the ``\\n`` and a ``\\r``
     just before it are removed.  A last line without ``\\n`` is a line too.
 
     *source* is a path, which the reader opens and closes (at exhaustion,
@@ -522,6 +522,7 @@ cdef class read_lines(_Reader):
     cdef bytes codec_b
     cdef bytes errors_b
     cdef bint utf8
+    cdef bint sig            # utf-8-sig: drop a BOM at the start of the file
     cdef bint keepends
     cdef bint skip           # discard through the next b"\n" first
     cdef long long stop      # -1: none
@@ -572,7 +573,8 @@ cdef class read_lines(_Reader):
         self.codec = codec
         self.codec_b = None if codec is None else codec.encode("ascii")
         self.errors_b = errors.encode("utf-8")
-        self.utf8 = codec == "utf-8"
+        self.utf8 = codec == "utf-8" or codec == "utf-8-sig"
+        self.sig = codec == "utf-8-sig"
         self.keepends = bool(keepends)
         self.stop = -1 if stop is None else stop
         self.buffer_size = buffer_size
@@ -746,6 +748,9 @@ cdef class read_lines(_Reader):
 
     cdef inline _decode(self, const char* p, Py_ssize_t n):
         if self.utf8:
+            if self.sig and self.base + (p - self.data) == 0 and n >= 3 and memcmp(p, b"\xef\xbb\xbf", 3) == 0:
+                p += 3
+                n -= 3
             return PyUnicode_DecodeUTF8(p, n, self.errors_b)
         return PyUnicode_Decode(p, n, self.codec_b, self.errors_b)
 

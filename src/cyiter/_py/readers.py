@@ -328,6 +328,8 @@ class read_lines(_Reader):
             line = buf[start:nl]
         if self._codec is None:
             return line
+        if self._codec == "utf-8-sig" and self._base + start > 0:
+            return line.decode("utf-8", self._errors)  # a BOM only starts the file
         return line.decode(self._codec, self._errors)
 
     @guarded

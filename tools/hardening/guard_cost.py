@@ -7,7 +7,7 @@ Then times tight loops in both builds, interleaved round by round, and
 prints the minimum of each and the ratio.  Run with the interpreter to
 measure (a release build):
 
-    python tools/hardening/guard_cost.py [--rounds 15] [--keep DIR]
+    python tools/hardening/guard_cost.py [--rounds 15] [--ref HEAD] [--keep DIR]
 """
 
 import argparse
@@ -88,30 +88,25 @@ def build(tree, python):
     )
 
 
-def copy_tree(dest):
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    ).stdout.split("\n")
-    for name in filter(None, files):
-        source = REPO / name
-        if source.is_file():
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+def copy_tree(dest, ref):
+    """The files of commit *ref* (not the work tree, which others edit)."""
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    parser.add_argument("--ref", default="HEAD", help="the commit to measure (default HEAD)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cyiter-guard-cost-"))
     trees = {"guarded": work / "guarded", "no guard": work / "noguard"}
     try:
         for label, tree in trees.items():
             if not (tree / "setup.py").exists():
-                copy_tree(tree)
+                copy_tree(tree, args.ref)
             if label == "no guard":
                 (tree / "src/cyiter/_cy/_guard.pxd").write_text(NO_GUARD)
             build(tree, sys.executable)

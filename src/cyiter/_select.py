@@ -44,6 +44,7 @@ def load_twin(kind: str) -> dict:
 
 def _select() -> tuple:
     require = env_flag("CYITER_REQUIRE_EXTENSIONS")
+    pure = env_flag("CYITER_PURE_PYTHON")  # read (and warned about) in every case
     if sys.implementation.name != "cpython":
         if require:
             raise ImportError(
@@ -60,7 +61,7 @@ def _select() -> tuple:
                 f"extension cannot be imported: {exc}"
             ) from exc
         compiled = None
-    if compiled is None or env_flag("CYITER_PURE_PYTHON"):
+    if compiled is None or pure:
         return "python", load_twin("python")
     return "cython", compiled
 

@@ -23,6 +23,7 @@ from cyiter._cy._capi cimport (
     list_set_item,
     tuple_set_item,
     type_slots,
+    type_slots_of,
 )
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -135,7 +136,7 @@ cdef class _Grouper:
             elif self.seq is not None:
                 batch = self._slice()
             elif self.it is not None and is_plain_iterator(<PyObject*>self.it):
-                batch = self._gather()
+                batch = self._gather_plain()
             else:
                 batch = self._next_guarded()
         if batch is DONE:
@@ -198,6 +199,49 @@ cdef class _Grouper:
         if not last:
             self.pos = start + k
         return result
+
+    cdef object _gather_plain(self):
+        """``_gather`` for a builtin iterator whose next() runs no Python
+        code and allocates no container: nothing can run between creating
+        the result and filling it, so it is filled in place."""
+        cdef PyObject* it = <PyObject*>self.it  # borrowed: nothing can free it
+        cdef Py_ssize_t n = self.n
+        cdef Py_ssize_t i = 0
+        cdef PyObject* item
+        if n == -1 or n > ARRAY_MAX:
+            return self._gather()
+        result = PyList_New(n) if self.as_list else PyTuple_New(n)
+        # 0 <= i < n == len(result) for every store below
+        while i < n:
+            item = type_slots_of(it).tp_iternext(it)
+            if item == NULL:
+                break  # exhausted: these iterators never raise
+            if self.as_list:
+                list_set_item(result, i, item)
+            else:
+                tuple_set_item(result, i, item)
+            i += 1
+        if i == n:
+            return result
+        # Short: move the items into a result of the right size before
+        # anything (releasing the source may run a __del__) can see it.
+        short = PyList_New(i) if self.as_list else PyTuple_New(i)
+        for k in range(i):
+            if self.as_list:
+                item = PyList_GET_ITEM(result, k)
+                list_set_item(result, k, NULL)
+                list_set_item(short, k, item)
+            else:
+                item = PyTuple_GET_ITEM(result, k)
+                tuple_set_item(result, k, NULL)
+                tuple_set_item(short, k, item)
+        result = None
+        self._exhaust()
+        if i == 0:
+            return DONE
+        if self.strict:
+            raise ValueError(self.incomplete)
+        return short
 
     cdef object _gather(self):
         """The next batch pulled from the iterator ``it``.

@@ -458,7 +458,7 @@ cdef class read_csv:
 
     # -- one field ----------------------------------------------------------
 
-    cdef inline void _clear_field(self):
+    cdef inline int _clear_field(self) except -1:
         self.flen = 0
         self.fchars = 0
         self.fhigh = False
@@ -466,6 +466,7 @@ cdef class read_csv:
         if self.ncuts:
             del self.cuts[:]
             self.ncuts = 0
+        return 0
 
     cdef int _add(self, const unsigned char* data, Py_ssize_t n, unsigned char high, int last) except -1:
         """Append *n* bytes to the field; *high* is all of them or-ed together,
@@ -514,11 +515,12 @@ cdef class read_csv:
     cdef inline int _add_byte(self, unsigned char c) except -1:
         return self._add(&c, 1, c, c)
 
-    cdef inline void _cut(self):
+    cdef inline int _cut(self) except -1:
         """A quote or escape byte was dropped here, inside the field."""
         if self.flen:
             self.cuts.append(self.flen)
             self.ncuts += 1
+        return 0
 
     cdef object _decode(self):
         if self.utf8 and self.fhigh and self.ncuts:

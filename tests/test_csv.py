@@ -9,6 +9,7 @@ has taken: the offset of the next row is where its csv.reader stopped.
 
 import codecs
 import csv
+import doctest
 import gc
 import io
 import os
@@ -655,6 +656,14 @@ def test_readinto_claiming_an_impossible_length(impl, length):
     with pytest.raises(OSError, match="invalid length"):
         next(rows)
     assert list(rows) == []
+
+
+def test_docstring_examples(impl):
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(impl.read_csv, "read_csv", globs={}):
+        runner.run(test)
+    assert runner.summarize(verbose=False) == (0, 6)
 
 
 def test_twins_agree_on_repr_of_a_bare_object(impl):

@@ -116,7 +116,7 @@ cdef class read_csv:
     >>> next(rows)
     {'name': 'bolt', 'qty': '1,5'}
     >>> rows.offset
-    24
+    22
     >>> list(rows)
     [{'name': 'nut', 'qty': None}]
     """

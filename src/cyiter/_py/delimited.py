@@ -102,7 +102,27 @@ class read_csv(Guarded):
 
     Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
     over ``open(source, newline="", encoding=encoding, errors=errors)`` with
-    the same dialect options; see ``cyiter/_cy/delimited.pyx``.
+    the same dialect options: the first row names the fields unless
+    *fieldnames* is given, blank lines are skipped, a short row gets
+    *restval* for its missing fields, a long row a list of the extra values
+    under *restkey*.  A field longer than *max_field_size* characters raises
+    csv.Error.  Only UTF-8 and single-byte encodings are supported
+    (ValueError otherwise).
+
+    *source* is a path (opened and closed by the reader) or a binary file
+    object (read from its start when it can seek; never closed).  ``offset``
+    is the byte offset of the next row; a reader over a path pickles and
+    resumes at that row.
+
+    >>> import io
+    >>> from cyiter import read_csv
+    >>> rows = read_csv(io.BytesIO(b'name,qty\\r\\nbolt,"1,5"\\r\\nnut\\r\\n'))
+    >>> next(rows)
+    {'name': 'bolt', 'qty': '1,5'}
+    >>> rows.offset
+    22
+    >>> list(rows)
+    [{'name': 'nut', 'qty': None}]
     """
 
     __slots__ = (

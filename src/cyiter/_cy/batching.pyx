@@ -163,29 +163,45 @@ cdef class _Grouper:
                 self._exhaust()
 
     cdef object _slice(self):
-        """The next batch of the list or tuple ``seq``: no Python code runs
-        here, so its size cannot change while the batch is copied."""
+        """The next batch of the list or tuple ``seq``, without the guard.
+
+        Allocating the result may start a garbage collection, which may run
+        a ``__del__`` that changes anything (this iterator, the list).  So
+        the result is allocated first, and the state read after it is used
+        only by code that allocates nothing and runs no Python code: the
+        sequence cannot change while the batch is copied.
+        """
         cdef object seq = self.seq
-        cdef bint is_list = type(seq) is list
-        cdef Py_ssize_t size = PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
-        cdef Py_ssize_t start = self.pos
-        cdef Py_ssize_t k = size - start
-        cdef Py_ssize_t i
+        cdef Py_ssize_t size, start, k, i
         cdef PyObject* item
-        cdef bint last = False
-        if k <= 0:
-            self._exhaust()
-            return DONE
-        if self.n >= 0 and k >= self.n:
-            k = self.n
-        else:
-            last = True
-            self._exhaust()
-            if self.strict:
-                raise ValueError(self.incomplete)
-        result = PyList_New(k) if self.as_list else PyTuple_New(k)
-        # Bounds: 0 <= start and start + k <= size, so every index read below
-        # is in [0, size) of a sequence nothing can resize meanwhile.
+        cdef bint last, is_list
+        while True:
+            is_list = type(seq) is list
+            size = PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
+            start = self.pos
+            k = size - start
+            if k <= 0:
+                self._exhaust()
+                return DONE
+            last = self.n < 0 or k < self.n
+            if last:
+                if self.strict:
+                    self._exhaust()
+                    raise ValueError(self.incomplete)
+            else:
+                k = self.n
+            result = PyList_New(k) if self.as_list else PyTuple_New(k)
+            if self.seq is seq and self.pos == start and size == (
+                PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
+            ):
+                break
+            # a collection changed the state meanwhile: start again from it
+            result = None
+            seq = self.seq
+            if seq is None:
+                return self._next_guarded()
+        # Bounds: 0 <= start and start + k <= size == len(seq), and nothing
+        # below can resize seq, so every index read is in [0, len(seq)).
         for i in range(k):
             if is_list:
                 item = PyList_GET_ITEM(seq, start + i)
@@ -196,21 +212,29 @@ cdef class _Grouper:
                 list_set_item(result, i, item)
             else:
                 tuple_set_item(result, i, item)
-        if not last:
+        if last:
+            self._exhaust()
+        else:
             self.pos = start + k
         return result
 
     cdef object _gather_plain(self):
         """``_gather`` for a builtin iterator whose next() runs no Python
-        code and allocates no container: nothing can run between creating
-        the result and filling it, so it is filled in place."""
-        cdef PyObject* it = <PyObject*>self.it  # borrowed: nothing can free it
+        code and allocates no container.  The result is allocated first
+        (see ``_slice``) and then filled in place: nothing can run between."""
         cdef Py_ssize_t n = self.n
         cdef Py_ssize_t i = 0
+        cdef PyObject* it
         cdef PyObject* item
+        cdef PyObject** items = self.items
         if n == -1 or n > ARRAY_MAX:
-            return self._gather()
+            return self._next_guarded()
         result = PyList_New(n) if self.as_list else PyTuple_New(n)
+        if self.guard.running or self.seq is not None or self.it is None or self.n != n:
+            return self._next_guarded()  # a collection changed the state meanwhile
+        it = <PyObject*>self.it  # borrowed: nothing below can release it
+        if not is_plain_iterator(it):
+            return self._next_guarded()
         # 0 <= i < n == len(result) for every store below
         while i < n:
             item = type_slots_of(it).tp_iternext(it)
@@ -223,25 +247,39 @@ cdef class _Grouper:
             i += 1
         if i == n:
             return result
-        # Short: move the items into a result of the right size before
-        # anything (releasing the source may run a __del__) can see it.
-        short = PyList_New(i) if self.as_list else PyTuple_New(i)
+        # Short: park the items in the C array (n <= ARRAY_MAX <= capacity)
+        # and free the half-filled result before anything can see it; the
+        # short result is then built under the guard, since allocating it
+        # may run a __del__ that calls back into this iterator.
         for k in range(i):
             if self.as_list:
-                item = PyList_GET_ITEM(result, k)
+                items[k] = PyList_GET_ITEM(result, k)
                 list_set_item(result, k, NULL)
-                list_set_item(short, k, item)
             else:
-                item = PyTuple_GET_ITEM(result, k)
+                items[k] = PyTuple_GET_ITEM(result, k)
                 tuple_set_item(result, k, NULL)
-                tuple_set_item(short, k, item)
         result = None
-        self._exhaust()
-        if i == 0:
-            return DONE
-        if self.strict:
-            raise ValueError(self.incomplete)
-        return short
+        guard_enter(&self.guard, self.name)
+        try:
+            self._exhaust()
+            if i == 0:
+                return DONE
+            if self.strict:
+                _release(items, i)
+                raise ValueError(self.incomplete)
+            try:
+                short = PyList_New(i) if self.as_list else PyTuple_New(i)
+            except BaseException:
+                _release(items, i)
+                raise
+            for k in range(i):
+                if self.as_list:
+                    list_set_item(short, k, items[k])
+                else:
+                    tuple_set_item(short, k, items[k])
+            return short
+        finally:
+            guard_leave(&self.guard)
 
     cdef object _gather(self):
         """The next batch pulled from the iterator ``it``.

@@ -180,6 +180,20 @@ NASTY = st.binary().map(bytes) | st.lists(
 ).map(b"".join)
 
 
+class Trickle(io.RawIOBase):
+    """A raw binary file that gives at most *chunk* bytes per read."""
+
+    def __init__(self, data, chunk):
+        self.data = io.BytesIO(data)
+        self.chunk = chunk
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        return self.data.readinto(memoryview(buffer)[: self.chunk])
+
+
 def clashes_with_backslashreplace(dialect):
     """The csv module would parse the "\\xff" that replaced a byte: refused."""
     special = {dialect.get("delimiter", ","), dialect.get("quotechar", '"'),
@@ -265,6 +279,24 @@ class TestAgainstDictReader:
         got, offsets = ours(impl, path, max_field_size=limit, **dialect)
         assert got == expected
         assert (got, offsets) == reference_offsets(data, max_field_size=limit, **dialect)
+
+    @with_impl
+    @given(case=written_csv() | NASTY.map(lambda data: (data, {})), chunk=st.integers(1, 7),
+           errors=st.sampled_from(["strict", "replace", "ignore"]),
+           bom=st.booleans())
+    @example(case=(b"a\r\n1\r\n", {}), chunk=2, errors="strict", bom=False)
+    @example(case=(b'a,b\r\n"x""y",\xe2\x82\xac\r\n', {}), chunk=1, errors="ignore", bom=True)
+    def test_source_giving_a_few_bytes_at_a_time(self, impl, case, chunk, errors, bom):
+        # every buffer boundary falls somewhere: after a \r, inside a quoted
+        # field, a UTF-8 character or the byte order mark
+        data, dialect = case
+        data = codecs.BOM_UTF8 + data if bom else data
+        encoding = "utf-8-sig"
+        expected, offsets = reference_offsets(data, encoding=encoding, errors=errors, **dialect)
+        reader = impl.read_csv(Trickle(data, chunk), encoding=encoding, errors=errors, **dialect)
+        got_offsets = []
+        assert drain(reader, got_offsets) == expected
+        assert got_offsets == offsets
 
     def test_max_field_size_message(self, impl, tmp_path):
         path = write(tmp_path, b"h\n" + b"x" * 20 + b"\nok\n")

@@ -7,12 +7,16 @@ Then times tight loops in both builds, interleaved round by round, and
 prints the minimum of each and the ratio.  Run with the interpreter to
 measure (a release build):
 
-    python tools/hardening/guard_cost.py [--rounds 15] [--ref HEAD] [--keep DIR]
+    python tools/hardening/guard_cost.py [--rounds 15] [--callgrind] [--ref HEAD] [--keep DIR]
+
+On a loaded machine the times are noisy; ``--callgrind`` also counts the
+instructions per item under valgrind, which do not depend on the load.
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,18 +62,18 @@ sys.path.insert(0, sys.argv[1])
 from cyiter._cy.sequences import count, fibonacci
 from cyiter._cy.batching import batched, chunked
 from cyiter._cy.flattening import flatten, collapse
-N = 200_000
+N = int(sys.argv[3])
 DATA = list(range(N))
 PAIRS = [[i, [i]] for i in range(N // 2)]
 def GENS():
     for i in range(0, N, 8):
         yield iter(DATA[i:i + 8])
 consume = partial(deque, maxlen=0)
-cases = json.loads(sys.argv[2])
+repeat = int(sys.argv[4])
 out = {}
-for name, (setup, stmt, _) in cases.items():
+for name, (setup, stmt, _) in json.loads(sys.argv[2]).items():
     best = float("inf")
-    for _ in range(3):
+    for _ in range(repeat):
         ns = dict(globals())
         exec(setup, ns)
         t = time.perf_counter()
@@ -84,20 +88,62 @@ def build(tree, python):
     env = {**os.environ, "CYITER_REQUIRE_EXTENSIONS": "1"}
     subprocess.run(
         [python, "setup.py", "-q", "build_ext", "--inplace"],
-        cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL,
+        cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
 
 def copy_tree(dest, ref):
-    """The files of commit *ref* (not the work tree, which others edit)."""
+    \"\"\"The files of commit *ref* (not the work tree, which others edit).\"\"\"
     dest.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", ref], cwd=REPO, check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
 
 
+def child(tree, cases, n, repeat, prefix=()):
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", CHILD, str(tree / "src"), json.dumps(cases), str(n), str(repeat)],
+        check=True, capture_output=True, text=True,
+    )
+
+
+def seconds(trees, rounds):
+    \"\"\"ns per item: the minimum over interleaved rounds of 3 runs each.\"\"\"
+    best = {label: {} for label in trees}
+    for _ in range(rounds):
+        for label, tree in trees.items():
+            for name, t in json.loads(child(tree, CASES, N, 3).stdout).items():
+                best[label][name] = min(best[label].get(name, t), t)
+    return {
+        label: {name: t / (N / CASES[name][2]) * 1e9 for name, t in times.items()}
+        for label, times in best.items()
+    }
+
+
+def instructions(trees):
+    \"\"\"Instructions per item under callgrind: the difference between a run
+    of 2N and one of N items, so start-up and setup cancel out.\"\"\"
+    counts = {label: {} for label in trees}
+    for label, tree in trees.items():
+        for name, case in CASES.items():
+            total = []
+            for n in (N_CALLGRIND, 2 * N_CALLGRIND):
+                err = child(
+                    tree, {name: case}, n, 1,
+                    prefix=("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"),
+                ).stderr
+                total.append(int(re.search(r"Collected : (\d+)", err).group(1)))
+            counts[label][name] = (total[1] - total[0]) / (N_CALLGRIND / case[2])
+    return counts
+
+
+N = 200_000
+N_CALLGRIND = 20_000
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds (0: none)")
+    parser.add_argument("--callgrind", action="store_true", help="also count instructions")
     parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
     parser.add_argument("--ref", default="HEAD", help="the commit to measure (default HEAD)")
     args = parser.parse_args()
@@ -110,23 +156,17 @@ def main():
             if label == "no guard":
                 (tree / "src/cyiter/_cy/_guard.pxd").write_text(NO_GUARD)
             build(tree, sys.executable)
-        best = {label: {} for label in trees}
-        cases = json.dumps(CASES)
-        for _ in range(args.rounds):
-            for label, tree in trees.items():
-                out = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(tree / "src"), cases],
-                    check=True, capture_output=True, text=True,
-                ).stdout
-                for name, seconds in json.loads(out).items():
-                    best[label][name] = min(best[label].get(name, seconds), seconds)
-        print(f"{sys.version.split()[0]}, min of {args.rounds} interleaved rounds x 3 runs")
-        print(f"{'loop':40} {'guarded ns/item':>16} {'no guard':>10} {'cost':>8}")
-        for name, (_, _, per_item) in CASES.items():
-            n = 200_000 / per_item
-            guarded = best["guarded"][name] / n * 1e9
-            bare = best["no guard"][name] / n * 1e9
-            print(f"{name:40} {guarded:16.1f} {bare:10.1f} {guarded / bare - 1:+8.1%}")
+        tables = []
+        if args.rounds:
+            tables.append((f"ns/item, min of {args.rounds} interleaved rounds x 3 runs", seconds(trees, args.rounds)))
+        if args.callgrind:
+            tables.append(("instructions/item (callgrind)", instructions(trees)))
+        print(f"CPython {sys.version.split()[0]}, {args.ref}")
+        for title, table in tables:
+            print(f"\n| loop | guarded {title} | no guard | cost |\n| --- | ---: | ---: | ---: |")
+            for name in CASES:
+                guarded, bare = table["guarded"][name], table["no guard"][name]
+                print(f"| {name} | {guarded:.1f} | {bare:.1f} | {guarded / bare - 1:+.1%} |")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -60,7 +60,15 @@ build_nogil() {
         make install
         ln -sf "$(ls /opt/python-nogil/bin/python3.*t | head -n 1)" /opt/python-nogil/bin/python-nogil
         /opt/python-nogil/bin/python-nogil -c "import sys; assert not sys._is_gil_enabled()"
-        rm -rf /usr/src/nogil
+        # Debian patches site.py to look for a venv'"'"'s packages in
+        # lib/python3.X, not the lib/python3.Xt of a free-threaded build: fix
+        # the installed copy (the frozen one in the binary keeps the bug, so
+        # run.sh sets PYTHON_FROZEN_MODULES=off)
+        perl -0pi -e '"'"'s/"python%d\.%d" % sys\.version_info\[:2\],(\s*"site-packages")/"python%d.%d%s" % (*sys.version_info[:2], abi_thread),$1/'"'"' /opt/python-nogil/lib/python3.*t/site.py
+        rm -rf /tmp/venv-check
+        /opt/python-nogil/bin/python-nogil -m venv /tmp/venv-check
+        PYTHON_FROZEN_MODULES=off /tmp/venv-check/bin/python -c "import pip"
+        rm -rf /usr/src/nogil /tmp/venv-check
     ' build_nogil "${NOGIL_SOURCES[@]}"
 }
 

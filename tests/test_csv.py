@@ -350,6 +350,53 @@ class TestDictRows:
         assert got == expected
         assert [list(row) for row in got] == [list(row) for row in expected]
 
+    @with_impl
+    @given(case=written_csv())
+    def test_fieldnames_attribute(self, impl, tmp_path_factory, case):
+        data, dialect = case
+        path = write(tmp_path_factory.mktemp("csv"), data)
+        with open(path, newline="", encoding="utf-8") as f:
+            reference_reader = csv.DictReader(f, **dialect)
+            try:
+                expected = reference_reader.fieldnames
+            except csv.Error as exc:
+                expected = (csv.Error, str(exc))
+            expected_rows = drain(reference_reader)
+        reader = impl.read_csv(path, **dialect)
+        try:
+            got = reader.fieldnames
+        except csv.Error as exc:
+            got = (csv.Error, str(exc))
+        assert got == expected
+        assert drain(reader) == expected_rows
+
+    def test_fieldnames_read_the_header_and_can_be_set(self, impl, tmp_path):
+        path = write(tmp_path, b"a,b\n1,2\n3,4,5\n6\n")
+        rows = impl.read_csv(path, restkey="more")
+        assert rows.offset == 0
+        names = rows.fieldnames
+        assert names == ["a", "b"]
+        assert rows.offset == 4
+        names.append("c")  # a copy
+        assert next(rows) == {"a": "1", "b": "2"}
+        rows.fieldnames = ("x", "y", "z")
+        assert rows.fieldnames == ["x", "y", "z"]
+        assert list(rows) == [{"x": "3", "y": "4", "z": "5"}, {"x": "6", "y": None, "z": None}]
+        with pytest.raises(TypeError, match="unhashable"):
+            rows.fieldnames = [[]]
+
+    def test_fieldnames_of_an_empty_file(self, impl, tmp_path):
+        path = write(tmp_path, b"\r\n")
+        rows = impl.read_csv(path)
+        assert rows.fieldnames == []
+        rows = impl.read_csv(write(tmp_path, b"", "empty.csv"))
+        assert rows.fieldnames is None
+        assert repr(rows).endswith("(closed)>")
+        assert list(rows) == []
+        rows = impl.read_csv(write(tmp_path, b"", "empty.csv"), fieldnames="ab")
+        assert rows.fieldnames == ["a", "b"]
+        assert list(rows) == []
+
     def test_blank_first_line_is_an_empty_header(self, impl, tmp_path):
         path = write(tmp_path, b"\n1,2\n")
         assert list(impl.read_csv(path)) == reference(path) == [{None: ["1", "2"]}]

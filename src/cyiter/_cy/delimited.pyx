@@ -125,8 +125,8 @@ cdef class read_csv:
     cdef object path
     cdef object label
     cdef object d              # the _dialect.Dialect
-    cdef object fieldnames     # list or None (not read yet)
-    cdef dict template         # dict.fromkeys(fieldnames): each row starts as a copy
+    cdef object names          # the field names: a list, None until the header is read
+    cdef dict template         # dict.fromkeys(names): each row starts as a copy
     cdef object restkey
     cdef object restval
     # the dialect, in C
@@ -221,7 +221,7 @@ cdef class read_csv:
     cdef _configure(self, d, fieldnames, restkey, restval):
         cdef int i
         self.d = d
-        self.fieldnames = fieldnames
+        self.names = fieldnames
         self.template = None
         self.restkey = restkey
         self.restval = restval
@@ -325,17 +325,59 @@ cdef class read_csv:
         finally:
             guard_leave(&self.guard)
 
+    @property
+    def fieldnames(self):
+        """The field names, as ``csv.DictReader.fieldnames`` gives them: the
+        *fieldnames* given, or the first row, read now if it was not yet
+        (None for a file without rows).  A copy: assign to change them."""
+        return self._fieldnames()
+
+    @fieldnames.setter
+    def fieldnames(self, value):
+        self._set_fieldnames(_dialect.field_names(value, self.restkey))
+
+    @cython.critical_section
+    cdef object _fieldnames(self):
+        guard_enter(&self.guard, "read_csv")
+        try:
+            if self.names is None and self.src is not None:
+                self._header()
+            return None if self.names is None else list(self.names)
+        except csv.Error:
+            raise
+        except BaseException:
+            self._finish()
+            raise
+        finally:
+            guard_leave(&self.guard)
+
+    @cython.critical_section
+    cdef _set_fieldnames(self, names):
+        guard_enter(&self.guard, "read_csv")
+        try:
+            self.names = names
+            self.template = None
+        finally:
+            guard_leave(&self.guard)
+
+    cdef bint _header(self) except -1:
+        """Read the header row into self.names; False (and closed) at the end."""
+        self.header = True
+        self.row = []
+        if self._record() == END:
+            self.row = None
+            self._finish()
+            return False
+        self.names = self.row
+        self.row = None
+        return True
+
     cdef object _next(self):
         cdef Py_ssize_t lf, i
-        if self.fieldnames is None:
-            self.header = True
-            self.row = []
-            if self._record() == END:
-                self._finish()
-                raise StopIteration
-            self.fieldnames = self.row
+        if self.names is None and not self._header():
+            raise StopIteration
         if self.template is None:
-            self.template = dict.fromkeys(self.fieldnames)
+            self.template = dict.fromkeys(self.names)
         self.header = False
         while True:
             # a copy of a dict with the right keys takes their order and size
@@ -351,13 +393,13 @@ cdef class read_csv:
                 break
         row = self.row
         self.row = None
-        lf = PyList_GET_SIZE(self.fieldnames)
+        lf = PyList_GET_SIZE(self.names)
         if self.nsaved > lf:
             PyDict_SetItem(row, self.restkey, self.rest)
             self.rest = None
         else:
             for i in range(self.nsaved, lf):
-                PyDict_SetItem(row, <object>PyList_GET_ITEM(self.fieldnames, i), self.restval)
+                PyDict_SetItem(row, <object>PyList_GET_ITEM(self.names, i), self.restval)
         return row
 
     # -- reading ----------------------------------------------------------
@@ -556,8 +598,8 @@ cdef class read_csv:
             self._too_long(last)
         if self.header:
             PyList_Append(self.row, value)
-        elif self.nsaved < PyList_GET_SIZE(self.fieldnames):
-            PyDict_SetItem(self.row, <object>PyList_GET_ITEM(self.fieldnames, self.nsaved), value)
+        elif self.nsaved < PyList_GET_SIZE(self.names):
+            PyDict_SetItem(self.row, <object>PyList_GET_ITEM(self.names, self.nsaved), value)
         else:
             if self.rest is None:
                 self.rest = []
@@ -769,7 +811,7 @@ cdef class read_csv:
         guard_enter(&self.guard, "read_csv")
         try:
             pos = None if self.src is None else self.base + self.pos
-            state = (self.path, pos, self.fieldnames, self.restkey, self.restval)
+            state = (self.path, pos, self.names, self.restkey, self.restval)
         finally:
             guard_leave(&self.guard)
         options = tuple(_dialect.options(self.d).values())

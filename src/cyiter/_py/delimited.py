@@ -272,17 +272,49 @@ class read_csv(Guarded):
     def _offset(self):
         return self._base + self._pos
 
+    @property
+    def fieldnames(self):
+        """The field names, as ``csv.DictReader.fieldnames`` gives them: the
+        *fieldnames* given, or the first row, read now if it was not yet
+        (None for a file without rows).  A copy: assign to change them."""
+        return self._names()
+
+    @fieldnames.setter
+    def fieldnames(self, value):
+        self._set_names(_dialect.field_names(value, self._restkey))
+
+    @guarded
+    def _names(self):
+        if self._fieldnames is None and self._src is not None:
+            try:
+                self._header()
+            except csv.Error:
+                raise
+            except BaseException:
+                self._finish()
+                raise
+        return None if self._fieldnames is None else list(self._fieldnames)
+
+    @guarded
+    def _set_names(self, names):
+        self._fieldnames = names
+
+    def _header(self):
+        """Read the header row into _fieldnames; False (and closed) at the end."""
+        header = self._record()
+        if header is None:
+            self._finish()
+            return False
+        self._fieldnames = header
+        return True
+
     @guarded
     def __next__(self):
         if self._src is None:
             raise StopIteration
         try:
-            if self._fieldnames is None:
-                header = self._record()
-                if header is None:
-                    self._finish()
-                    raise StopIteration
-                self._fieldnames = header
+            if self._fieldnames is None and not self._header():
+                raise StopIteration
             row = self._record()
             while row == []:
                 row = self._record()

@@ -93,7 +93,7 @@ def build(tree, python):
 
 
 def copy_tree(dest, ref):
-    \"\"\"The files of commit *ref* (not the work tree, which others edit).\"\"\"
+    """The files of commit *ref* (not the work tree, which others edit)."""
     dest.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", ref], cwd=REPO, check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
@@ -107,7 +107,7 @@ def child(tree, cases, n, repeat, prefix=()):
 
 
 def seconds(trees, rounds):
-    \"\"\"ns per item: the minimum over interleaved rounds of 3 runs each.\"\"\"
+    """ns per item: the minimum over interleaved rounds of 3 runs each."""
     best = {label: {} for label in trees}
     for _ in range(rounds):
         for label, tree in trees.items():
@@ -120,8 +120,8 @@ def seconds(trees, rounds):
 
 
 def instructions(trees):
-    \"\"\"Instructions per item under callgrind: the difference between a run
-    of 2N and one of N items, so start-up and setup cancel out.\"\"\"
+    """Instructions per item under callgrind: the difference between a run
+    of 2N and one of N items, so start-up and setup cancel out."""
     counts = {label: {} for label in trees}
     for label, tree in trees.items():
         for name, case in CASES.items():

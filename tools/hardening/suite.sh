@@ -19,7 +19,10 @@ PIP_PACKAGES=(pip setuptools wheel "Cython>=3.1" "pytest>=8" "hypothesis>=6.100"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.cyiter-packages" 2>/dev/null)" != "${PIP_PACKAGES[*]}" ]; then
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade "${PIP_PACKAGES[@]}"
+    # wheels only: a package with no wheel for this interpreter (hypothesis
+    # has a Rust part with no free-threaded 3.13 wheel) falls back to an older
+    # release that has one, instead of a source build needing a toolchain
+    "$VENV/bin/python" -m pip install -q --upgrade --only-binary=:all: "${PIP_PACKAGES[@]}"
     echo "${PIP_PACKAGES[*]}" >"$VENV/.cyiter-packages"
 fi
 PY=$VENV/bin/python

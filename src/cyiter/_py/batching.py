@@ -77,16 +77,22 @@ class _Grouper(Guarded):
     def __next__(self):
         if self._seq is not None:
             return self._slice()
-        if self._it is None:
+        it, n = self._it, self._n
+        if it is None:
             raise StopIteration
         try:
-            return self._gather()
-        except StopIteration:
-            raise
+            batch = list(it) if n == -1 else list(islice(it, n))
         except BaseException:
             if self._end_on_error:
                 self._exhaust()
             raise
+        if not batch or len(batch) < n or n == -1:
+            self._exhaust()
+            if not batch:
+                raise StopIteration
+            if len(batch) < n and self._strict:
+                raise ValueError(self._incomplete)
+        return batch if self._as_list else tuple(batch)
 
     def _slice(self):
         seq, start = self._seq, self._pos
@@ -107,17 +113,6 @@ class _Grouper(Guarded):
         if self._as_list:
             return batch if type(batch) is list else list(batch)
         return batch if type(batch) is tuple else tuple(batch)
-
-    def _gather(self):
-        it, n = self._it, self._n
-        batch = list(it) if n == -1 else list(islice(it, n))
-        if not batch or len(batch) < n or n == -1:
-            self._exhaust()
-        if not batch:
-            raise StopIteration
-        if len(batch) < n and self._strict:
-            raise ValueError(self._incomplete)
-        return batch if self._as_list else tuple(batch)
 
     def __length_hint__(self):
         if self._seq is not None:

@@ -135,39 +135,32 @@ class collapse(Guarded):
 
     @guarded
     def __next__(self):
-        if not self._stack:
-            raise StopIteration
+        stack = self._stack
+        base_type = self._base_type
         try:
-            return self._next()
-        except StopIteration:
-            raise
+            while stack:
+                for node in stack[-1]:
+                    break
+                else:
+                    stack.pop()
+                    if stack:
+                        self._enter_top()
+                    continue
+                if (
+                    self._passthrough
+                    or isinstance(node, (str, bytes))
+                    or (base_type is not None and isinstance(node, base_type))
+                ):
+                    return node
+                try:
+                    child = iter(node)
+                except TypeError:
+                    return node
+                stack.append(child)
+                self._enter_top()
         except BaseException:
             self._stack = []  # as a generator, it ends with any exception
             raise
-
-    def _next(self):
-        stack = self._stack
-        base_type = self._base_type
-        while stack:
-            for node in stack[-1]:
-                break
-            else:
-                stack.pop()
-                if stack:
-                    self._enter_top()
-                continue
-            if (
-                self._passthrough
-                or isinstance(node, (str, bytes))
-                or (base_type is not None and isinstance(node, base_type))
-            ):
-                return node
-            try:
-                child = iter(node)
-            except TypeError:
-                return node
-            stack.append(child)
-            self._enter_top()
         raise StopIteration
 
     def __reduce__(self):

@@ -36,7 +36,7 @@ CFLAGS="${CFLAGS:-} ${CYITER_HARDENING_CFLAGS:-}" LDFLAGS="${LDFLAGS:-} ${CYITER
     "$PY" -m pip install -q --no-build-isolation --no-deps --force-reinstall -e .
 
 export PYTHONPATH=$TREE/tools/hardening
-"$PY" - <<'EOF'
+LD_PRELOAD=${CYITER_HARDENING_PRELOAD:-} "$PY" - <<'EOF'
 import os
 import sys
 

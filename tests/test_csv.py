@@ -214,6 +214,8 @@ class TestAgainstDictReader:
     @with_impl
     @given(case=written_csv(), header=st.booleans(), rest=st.booleans())
     @example(case=(b'a,b\r\n1,"x,\r\ny"\r\n\r\n2\r\n3,4,5', {}), header=True, rest=True)
+    @example(case=(b"\\\r;\r\nx\\\n;\nz", {"escapechar": "\\"}), header=False, rest=True)
+    @example(case=(b"\\\r;", {"escapechar": "\\", "strict": True}), header=False, rest=False)
     def test_written(self, impl, tmp_path_factory, case, header, rest):
         data, dialect = case
         path = write(tmp_path_factory.mktemp("csv"), data)

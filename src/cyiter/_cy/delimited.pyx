@@ -642,8 +642,14 @@ cdef class read_csv:
             # shortcuts for the common bytes; the same as _byte would do
             if state == START_RECORD and c != NL and c != CR:
                 state = START_FIELD
-            if state == START_FIELD and not self.starting[c]:
-                state = IN_FIELD
+            if state == START_FIELD:
+                if not self.starting[c]:
+                    state = IN_FIELD
+                elif c == self.quote and c != NL and c != CR:
+                    self.pos += 1
+                    self.inline = True
+                    state = IN_QUOTED_FIELD
+                    continue
             if state == IN_FIELD or state == IN_QUOTED_FIELD:
                 if state == IN_FIELD:
                     table = self.unquoted
@@ -766,7 +772,7 @@ cdef class read_csv:
                 self._save(c)
                 return START_FIELD
             self._add_byte(c)
-            return IN_FIELD
+            return state  # the csv module stays AFTER_ESCAPED_CRNL: an end of line then ends nothing
         if state == IN_QUOTED_FIELD:
             if c == self.escape:
                 self._cut()

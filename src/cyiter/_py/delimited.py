@@ -649,7 +649,7 @@ class read_csv(Guarded):
                 return START_FIELD
             if self._add(bytes((c,))):
                 self._too_long(c)
-            return IN_FIELD
+            return state  # the csv module stays AFTER_ESCAPED_CRNL: an end of line then ends nothing
         if state == IN_QUOTED_FIELD:
             if c == d.escape_byte:
                 self._cut()

@@ -204,10 +204,13 @@ cdef class collapse:
     # passed through as they are (the reference tests this once each time it
     # enters a level)
     cdef bint passthrough
+    # a node pulled by the unguarded path that needs the guarded one
+    cdef object pending
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
         self.stack = []
+        self.pending = DONE
 
     def __init__(self, iterable, base_type=None, levels=None):
         if levels is not None:
@@ -254,14 +257,16 @@ cdef class collapse:
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
         with cython.critical_section(self):
-            if not self.stack:
-                node = DONE
-            else:
+            node = DONE
+            if self.stack and not self.guard.running and self.base_type is None:
+                node = self._next_plain()
+            if node is DONE and self.stack:
                 guard_enter(&self.guard, "collapse")
                 try:
-                    node = self._next()
+                    node = self._next(self.pending)
                     ok = True
                 finally:
+                    self.pending = DONE
                     guard_leave(&self.guard)
                     if not ok:
                         self.stack = []  # as a generator, it ends with any exception
@@ -269,7 +274,49 @@ cdef class collapse:
             raise StopIteration
         return node
 
-    cdef object _next(self):
+    cdef inline object _next_plain(self):
+        """The next leaf as far as builtin list/tuple iterators take it,
+        which runs no Python code and needs no guard; DONE hands over to the
+        guarded ``_next`` (with a node already pulled in ``pending``)."""
+        cdef list stack = self.stack
+        cdef Py_ssize_t top
+        cdef PyObject* nodes
+        cdef PyObject* item
+        cdef PyTypeObject* kind
+        while True:
+            top = PyList_GET_SIZE(stack) - 1
+            if top < 0:
+                return DONE
+            # 0 <= top < size: in bounds; borrowed from the list, which
+            # nothing below changes before it is read
+            nodes = PyList_GET_ITEM(stack, top)
+            if not is_plain_iterator(nodes):
+                return DONE
+            item = type_slots_of(nodes).tp_iternext(nodes)
+            if item == NULL:
+                return DONE  # popping may free a level's list: guarded
+            node = steal(item)
+            if self.passthrough or isinstance(node, (str, bytes)):
+                return node
+            kind = type_of(item)
+            if kind == <PyTypeObject*>list or kind == <PyTypeObject*>tuple:
+                # descending allocates an iterator, which may start a
+                # collection and run a __del__: under the guard
+                guard_enter(&self.guard, "collapse")
+                try:
+                    stack.append(iter(node))
+                    self._enter_top()
+                finally:
+                    guard_leave(&self.guard)
+                continue
+            if type_slots(node).tp_iter == NULL and not PySequence_Check(node):
+                return node  # not iterable: an atom
+            self.pending = node
+            return DONE
+
+    cdef object _next(self, pending):
+        """The general step, under the guard; *pending* (unless DONE) is a
+        node already pulled from the top iterator."""
         cdef list stack = self.stack
         cdef object nodes
         cdef object node
@@ -277,19 +324,23 @@ cdef class collapse:
         cdef PyObject* child_ptr
         cdef Py_ssize_t top
         while True:
-            top = PyList_GET_SIZE(stack) - 1
-            if top < 0:
-                return DONE
-            # 0 <= top < size: in bounds; borrowed, then owned by ``nodes``
-            nodes = <object>PyList_GET_ITEM(stack, top)
-            item = type_slots(nodes).tp_iternext(<PyObject*>nodes)
-            if item == NULL:
-                iteration_stopped()
-                stack.pop()
-                if PyList_GET_SIZE(stack):
-                    self._enter_top()
-                continue
-            node = steal(item)
+            if pending is not DONE:
+                node = pending
+                pending = DONE
+            else:
+                top = PyList_GET_SIZE(stack) - 1
+                if top < 0:
+                    return DONE
+                # 0 <= top < size: in bounds; borrowed, then owned by ``nodes``
+                nodes = <object>PyList_GET_ITEM(stack, top)
+                item = type_slots(nodes).tp_iternext(<PyObject*>nodes)
+                if item == NULL:
+                    iteration_stopped()
+                    stack.pop()
+                    if PyList_GET_SIZE(stack):
+                        self._enter_top()
+                    continue
+                node = steal(item)
             if self.passthrough or isinstance(node, (str, bytes)):
                 return node
             if self.base_type is not None and isinstance(node, self.base_type):

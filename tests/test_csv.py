@@ -300,6 +300,32 @@ class TestAgainstDictReader:
         assert drain(reader, got_offsets) == expected
         assert got_offsets == offsets
 
+    @pytest.mark.parametrize(
+        "data, options",
+        [
+            # a character cut short before a quote counts, as the csv module
+            # counts the U+FFFD it decodes to, before the strict quote error
+            (b'\\\xe2\x82\\;;,\r\n\ra\\\x00"\xff\xc3\xa9',
+             dict(quotechar="\\", strict=True, errors="replace", max_field_size=0,
+                  fieldnames=["x", "y"])),
+            # ... and so does one cut short by the end of the file
+            (b'"\t,\xffa,\xe2\x82', dict(strict=True, errors="surrogateescape", max_field_size=5)),
+            # errors="ignore": what is dropped after a \r belongs to the next line
+            (b"b,,|\r; \nb\r\xff\xc3\xa9\x00|\xe2\x82\x00 ba|\xe2\x82'\xc3\xa9\xff\x00\r\r\r\n\r\na",
+             dict(delimiter="\t", quotechar=",", escapechar="^", skipinitialspace=True,
+                  errors="ignore", max_field_size=3, fieldnames=["x", "y"])),
+            # ... and a dropped byte is no character of a field growing too long
+            (b"\r\n\xe2\x82;a\xff\"\r;\"'\x00\xff\x00\n;;\t\x00\xc3\xa9b\t",
+             dict(delimiter='"', quotechar="'", escapechar="a", doublequote=False,
+                  skipinitialspace=True, errors="ignore", max_field_size=2)),
+            # after an escaped \r, é is one character, not a dropped byte
+            (b"\\\r\xc3\xa9\r\n,\r\n", dict(escapechar="\\", errors="ignore")),
+        ],
+    )
+    def test_found_by_fuzzing(self, impl, tmp_path, data, options):
+        path = write(tmp_path, data)
+        assert ours(impl, path, **options) == reference_offsets(data, **options)
+
     def test_max_field_size_message(self, impl, tmp_path):
         path = write(tmp_path, b"h\n" + b"x" * 20 + b"\nok\n")
         rows = impl.read_csv(path, max_field_size=10)

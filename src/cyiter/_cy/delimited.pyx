@@ -31,8 +31,8 @@ put in their place.  "replace", "surrogateescape" and "surrogatepass" put
 non-ASCII characters, which the parser treats as it treats the bytes, so
 decoding each field afterwards gives the same rows.  "ignore" removes them
 before the parser sees them: in the states where that matters (start of a
-field or line, after an escape or a closing quote, after a \\r) an
-undecodable sequence is skipped.  "backslashreplace" writes ASCII text
+field or line, after an escape or a closing quote) an undecodable sequence
+is skipped.  "backslashreplace" writes ASCII text
 ("\\xff") that the csv module would parse: refused (ValueError) when the
 dialect uses one of its characters.  A handler of one's own: its text is
 taken as field data, never parsed.
@@ -159,9 +159,10 @@ cdef class read_csv:
     cdef unsigned char* field
     cdef Py_ssize_t flen
     cdef Py_ssize_t fcap
-    cdef Py_ssize_t fchars     # its length in characters (exact unless fhigh)
+    cdef Py_ssize_t fchars     # its length in characters, as the csv module counts
     cdef bint fhigh            # it has a non-ASCII byte
-    cdef Py_ssize_t check_at   # decode to count only from this many bytes
+    cdef Py_ssize_t counted    # with fhigh: field[:counted] is counted in fchars ...
+    cdef Py_ssize_t ccut       # ... and so are the pieces before cuts[ccut]
     cdef list cuts
     cdef Py_ssize_t ncuts
     # the record being parsed: a list (the header) or a dict
@@ -504,16 +505,21 @@ cdef class read_csv:
         self.flen = 0
         self.fchars = 0
         self.fhigh = False
-        self.check_at = 0
+        self.counted = 0
+        self.ccut = 0
         if self.ncuts:
             del self.cuts[:]
             self.ncuts = 0
         return 0
 
-    cdef int _add(self, const unsigned char* data, Py_ssize_t n, unsigned char high, int last) except -1:
+    cdef int _add(
+        self, const unsigned char* data, Py_ssize_t n, unsigned char high, int last, bint final
+    ) except -1:
         """Append *n* bytes to the field; *high* is all of them or-ed together,
-        *last* the byte they end with (for the line an error drops)."""
-        cdef Py_ssize_t i, chars = n, need = self.flen + n
+        *last* the byte they end with (for the line an error drops), *final*
+        whether an ASCII byte surely follows them (a character cut short at
+        their end is then undecodable, not waiting for its next bytes)."""
+        cdef Py_ssize_t need = self.flen + n
         cdef unsigned char* grown
         if need > self.fcap:
             need = max(need, 2 * self.fcap, 256)
@@ -522,40 +528,46 @@ cdef class read_csv:
                 raise MemoryError()
             self.field = grown
             self.fcap = need
+        if high & 0x80 and not self.fhigh:
+            # the ASCII bytes so far are as many characters; from here on
+            # count by decoding, as what errors= makes of bad bytes counts
+            self.fhigh = True
+            self.counted = self.flen
+            self.ccut = self.ncuts
         memcpy(self.field + self.flen, data, n)
         self.flen += n
-        if high & 0x80:
-            self.fhigh = True
-            if self.utf8:
-                for i in range(n):
-                    chars -= (data[i] & 0xC0) == 0x80
-        self.fchars += chars
-        if self.fchars <= self.limit or self.flen < self.check_at:
-            return 0
-        if not self.fhigh or self._decoded_length() > self.limit:
+        if self.fhigh:
+            self._count(final)
+        else:
+            self.fchars += n
+        if self.fchars > self.limit:
             return self._too_long(last)
         return 0
 
-    cdef Py_ssize_t _decoded_length(self) except -1:
-        """The field's length in characters so far (decoding it); once that is
-        known for sure, count again only when the field is twice as long."""
-        cdef Py_ssize_t last = 0, consumed = 0, n
+    cdef int _count(self, bint final) except -1:
+        """Count the characters of the bytes added since the last count:
+        decoded piece by piece between cuts, the last piece leaving out a
+        character whose next bytes are still to come unless *final*."""
+        cdef Py_ssize_t cut, consumed = 0
         if not self.utf8:
-            self.check_at = 2 * self.flen
-            return PyUnicode_GET_LENGTH(self._decode())
-        # pieces before the last cut are complete; the last may end inside a
-        # character whose next bytes are still to come
-        if self.ncuts:
-            last = self.cuts[self.ncuts - 1]
-        n = PyUnicode_GET_LENGTH(self._decode_utf8(last))
-        n += PyUnicode_GET_LENGTH(PyUnicode_DecodeUTF8Stateful(
-            <char*>self.field + last, self.flen - last, self.errors, &consumed))
-        if last + consumed == self.flen:
-            self.check_at = 2 * self.flen
-        return n
+            self.fchars += PyUnicode_GET_LENGTH(PyUnicode_Decode(
+                <char*>self.field + self.counted, self.flen - self.counted, self.codec, self.errors))
+            self.counted = self.flen
+            return 0
+        while self.ccut < self.ncuts:
+            cut = self.cuts[self.ccut]
+            self.fchars += PyUnicode_GET_LENGTH(PyUnicode_DecodeUTF8(
+                <char*>self.field + self.counted, cut - self.counted, self.errors))
+            self.counted = cut
+            self.ccut += 1
+        self.fchars += PyUnicode_GET_LENGTH(PyUnicode_DecodeUTF8Stateful(
+            <char*>self.field + self.counted, self.flen - self.counted, self.errors,
+            NULL if final else &consumed))
+        self.counted = self.flen if final else self.counted + consumed
+        return 0
 
     cdef inline int _add_byte(self, unsigned char c) except -1:
-        return self._add(&c, 1, c, c)
+        return self._add(&c, 1, c, c, False)
 
     cdef inline int _cut(self) except -1:
         """A quote or escape byte was dropped here, inside the field."""
@@ -565,21 +577,16 @@ cdef class read_csv:
         return 0
 
     cdef object _decode(self):
-        if self.utf8 and self.fhigh and self.ncuts:
-            return self._decode_utf8(self.flen)
-        return self._decode_bytes(self.field, self.flen, self.fhigh)
-
-    cdef object _decode_utf8(self, Py_ssize_t size):
-        """field[:size] decoded piece by piece between cuts."""
+        """The field as str (a UTF-8 one with cuts piece by piece between them)."""
         cdef Py_ssize_t a = 0, b
+        if not (self.utf8 and self.fhigh and self.ncuts):
+            return self._decode_bytes(self.field, self.flen, self.fhigh)
         parts = []
         for cut in self.cuts:
             b = cut
-            if b >= size:
-                break
             parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, b - a, self.errors))
             a = b
-        parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, size - a, self.errors))
+        parts.append(PyUnicode_DecodeUTF8(<char*>self.field + a, self.flen - a, self.errors))
         return "".join(parts)
 
     cdef inline object _decode_bytes(self, const unsigned char* data, Py_ssize_t n, bint high):
@@ -624,21 +631,24 @@ cdef class read_csv:
             if self.pos >= self.end and not self._fill():
                 return self._at_end(state)
             c = self.buf[self.pos]
-            if c >= 0x80 and self.ignore and (self.cr or (state != IN_FIELD and state != IN_QUOTED_FIELD)):
-                # the csv module never sees what errors="ignore" drops: a
-                # field or line made of it is empty, an escape or quote
-                # applies to the character after it
-                dropped = self._dropped()
-                if dropped:
-                    self.pos += dropped
-                    continue
-                c = self.buf[self.pos]
             if self.cr:
                 self.cr = False
                 if c != NL:
                     state = self._eol(state)
                     if state == START_RECORD:
                         return ROW
+            if c >= 0x80 and self.ignore and state not in (IN_FIELD, IN_QUOTED_FIELD, AFTER_ESCAPED_CRNL):
+                # the csv module never sees what errors="ignore" drops: a
+                # field or line made of it is empty, an escape or quote
+                # applies to the character after it (in the other states,
+                # adding such bytes to the field keeps the state, as
+                # dropping them would, and decoding drops them)
+                dropped = self._dropped()
+                if dropped:
+                    self.pos += dropped
+                    self.inline = True
+                    continue
+                c = self.buf[self.pos]
             # shortcuts for the common bytes; the same as _byte would do
             if state == START_RECORD and c != NL and c != CR:
                 state = START_FIELD
@@ -695,7 +705,7 @@ cdef class read_csv:
                         state = START_FIELD
                         continue
                     self.pos = p
-                    self._add(self.buf + run, p - run, high, 0)
+                    self._add(self.buf + run, p - run, high, 0, p < end)
                     continue
             self.pos += 1
             state = self._byte(state, c)
@@ -709,6 +719,11 @@ cdef class read_csv:
                 self.inline = True
 
     cdef Outcome _at_end(self, State state) except <Outcome>-1:
+        if self.counted < self.flen and self.fhigh:
+            # what the decoder flushes at the end of the file counts too
+            self._count(True)
+            if self.fchars > self.limit:
+                self._too_long(-1)
         if self.cr or self.inline:
             self.cr = False
             state = self._eol(state)
@@ -728,10 +743,10 @@ cdef class read_csv:
             self._save(-1)
             return START_RECORD
         if state == ESCAPED_CHAR:
-            self._add(<const unsigned char*>b"\n", 1, NL, -1)
+            self._add(<const unsigned char*>b"\n", 1, NL, -1, True)
             return IN_FIELD
         if state == ESCAPE_IN_QUOTED_FIELD:
-            self._add(<const unsigned char*>b"\n", 1, NL, -1)
+            self._add(<const unsigned char*>b"\n", 1, NL, -1, True)
             return IN_QUOTED_FIELD
         if state == EAT_CRNL:
             return START_RECORD

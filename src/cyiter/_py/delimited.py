@@ -21,7 +21,6 @@ _NL = 10
 _CR = 13
 _SPACE = 32
 _LINE_END = re.compile(b"[\r\n]")
-_CONTINUATION = re.compile(b"[\x80-\xbf]")
 
 # the states of the csv module's parser
 (
@@ -142,7 +141,8 @@ class read_csv(Guarded):
         "_cuts",
         "_chars",
         "_high",
-        "_check_at",
+        "_counted",
+        "_ccut",
         "_unquoted",
         "_quoted",
         "_ignore",
@@ -168,7 +168,8 @@ class read_csv(Guarded):
         self._cuts = []
         self._chars = 0
         self._high = False
-        self._check_at = 0
+        self._counted = 0
+        self._ccut = 0
         return self
 
     def __init__(
@@ -417,40 +418,39 @@ class read_csv(Guarded):
         self._cuts = []
         self._chars = 0
         self._high = False
-        self._check_at = 0
+        self._counted = 0
+        self._ccut = 0
 
-    def _add(self, data):
-        """Append *data* to the field; True when it makes the field too long."""
-        self._field += data
-        if data.isascii():
-            self._chars += len(data)
-        else:
+    def _add(self, data, final=False):
+        """Append *data* to the field; True when it makes the field too long
+        (*final*: see the Cython twin)."""
+        if not self._high and not data.isascii():
+            # see the Cython twin: from here on, count by decoding
             self._high = True
+            self._counted = len(self._field)
+            self._ccut = len(self._cuts)
+        self._field += data
+        if self._high:
+            self._count(final)
+        else:
             self._chars += len(data)
-            if self._d.utf8:
-                self._chars -= len(_CONTINUATION.findall(data))
-        limit = self._d.max_field_size
-        if self._chars <= limit or len(self._field) < self._check_at:
-            return False
-        if not self._high:
-            return True
-        length, pending = self._decoded_length()
-        if length > limit:
-            return True
-        if not pending:  # decided: count again once the field is twice as long
-            self._check_at = 2 * len(self._field)
-        return False
+        return self._chars > self._d.max_field_size
 
-    def _decoded_length(self):
-        """(characters, whether the field ends inside one) of the field so far."""
+    def _count(self, final):
         d = self._d
-        if not d.utf8:
-            return len(self._decode()), False
         field = self._field
-        last = self._cuts[-1] if self._cuts else 0
-        head = self._decode_utf8(field[:last])
-        tail, consumed = codecs.utf_8_decode(field[last:], d.errors, False)
-        return len(head) + len(tail), last + consumed < len(field)
+        if not d.utf8:
+            self._chars += len(field[self._counted :].decode(d.codec, d.errors))
+            self._counted = len(field)
+            return
+        while self._ccut < len(self._cuts):
+            cut = self._cuts[self._ccut]
+            self._chars += len(field[self._counted : cut].decode("utf-8", d.errors))
+            self._counted = cut
+            self._ccut += 1
+        text, consumed = codecs.utf_8_decode(field[self._counted :], d.errors, final)
+        self._chars += len(text)
+        self._counted += consumed
 
     def _cut(self):
         """A structural byte was dropped here (see the Cython twin)."""
@@ -461,15 +461,11 @@ class read_csv(Guarded):
         field = self._field
         if not self._high:
             return field.decode("ascii")
-        if self._d.utf8:
-            return self._decode_utf8(field)
-        return field.decode(self._d.codec, self._d.errors)
-
-    def _decode_utf8(self, data):
-        """*data* (the field or a head of it) decoded piece by piece between cuts."""
-        bounds = [0, *(cut for cut in self._cuts if cut < len(data)), len(data)]
+        if not self._d.utf8:
+            return field.decode(self._d.codec, self._d.errors)
+        bounds = [0, *self._cuts, len(field)]  # pieces between cuts, see the Cython twin
         errors = self._d.errors
-        return "".join(data[a:b].decode("utf-8", errors) for a, b in zip(bounds, bounds[1:]))
+        return "".join(field[a:b].decode("utf-8", errors) for a, b in zip(bounds, bounds[1:]))
 
     def _save(self, fields, last):
         value = self._decode()
@@ -493,22 +489,25 @@ class read_csv(Guarded):
             if self._pos >= len(self._buf) and not self._fill():
                 return self._at_end(state, fields)
             c = self._buf[self._pos]
-            if c >= 0x80 and self._ignore and (self._cr or (state != IN_FIELD and state != IN_QUOTED_FIELD)):
-                # the csv module never sees what errors="ignore" drops: a
-                # field or line made of it is empty, an escape or quote
-                # applies to the character after it
-                dropped = self._dropped()
-                if dropped:
-                    self._pos += dropped
-                    continue
-            buf = self._buf
-            pos = self._pos
             if self._cr:
                 self._cr = False
                 if c != _NL:
                     state = self._eol(state, fields)
                     if state == START_RECORD:
                         return fields
+            if c >= 0x80 and self._ignore and state not in (IN_FIELD, IN_QUOTED_FIELD, AFTER_ESCAPED_CRNL):
+                # the csv module never sees what errors="ignore" drops: a
+                # field or line made of it is empty, an escape or quote
+                # applies to the character after it (in the other states,
+                # adding such bytes to the field keeps the state, as
+                # dropping them would, and decoding drops them)
+                dropped = self._dropped()
+                if dropped:
+                    self._pos += dropped
+                    self._inline = True
+                    continue
+            buf = self._buf
+            pos = self._pos
             if state == IN_FIELD or state == IN_QUOTED_FIELD:
                 special = self._unquoted if state == IN_FIELD else self._quoted
                 match = special.search(buf, pos)
@@ -516,7 +515,7 @@ class read_csv(Guarded):
                 if stop > pos:
                     self._inline = True
                     self._pos = stop
-                    if self._add(buf[pos:stop]):
+                    if self._add(buf[pos:stop], stop < len(buf)):
                         self._too_long(0)
                     continue
             self._pos = pos + 1
@@ -580,6 +579,11 @@ class read_csv(Guarded):
                 return fields
 
     def _at_end(self, state, fields):
+        if self._high and self._counted < len(self._field):
+            # what the decoder flushes at the end of the file counts too
+            self._count(True)
+            if self._chars > self._d.max_field_size:
+                self._too_long(-1)
         if self._cr or self._inline:
             self._cr = False
             state = self._eol(state, fields)
@@ -599,11 +603,11 @@ class read_csv(Guarded):
             self._save(fields, -1)
             return START_RECORD
         if state == ESCAPED_CHAR:
-            if self._add(b"\n"):
+            if self._add(b"\n", True):
                 self._too_long(-1)
             return IN_FIELD
         if state == ESCAPE_IN_QUOTED_FIELD:
-            if self._add(b"\n"):
+            if self._add(b"\n", True):
                 self._too_long(-1)
             return IN_QUOTED_FIELD
         if state == EAT_CRNL:

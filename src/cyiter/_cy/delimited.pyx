@@ -20,11 +20,10 @@ from the middle of a field (``"\\xc3"\\xa9`` or ``\\xc3\\\\\\xa9``) would join
 the bytes around it into one character the text never had; such a field
 remembers where bytes were dropped ("cuts") and is decoded piece by piece.
 
-max_field_size counts characters, like the csv module: for ASCII and valid
-UTF-8 the count is exact as the bytes come (a UTF-8 character is one byte
-that is not a continuation byte), so the error comes at the same character;
-with undecodable bytes (errors="replace", ...) the field is decoded to count
-it when the byte count says it may be too long, and at its end.
+max_field_size counts characters, as the csv module does on the decoded
+text: an ASCII field by its bytes; once a field has a non-ASCII byte, by
+decoding what it gets as it gets it (what errors= makes of undecodable bytes
+counts), so the error comes on the same line as the csv module's.
 
 Undecodable bytes: the csv module parses text, so what the errors handler
 put in their place.  "replace", "surrogateescape" and "surrogatepass" put

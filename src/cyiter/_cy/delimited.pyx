@@ -265,6 +265,14 @@ cdef class read_csv:
             if self.end == 3 and self.buf[0] == 0xEF and self.buf[1] == 0xBB and self.buf[2] == 0xBF:
                 self.pos = 3
 
+    cdef _fail_at(self, long long start):
+        """Close after an error other than csv.Error; the offset stays where
+        the failed call started (the row that could not be read)."""
+        if self.src is not None:
+            self.base = start
+            self.pos = self.end = 0
+            self._finish()
+
     cdef _finish(self):
         src = self.src
         if src is not None:
@@ -310,7 +318,9 @@ cdef class read_csv:
 
     @cython.critical_section
     def __next__(self):
+        cdef long long start
         guard_enter(&self.guard, "read_csv")
+        start = self.base + self.pos
         try:
             # (checked once the guard is ours: a thread that waited for it may
             # find the reader exhausted by the one it waited for)
@@ -320,7 +330,7 @@ cdef class read_csv:
         except csv.Error:
             raise
         except BaseException:
-            self._finish()
+            self._fail_at(start)
             raise
         finally:
             guard_leave(&self.guard)
@@ -338,7 +348,9 @@ cdef class read_csv:
 
     @cython.critical_section
     cdef object _fieldnames(self):
+        cdef long long start
         guard_enter(&self.guard, "read_csv")
+        start = self.base + self.pos
         try:
             if self.names is None and self.src is not None:
                 self._header()
@@ -346,7 +358,7 @@ cdef class read_csv:
         except csv.Error:
             raise
         except BaseException:
-            self._finish()
+            self._fail_at(start)
             raise
         finally:
             guard_leave(&self.guard)

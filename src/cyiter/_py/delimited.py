@@ -84,6 +84,11 @@ def _simple_field(d):
     )
 
 
+def _one_run(quoted, quote):
+    """Whether the Cython twin takes the *quoted* field in one run."""
+    return quote not in quoted and b"\r" not in quoted and b"\n" not in quoted
+
+
 def _plain_line(d):
     """A regex matching a whole line with no quote (group 1: all but its
     end), for the dialects that have a _simple_field."""
@@ -145,6 +150,7 @@ class read_csv(Guarded):
         "_ccut",
         "_unquoted",
         "_quoted",
+        "_starting",
         "_ignore",
         "_simple",
         "_plain",
@@ -214,6 +220,9 @@ class read_csv(Guarded):
         self._restval = restval
         self._unquoted = _byte_class(_NL, _CR, d.delimiter_byte, d.escape_byte)
         self._quoted = _byte_class(_NL, _CR, d.quote_byte, d.escape_byte)
+        self._starting = {_NL, _CR, d.delimiter_byte, d.escape_byte, d.quote_byte}
+        if d.skipinitialspace:
+            self._starting.add(_SPACE)
         self._ignore = d.errors == "ignore"
         self._simple = _simple_field(d)
         self._plain = None if self._simple is None else _plain_line(d)
@@ -237,6 +246,14 @@ class read_csv(Guarded):
         self._buf = data
         if data == _BOM:
             self._pos = 3
+
+    def _fail_at(self, start):
+        """See the Cython twin."""
+        if self._src is not None:
+            self._base = start
+            self._buf = b""
+            self._pos = 0
+            self._finish()
 
     def _finish(self):
         src = self._src
@@ -287,12 +304,13 @@ class read_csv(Guarded):
     @guarded
     def _names(self):
         if self._fieldnames is None and self._src is not None:
+            start = self._base + self._pos
             try:
                 self._header()
             except csv.Error:
                 raise
             except BaseException:
-                self._finish()
+                self._fail_at(start)
                 raise
         return None if self._fieldnames is None else list(self._fieldnames)
 
@@ -313,6 +331,7 @@ class read_csv(Guarded):
     def __next__(self):
         if self._src is None:
             raise StopIteration
+        start = self._base + self._pos
         try:
             if self._fieldnames is None and not self._header():
                 raise StopIteration
@@ -322,7 +341,7 @@ class read_csv(Guarded):
         except csv.Error:
             raise
         except BaseException:
-            self._finish()
+            self._fail_at(start)
             raise
         if row is None:
             self._finish()
@@ -508,6 +527,11 @@ class read_csv(Guarded):
                     continue
             buf = self._buf
             pos = self._pos
+            # as the Cython twin: an ordinary byte starts a field's first run
+            if state == START_RECORD and c != _NL and c != _CR:
+                state = START_FIELD
+            if state == START_FIELD and c not in self._starting:
+                state = IN_FIELD
             if state == IN_FIELD or state == IN_QUOTED_FIELD:
                 special = self._unquoted if state == IN_FIELD else self._quoted
                 match = special.search(buf, pos)
@@ -545,12 +569,18 @@ class read_csv(Guarded):
                 fields = []  # a blank line
             elif line.isascii():
                 fields = line.decode("ascii").split(d.delimiter)
+                if max(map(len, fields)) > d.max_field_size:
+                    return None  # too long: the state machine knows where to fail
             else:
-                fields = [part.decode(d.codec, d.errors) for part in line.split(delimiter)]
-            if not fields or max(map(len, fields)) <= d.max_field_size:
-                self._pos = match.end()
-                return fields
-            return None  # maybe too long: the state machine knows where to fail
+                fields = []
+                for part in line.split(delimiter):  # in order, as errors come
+                    if len(part) > d.max_field_size:
+                        return None  # maybe too long: the state machine decides
+                    fields.append(part.decode(d.codec, d.errors))
+                    if len(fields[-1]) > d.max_field_size:
+                        return None
+            self._pos = match.end()
+            return fields
         fields = []
         while True:
             match = self._simple.match(buf, pos)
@@ -564,14 +594,19 @@ class read_csv(Guarded):
                 raw = plain
             else:
                 raw = quoted.replace(quote + quote, quote)
+            if len(raw) > d.max_field_size:
+                return None  # maybe too long: the state machine knows where to fail
             if raw.isascii():
                 value = raw.decode("ascii")
-            elif self._ignore:  # the state machine drops undecodable bytes its own way
+            elif self._ignore or (quoted is not None and not _one_run(quoted, quote)):
+                # the state machine drops undecodable bytes its own way, and
+                # decodes a field of several runs run by run (the Cython
+                # twin's pieces, which an error message reports positions in)
                 return None
             else:
                 value = raw.decode(d.codec, d.errors)
-            if len(raw) > d.max_field_size or len(value) > d.max_field_size:
-                return None  # maybe too long: the state machine knows where to fail
+                if len(value) > d.max_field_size:
+                    return None
             fields.append(value)
             pos = match.end()
             if end != delimiter:

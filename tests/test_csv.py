@@ -326,6 +326,30 @@ class TestAgainstDictReader:
         path = write(tmp_path, data)
         assert ours(impl, path, **options) == reference_offsets(data, **options)
 
+    @with_impl
+    @given(data=NASTY, dialect=DIALECT, limit=st.sampled_from([0, 1, 2, 3, 5, 131072]),
+           errors=st.sampled_from(["strict", "replace", "ignore", "backslashreplace"]))
+    def test_twins_agree_on_everything(self, impl, other_impl, data, dialect, limit, errors):
+        # where the csv module itself is no reference (a decoding error and a
+        # csv.Error on one line), the twins still give the same errors, with
+        # the same messages, and the same offsets
+        def everything(twin):
+            try:
+                reader = twin.read_csv(io.BytesIO(data), errors=errors, max_field_size=limit, **dialect)
+            except ValueError as exc:
+                return str(exc)
+            out = []
+            for _ in range(60):
+                try:
+                    out.append((next(reader), reader.offset))
+                except StopIteration:
+                    break
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    out.append((type(exc), str(exc), reader.offset))
+            return out
+
+        assert everything(impl) == everything(other_impl)
+
     def test_max_field_size_message(self, impl, tmp_path):
         path = write(tmp_path, b"h\n" + b"x" * 20 + b"\nok\n")
         rows = impl.read_csv(path, max_field_size=10)

@@ -20,7 +20,7 @@ from collections import namedtuple
 from functools import lru_cache
 from operator import index as _index
 
-__all__ = ["Dialect", "check", "field_names"]
+__all__ = ["Dialect", "check", "field_names", "options"]
 
 #: The options of read_csv as given, in signature order (pickles hold them).
 OPTIONS = (

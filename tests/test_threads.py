@@ -193,8 +193,11 @@ def test_pickles_taken_during_iteration_resume_exactly(impl):
         done = threading.Event()
 
         def snapshot():
-            while not done.is_set():
+            # a bounded number, spread over the iteration (a free-threaded
+            # build would take millions, each one checked below)
+            while not done.is_set() and len(snapshots) < 300:
                 snapshots.append(pickle.dumps(b))
+                time.sleep(0.0001)
 
         taker = threading.Thread(target=snapshot)
         taker.start()

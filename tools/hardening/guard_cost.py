@@ -100,9 +100,10 @@ def copy_tree(dest, ref):
 
 
 def child(tree, cases, n, repeat, prefix=()):
+    # a fixed hash seed: the same dict and set work in every run
     return subprocess.run(
         [*prefix, sys.executable, "-c", CHILD, str(tree / "src"), json.dumps(cases), str(n), str(repeat)],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
     )
 
 
@@ -120,19 +121,19 @@ def seconds(trees, rounds):
 
 
 def instructions(trees):
-    """Instructions per item under callgrind: the difference between a run
-    of 2N and one of N items, so start-up and setup cancel out."""
+    """Instructions per item under callgrind: the difference between 5 runs
+    of the loop and 1, so start-up and building the data cancel out."""
     counts = {label: {} for label in trees}
     for label, tree in trees.items():
         for name, case in CASES.items():
             total = []
-            for n in (N_CALLGRIND, 2 * N_CALLGRIND):
+            for repeat in (1, 5):
                 err = child(
-                    tree, {name: case}, n, 1,
+                    tree, {name: case}, N_CALLGRIND, repeat,
                     prefix=("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"),
                 ).stderr
                 total.append(int(re.search(r"Collected : (\d+)", err).group(1)))
-            counts[label][name] = (total[1] - total[0]) / (N_CALLGRIND / case[2])
+            counts[label][name] = (total[1] - total[0]) / (4 * N_CALLGRIND / case[2])
     return counts
 
 

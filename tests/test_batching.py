@@ -24,8 +24,11 @@ class TestBatched:
     @pytest.mark.parametrize("size", [0, 1, 2, 5, 6, 7, 100])
     @pytest.mark.parametrize("n", [1, 2, 3, 6, 7, 1000, 5000, sys.maxsize])
     def test_matches_reference(self, impl, size, n):
+        # itertools.batched (3.13+) allocates n slots up front: past the
+        # input's length, n + 1 gives the same batches
+        ref_n = min(n, size + 1)
         for source in sources(range(size)):
-            assert list(impl.batched(source, n)) == list(ref_batched(range(size), n))
+            assert list(impl.batched(source, n)) == list(ref_batched(range(size), ref_n))
 
     @pytest.mark.parametrize("n", [1, 2, 3, 4, 5000])
     def test_strict(self, impl, n):
@@ -54,11 +57,15 @@ class TestBatched:
             ((range(3), -(2**70)), {}, OverflowError, "Python int too large to convert to C ssize_t"),
             ((5, 2), {}, TypeError, "'int' object is not iterable"),
             ((NoIter(), 2), {}, TypeError, "'NoIter' object is not iterable"),
-            ((NoNext(), 2), {}, TypeError, "iter() returned non-iterator of type 'NoNext'"),
+            ((NoNext(), 2), {}, TypeError, None),  # what iter() says (3.15 words it anew)
             ((5, 0), {}, ValueError, "n must be at least one"),  # n is checked first
         ],
     )
     def test_bad_arguments_raise_at_creation(self, impl, args, kwargs, exc, message):
+        if message is None:
+            with pytest.raises(exc) as expected:
+                iter(args[0])
+            message = str(expected.value)
         with pytest.raises(exc) as info:
             impl.batched(*args, **kwargs)
         assert str(info.value) == message

@@ -55,37 +55,19 @@ host_packages() {
     fi
 }
 
-# Mounts the chroot needs while something runs in it; unmounted on exit.
-_MOUNTED=()
-_unmount_all() {
-    local i
-    for ((i = ${#_MOUNTED[@]} - 1; i >= 0; i--)); do
-        umount "${_MOUNTED[$i]}" 2>/dev/null || umount -l "${_MOUNTED[$i]}" || true
-    done
-    _MOUNTED=()
-}
-trap _unmount_all EXIT
-
-mount_chroot() {
+# in_sid CMD...: run CMD inside the chroot, from /.  /proc and /dev are
+# mounted in a mount namespace of its own, so they vanish with it: nothing
+# stays mounted in the cache, and runs side by side do not unmount each
+# other's.
+in_sid() {
     cp /etc/resolv.conf "$SID/etc/resolv.conf"
     # The host's trusted certificates (they may include a proxy's CA that
     # the chroot's own bundle lacks), for pip inside.
     mkdir -p "$SID/etc/ssl/certs"
     cp /etc/ssl/certs/ca-certificates.crt "$SID/etc/ssl/certs/host-ca-certificates.crt"
-    if ! mountpoint -q "$SID/proc"; then
-        mount -t proc proc "$SID/proc"
-        _MOUNTED+=("$SID/proc")
-    fi
-    if ! mountpoint -q "$SID/dev"; then
-        mount --bind /dev "$SID/dev"
-        _MOUNTED+=("$SID/dev")
-    fi
-}
-
-# in_sid CMD...: run CMD inside the chroot, from /.
-in_sid() {
-    mount_chroot
     local certs=/etc/ssl/certs/host-ca-certificates.crt
-    chroot "$SID" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
+    unshare --mount --propagation private -- bash -c '
+        mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && exec chroot "$@"' \
+        in_sid "$SID" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 \
         SSL_CERT_FILE=$certs PIP_CERT=$certs REQUESTS_CA_BUNDLE=$certs "$@"
 }

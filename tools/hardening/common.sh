@@ -3,9 +3,12 @@
 # Everything obtained or built lives in one cache directory outside the
 # repository, created on first use, so a second run only rebuilds cyiter:
 #   $CACHE/sid          a Debian sid chroot with python3.13, 3.14, 3.15 and a
-#                       free-threaded 3.14 built from Debian's source package
-#   $CACHE/venv-TARGET  one virtual environment per target (host targets)
-#   $CACHE/sid/opt/venv-TARGET  the same, inside the chroot
+#                       free-threaded CPython built from Debian's source
+#                       package (see sid.sh)
+#   $CACHE/venv-TARGET, $CACHE/tree-TARGET  one virtual environment and
+#                       copy of the tree per host target
+#   $CACHE/sid/opt/venv-TARGET, $CACHE/sid/cyiter/TARGET  the same, inside
+#                       the chroot
 #   $CACHE/logs         the log of every step
 # All the scripts run as root (debootstrap, chroot and apt-get need it).
 

@@ -204,3 +204,38 @@ class TestFibonacci:
     def test_huge_n_is_unbounded_in_practice(self, impl):
         f = impl.fibonacci(2**100)
         assert [next(f) for _ in range(5)] == [0, 1, 1, 2, 3]
+
+
+class TestCallbacksThatReplaceState:
+    """A callback run by next() (the step's __radd__, max_value's comparison)
+    that re-initialises the iterator gets RuntimeError; nothing is freed under
+    the running next() (a use-after-free on the Cython twin before)."""
+
+    def test_count_step_radd_calling_setstate(self, impl):
+        class Step(float):
+            def __radd__(self, other):
+                c.__setstate__((0, 1))
+                return NotImplemented
+
+        c = impl.count(0.5, Step(1.0))
+        with pytest.raises(RuntimeError, match="cannot re-enter the count iterator"):
+            next(c)
+
+    def test_fibonacci_max_value_comparison_calling_setstate(self, impl):
+        class Limit(Fraction):
+            armed = False
+
+            def __lt__(self, other):
+                if Limit.armed:
+                    f.__setstate__((None, None, 0, 1, None))
+                return Fraction.__lt__(self, other)
+
+            def __gt__(self, other):
+                if Limit.armed:
+                    f.__setstate__((None, None, 0, 1, None))
+                return Fraction.__gt__(self, other)
+
+        f = impl.fibonacci(max_value=Limit(10))
+        Limit.armed = True
+        with pytest.raises(RuntimeError, match="cannot re-enter the fibonacci iterator"):
+            list(f)

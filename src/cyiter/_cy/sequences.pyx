@@ -103,8 +103,11 @@ cdef class count:
             return value
         guard_enter(&self.guard, "count")
         try:
+            # local references: the addition may run Python code (__add__,
+            # __radd__) that replaces self.cur and self.step meanwhile
             value_obj = self.cur
-            self.cur = value_obj + self.step
+            step = self.step
+            self.cur = value_obj + step
             return value_obj
         finally:
             guard_leave(&self.guard)
@@ -116,7 +119,11 @@ cdef class count:
     @cython.critical_section
     def __setstate__(self, state):
         start, step = state
-        self._set(start, step)
+        guard_enter(&self.guard, "count")  # not from inside a running next()
+        try:
+            self._set(start, step)
+        finally:
+            guard_leave(&self.guard)
 
     def __repr__(self):
         value = self.cnt if self.fast else self.cur
@@ -251,12 +258,16 @@ cdef class fibonacci:
             # leave fast mode at FIB[i] (i >= 0 and i + 1 < FIB_TABLE)
             self.a = FIB[self.i]
             self.b = <object>FIB[self.i] + (1 if self.i == 0 else FIB[self.i - 1])
+        # local references: the comparison and the addition may run Python
+        # code (__gt__, __add__) that replaces these attributes meanwhile
         term = self.a
-        if self.max_value is not None and term > self.max_value:
+        max_value = self.max_value
+        if max_value is not None and term > max_value:
             self.a = DONE
             self.b = None
             return DONE
-        self.a, self.b = self.b, term + self.b
+        b = self.b
+        self.a, self.b = b, term + b
         if self.remaining > 0:
             self.remaining -= 1
         return term
@@ -283,7 +294,11 @@ cdef class fibonacci:
     @cython.critical_section
     def __setstate__(self, state):
         n, max_value, a, b, remaining = state
-        self._set(n, max_value, a, b, remaining)
+        guard_enter(&self.guard, "fibonacci")  # not from inside a running next()
+        try:
+            self._set(n, max_value, a, b, remaining)
+        finally:
+            guard_leave(&self.guard)
 
     def __repr__(self):
         args = []

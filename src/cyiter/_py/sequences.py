@@ -78,6 +78,7 @@ class count(Guarded):
     def __reduce__(self):
         return (restore, ("count",), (self._cur, self._step))
 
+    @guarded
     def __setstate__(self, state):
         start, step = state
         self._set(start, step)
@@ -154,6 +155,7 @@ class fibonacci(Guarded):
         remaining = None if self._remaining < 0 else self._remaining
         return (restore, ("fibonacci",), (self._n, self._max_value, a, b, remaining))
 
+    @guarded
     def __setstate__(self, state):
         n, max_value, a, b, remaining = state
         self._set(n, max_value, a, b, remaining)

@@ -28,10 +28,9 @@ from cyiter._cy._capi cimport (
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 from itertools import islice
-from operator import index as _index
 from operator import length_hint as _length_hint
-import sys
 
+from cyiter._batchargs import batched_args, chunked_args, sliceable
 from cyiter._state import object_repr, restore
 
 __all__ = ["batched", "chunked"]
@@ -46,11 +45,6 @@ cdef enum:
 cdef object DONE = object()
 
 init_plain_types()
-
-ISLICE_STOP = (
-    "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
-)
-
 
 cdef void _release(PyObject** items, Py_ssize_t count) noexcept:
     cdef Py_ssize_t i
@@ -93,7 +87,7 @@ cdef class _Grouper:
         if pos is None:
             if source is not None and not PyIter_Check(source):
                 raise TypeError(f"{self.name} state: the source must be an iterator")
-        elif not _sliceable(source) or pos < 0:
+        elif not sliceable(source) or pos < 0:
             raise TypeError(f"{self.name} state: a sliced source must be a list or tuple")
         if n < -1:
             raise ValueError(f"{self.name} state: bad n {n}")
@@ -367,10 +361,6 @@ cdef class _Grouper:
         return object_repr(self.name, self)
 
 
-cdef inline bint _sliceable(iterable):
-    return type(iterable) is list or type(iterable) is tuple
-
-
 cdef class batched(_Grouper):
     """batched(iterable, n, *, strict=False)
 
@@ -389,13 +379,8 @@ cdef class batched(_Grouper):
         self.incomplete = "batched(): incomplete batch"
 
     def __init__(self, iterable, Py_ssize_t n, *, strict=False):
-        if n < 1:
-            raise ValueError("n must be at least one")
-        strict = bool(strict)
-        if _sliceable(iterable):
-            self._set(iterable, 0, n, strict)
-        else:
-            self._set(iter(iterable), None, n, strict)
+        source, pos, n, strict = batched_args(iterable, n, strict)
+        self._set(source, pos, n, strict)
 
 
 cdef class chunked(_Grouper):
@@ -416,24 +401,9 @@ cdef class chunked(_Grouper):
         self.as_list = True
 
     def __init__(self, iterable, n, strict=False):
-        # the checks and their order are more_itertools.chunked's; the
-        # islice() one it makes at the first next(), this makes at once
-        if n is not None and n < 0:
-            raise ValueError("n must be at least 0")
-        it = iter(iterable)
-        if strict and n is None:
-            raise ValueError("n must not be None when using strict mode.")
-        if n is not None:
-            if not hasattr(type(n), "__index__") or not 0 <= _index(n) <= sys.maxsize:
-                raise ValueError(ISLICE_STOP)
-            n = _index(n)
-        self.end_on_error = bool(strict)
-        if n == 0:
-            self._set(None, None, 0, False)  # yields nothing, pulls nothing
-        elif _sliceable(iterable):
-            self._set(iterable, 0, -1 if n is None else n, bool(strict))
-        else:
-            self._set(it, None, -1 if n is None else n, bool(strict))
+        source, pos, n, strict = chunked_args(iterable, n, strict)
+        self.end_on_error = strict
+        self._set(source, pos, n, strict)
 
     def __setstate__(self, state):
         _Grouper.__setstate__(self, state)

@@ -8,18 +8,11 @@ from itertools import islice
 from operator import index as _index
 from operator import length_hint as _length_hint
 
+from cyiter._batchargs import batched_args, chunked_args, sliceable
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
 __all__ = ["batched", "chunked"]
-
-ISLICE_STOP = (
-    "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
-)
-
-
-def _sliceable(iterable):
-    return type(iterable) is list or type(iterable) is tuple
 
 
 def _ssize(n):
@@ -55,7 +48,7 @@ class _Grouper(Guarded):
         if pos is None:
             if source is not None and not hasattr(type(source), "__next__"):
                 raise TypeError(f"{self._name} state: the source must be an iterator")
-        elif not _sliceable(source) or pos < 0:
+        elif not sliceable(source) or pos < 0:
             raise TypeError(f"{self._name} state: a sliced source must be a list or tuple")
         if n < -1:
             raise ValueError(f"{self._name} state: bad n {n}")
@@ -163,14 +156,7 @@ class batched(_Grouper):
     _incomplete = "batched(): incomplete batch"
 
     def __init__(self, iterable, n, *, strict=False):
-        n = _ssize(n)
-        if n < 1:
-            raise ValueError("n must be at least one")
-        strict = bool(strict)
-        if _sliceable(iterable):
-            self._set(iterable, 0, n, strict)
-        else:
-            self._set(iter(iterable), None, n, strict)
+        self._set(*batched_args(iterable, _ssize(n), strict))
 
 
 class chunked(_Grouper):
@@ -191,24 +177,9 @@ class chunked(_Grouper):
     _as_list = True
 
     def __init__(self, iterable, n, strict=False):
-        # the checks and their order are more_itertools.chunked's; the
-        # islice() one it makes at the first next(), this makes at once
-        if n is not None and n < 0:
-            raise ValueError("n must be at least 0")
-        it = iter(iterable)
-        if strict and n is None:
-            raise ValueError("n must not be None when using strict mode.")
-        if n is not None:
-            if not hasattr(type(n), "__index__") or not 0 <= _index(n) <= sys.maxsize:
-                raise ValueError(ISLICE_STOP)
-            n = _index(n)
-        self._end_on_error = bool(strict)
-        if n == 0:
-            self._set(None, None, 0, False)  # yields nothing, pulls nothing
-        elif _sliceable(iterable):
-            self._set(iterable, 0, -1 if n is None else n, bool(strict))
-        else:
-            self._set(it, None, -1 if n is None else n, bool(strict))
+        source, pos, n, strict = chunked_args(iterable, n, strict)
+        self._end_on_error = strict
+        self._set(source, pos, n, strict)
 
     def __setstate__(self, state):
         super().__setstate__(state)

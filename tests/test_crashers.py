@@ -110,6 +110,52 @@ def test_count_step_radd_reentering(impl):
     assert next(c) == (1 << 100) + 1
 
 
+def test_count_step_dropped_by_its_own_radd(impl):
+    # gh-154670's use-after-free without re-entering next(): __radd__ makes
+    # the count let go of the step whose method is running, then returns
+    # NotImplemented, so the addition still reads the step to fail
+    class Step:
+        armed = True
+
+        def __index__(self):
+            return 1
+
+        def __radd__(self, other):
+            if Step.armed:
+                Step.armed = False
+                c.__setstate__((5, 2))
+            return NotImplemented
+
+    c = impl.count(1 << 100, Step())
+    with pytest.raises((TypeError, RuntimeError)):
+        next(c)
+    # either the state was replaced (step 2 from 5 on), or it was refused and
+    # the step, which cannot add, is still there
+    try:
+        value = next(c)
+    except TypeError:
+        value = "still Step"
+    assert value in (5, "still Step")
+
+
+def test_fibonacci_max_value_dropped_by_its_own_comparison(impl):
+    class Limit:
+        armed = False
+
+        def __lt__(self, other):  # the reflected side of ``term > limit``
+            if Limit.armed:
+                Limit.armed = False
+                f.__setstate__((None, None, 0, 1, None))
+                return NotImplemented
+            return False
+
+    f = impl.fibonacci(max_value=Limit())
+    Limit.armed = True
+    with pytest.raises((TypeError, RuntimeError)):
+        next(f)
+    assert next(f) == 0
+
+
 def test_fibonacci_max_value_comparison_reentering(impl):
     # gh-146613 / gh-143543 (groupby): a user __eq__-like comparison
     # re-enters the iterator that is comparing

@@ -159,10 +159,12 @@ def test_count(start, step, steps):
     ref = itertools.count(start, step)
     ours = [twin(kind).count(start, step) for kind in TWINS]
     for _ in range(steps):
-        expected = repr(ref)
+        # CPython < 3.12 cannot print its count at sys.maxsize (a release
+        # build shows <NULL>, a debug build aborts): compare the twins there
+        at_max = repr(ours[0]) == f"count({MAX})" and sys.version_info < (3, 12)
+        expected = repr(ours[0]) if at_max else repr(ref)
         for c in ours:
-            if "<NULL>" not in expected:  # CPython < 3.12 misprints count at maxsize
-                assert repr(c) == expected
+            assert repr(c) == expected
         outcomes = [outcome(lambda: iter([next(c)])) for c in ours]
         ref_outcome = outcome(lambda: iter([next(ref)]))
         for got in outcomes:

@@ -158,6 +158,20 @@ DIALECT = st.fixed_dictionaries(
     },
 ).filter(_csv_accepts)
 
+def refused_like_csv(impl, path, dialect):
+    """True when the running csv module refuses *dialect* (3.13+ refuses
+    more, explicit examples included), after checking that read_csv refuses
+    it with the same error."""
+    try:
+        csv.reader([], **dialect)
+    except (csv.Error, TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)) as ours:
+            impl.read_csv(path, **dialect)
+        assert str(ours.value) == str(exc)
+        return True
+    return False
+
+
 
 @st.composite
 def written_csv(draw):
@@ -249,6 +263,8 @@ class TestAgainstDictReader:
     @example(data=b"h\nab\\\r\n", dialect={"escapechar": "\\"})
     def test_nasty_bytes(self, impl, tmp_path_factory, data, dialect):
         path = write(tmp_path_factory.mktemp("csv"), data)
+        if refused_like_csv(impl, path, dialect):
+            return
         for errors in ("replace", "surrogateescape", "backslashreplace", "ignore"):
             if errors == "backslashreplace" and clashes_with_backslashreplace(dialect):
                 with pytest.raises(ValueError, match="backslashreplace"):
@@ -269,6 +285,8 @@ class TestAgainstDictReader:
         # bad bytes, so the reference is the line-by-line DictReader
         path = write(tmp_path_factory.mktemp("csv"), data)
         dialect["strict"] = False  # decoding errors only
+        if refused_like_csv(impl, path, dialect):
+            return
         expected, _ = reference_offsets(data, **dialect)
         got, _ = ours(impl, path, **dialect)
         assert got == expected
@@ -287,6 +305,8 @@ class TestAgainstDictReader:
     def test_max_field_size(self, impl, tmp_path_factory, text, limit, dialect):
         data = ("h\n" + text).encode("utf-8")
         path = write(tmp_path_factory.mktemp("csv"), data)
+        if refused_like_csv(impl, path, dialect):
+            return
         expected = reference(path, max_field_size=limit, **dialect)
         got, offsets = ours(impl, path, max_field_size=limit, **dialect)
         assert got == expected

@@ -34,6 +34,8 @@ DIRECTIVES = {
     "freethreading_compatible": True,
     "auto_pickle": False,
     "boundscheck": True,
+    # No .pyx indexes a typed sequence with a negative number (a negative
+    # index would not wrap around): write len(x) - 1, never -1.
     "wraparound": False,
     "initializedcheck": False,
     "cdivision": True,

@@ -120,6 +120,12 @@ class TestCount:
         with pytest.raises(RuntimeError, match="cannot re-enter the count iterator"):
             next(counter)
 
+    def test_new_without_init_is_count_zero(self, impl):
+        c = impl.count.__new__(impl.count)
+        assert repr(c) == "count(0)"
+        assert [next(c) for _ in range(3)] == [0, 1, 2]
+        assert repr(c) == "count(3)"
+
     def test_is_its_own_iterator_and_has_no_length_hint(self, impl):
         c = impl.count()
         assert iter(c) is c
@@ -197,6 +203,11 @@ class TestFibonacci:
         assert repr(copy) == repr(f)
         assert list(itertools.islice(copy, 50)) == list(itertools.islice(f, 50))
         assert head == _fib_reference(len(head))
+
+    def test_new_without_init_is_exhausted(self, impl):
+        f = impl.fibonacci.__new__(impl.fibonacci)
+        assert list(f) == []
+        assert operator.length_hint(f) == 0
 
     def test_repr(self, impl):
         assert repr(impl.fibonacci()) == "fibonacci()"

@@ -8,12 +8,18 @@ Contract (the same as ``cyiter._py._guard``):
 * another thread waits until the running call is over, so no item is lost
   or duplicated.
 
-Methods that use it are also ``@cython.critical_section``: on a
-free-threaded build that makes the check-and-set below atomic.  A critical
-section is suspended while its thread runs Python code that blocks, and on a
-GIL build the GIL is released inside Python callbacks, so a second thread
-can observe ``running``; it then sleeps (releasing the GIL or its critical
-section) until the owner is done.
+Methods that use it also run inside a critical section on ``self`` (the
+``@cython.critical_section`` decorator, or a ``with
+cython.critical_section(self)`` block in ``__next__``): on a free-threaded
+build that makes the check-and-set below atomic.  A critical section is
+suspended while its thread runs Python code that blocks, and on a GIL build
+the GIL is released inside Python callbacks, so a second thread can observe
+``running``; it then sleeps (releasing the GIL or its critical section)
+until the owner is done.
+
+A fast path may skip the guard only if it runs no Python code and
+allocates nothing a garbage collection could start from (or re-reads the
+state after allocating), and it must step aside while ``running`` is set.
 """
 
 from cpython.pythread cimport PyThread_get_thread_ident

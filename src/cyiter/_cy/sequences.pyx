@@ -51,9 +51,12 @@ cdef class count:
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
+        # count.__new__(count) is count(0), as in the pure twin
         self.fast = True
         self.cnt = 0
         self.cstep = 1
+        self.lo = SSIZE_MIN
+        self.hi = SSIZE_MAX - 1
         self.step = 1
 
     def __init__(self, start=0, step=1):
@@ -243,8 +246,6 @@ cdef class fibonacci:
         return term
 
     cdef object _next_guarded(self):
-        if self.remaining == 0 or self.a is DONE:
-            return DONE
         guard_enter(&self.guard, "fibonacci")
         try:
             return self._next_slow()

@@ -5,8 +5,9 @@ same in every observable way (values, types, errors, repr, pickles).
 """
 
 cimport cython
-from cpython.long cimport PyLong_FromSsize_t, PyLong_FromUnsignedLongLong
+from cpython.long cimport PyLong_FromSsize_t
 from cpython.number cimport PyNumber_Check, PyNumber_Index
+from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.stdint cimport UINT64_MAX, uint64_t
 
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
@@ -143,6 +144,10 @@ FIB[0] = 0
 FIB[1] = 1
 for _i in range(2, FIB_TABLE):
     FIB[_i] = FIB[_i - 1] + FIB[_i - 2]
+# The same terms as Python ints, made once: the fast path hands out a new
+# reference to one of these instead of allocating an int per term (ints
+# are immutable, and no iterator promises a fresh object).
+cdef tuple FIB_INTS = tuple([FIB[_i] for _i in range(FIB_TABLE)])
 
 # what a slow step returns when the sequence has ended
 cdef object DONE = object()
@@ -239,7 +244,9 @@ cdef class fibonacci:
                 self.i = i + 1
                 if self.remaining > 0:
                     self.remaining -= 1
-                return PyLong_FromUnsignedLongLong(FIB[i])
+                # 0 <= i (set by _set_fast, then only grows) and
+                # i < fast_end <= FIB_TABLE - 1 < len(FIB_INTS)
+                return <object>PyTuple_GET_ITEM(FIB_INTS, i)
             term = self._next_guarded()
         if term is DONE:
             raise StopIteration

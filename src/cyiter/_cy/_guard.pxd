@@ -24,6 +24,23 @@ state after allocating), and it must step aside while ``running`` is set.
 
 from cpython.pythread cimport PyThread_get_thread_ident
 
+# A tag of the running thread, for ``owner``: unique among live threads,
+# like PyThread_get_thread_ident(), which is what it is except with glibc,
+# where it is the address of a thread-local byte.  That address costs two
+# instructions (initial-exec TLS, which glibc's static TLS reserve serves
+# for a module loaded by dlopen) against a call into the runtime and libc:
+# it is most of the guard's cost on the paths that take it.
+cdef extern from *:
+    """
+    #if defined(__GLIBC__) && defined(__GNUC__)
+    static __thread char cyiter_thread_anchor __attribute__((tls_model("initial-exec")));
+    #define cyiter_thread_tag() ((unsigned long)(uintptr_t)&cyiter_thread_anchor)
+    #else
+    #define cyiter_thread_tag() PyThread_get_thread_ident()
+    #endif
+    """
+    unsigned long thread_tag "cyiter_thread_tag"()
+
 
 cdef struct Guard:
     unsigned long owner
@@ -34,7 +51,7 @@ cdef inline int guard_enter(Guard* g, str name) except -1:
     if g.running:
         _contended(g, name)
     g.running = True
-    g.owner = PyThread_get_thread_ident()
+    g.owner = thread_tag()
     return 0
 
 
@@ -44,7 +61,7 @@ cdef inline void guard_leave(Guard* g) noexcept:
 
 cdef inline int _contended(Guard* g, str name) except -1:
     """``running`` is set: re-entry raises, another thread waits its turn."""
-    if g.owner == PyThread_get_thread_ident():
+    if g.owner == thread_tag():
         from cyiter._state import reentered
         raise reentered(name)
     from time import sleep

@@ -24,7 +24,7 @@ state after allocating), and it must step aside while ``running`` is set.
 
 from cpython.pythread cimport PyThread_get_thread_ident
 
-# A tag of the running thread, for ``owner``: unique among live threads,
+# A tag of the running thread, for ``Guard.running``: unique among live threads,
 # like PyThread_get_thread_ident(), which is what it is except with glibc,
 # where it is the address of a thread-local byte.  That address costs two
 # instructions (initial-exec TLS, which glibc's static TLS reserve serves
@@ -43,25 +43,26 @@ cdef extern from *:
 
 
 cdef struct Guard:
-    unsigned long owner
-    bint running
+    # 0 while no call holds the guard, else the tag of the thread holding it
+    # (a thread tag is never 0: an address, or a thread ident, for which
+    # CPython's own locks use 0 as "no owner" too)
+    unsigned long running
 
 
 cdef inline int guard_enter(Guard* g, str name) except -1:
     if g.running:
         _contended(g, name)
-    g.running = True
-    g.owner = thread_tag()
+    g.running = thread_tag()
     return 0
 
 
 cdef inline void guard_leave(Guard* g) noexcept:
-    g.running = False
+    g.running = 0
 
 
 cdef inline int _contended(Guard* g, str name) except -1:
     """``running`` is set: re-entry raises, another thread waits its turn."""
-    if g.owner == thread_tag():
+    if g.running == thread_tag():
         from cyiter._state import reentered
         raise reentered(name)
     from time import sleep

@@ -29,6 +29,14 @@ cdef extern from "Python.h":
     void list_set_item "PyList_SET_ITEM"(object, Py_ssize_t, PyObject*)
     void Py_DecRef(PyObject*)
 
+    # The size and items of a list or tuple held as a raw pointer (the
+    # cpython.list / cpython.tuple versions take an object).  No bounds
+    # check: every use states why its index is in range.
+    Py_ssize_t list_size "PyList_GET_SIZE"(PyObject*)
+    PyObject* list_item "PyList_GET_ITEM"(PyObject*, Py_ssize_t)
+    Py_ssize_t tuple_size "PyTuple_GET_SIZE"(PyObject*)
+    PyObject* tuple_item "PyTuple_GET_ITEM"(PyObject*, Py_ssize_t)
+
 
 cdef inline int iteration_stopped() except -1:
     """After ``tp_iternext`` returned NULL: 0 when the iterator is exhausted

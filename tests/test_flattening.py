@@ -268,6 +268,86 @@ class TestCollapse:
         monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
         assert list(pickle.loads(data)) == expected
 
+    @pytest.mark.parametrize("k", range(10))
+    def test_pickle_resumes_on_the_other_twin_after_lists_change(
+        self, impl, other_impl, k, monkeypatch
+    ):
+        from cyiter import _select
+
+        inner = [3, [4, 5]]
+        tree = [(1, (2,)), inner, [[6], ()], "ab"]
+        c = impl.collapse(tree)
+        for _ in range(k):
+            next(c, None)
+        inner.append(5.5)  # read while it is on the stack or not yet reached
+        data = pickle.dumps(c)
+        (stack, _, _) = c.__reduce__()[2]
+        assert all(hasattr(type(level), "__next__") for level in stack)
+        expected = list(c)
+        monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
+        assert list(pickle.loads(data)) == expected
+
+    @pytest.mark.parametrize(
+        "change",
+        ["append_to_current", "shrink_current", "append_to_parent", "shrink_parent", "refill_exhausted"],
+    )
+    @pytest.mark.parametrize("levels", [None, 1])
+    def test_lists_changing_while_collapsed_like_more_itertools(self, impl, change, levels):
+        def run_with(factory):
+            inner = [1, [2, 3], 4]
+            parent = [0, inner, (5, [6])]
+            tree = [parent, [7]]
+            out = []
+            for x in factory(tree, levels=levels):
+                out.append(x)
+                if change == "append_to_current" and len(inner) < 6:
+                    inner.append([len(inner) + 10])
+                elif change == "shrink_current" and x == 1:
+                    del inner[1:]
+                elif change == "append_to_parent" and len(parent) < 5:
+                    parent.append(len(parent) + 20)
+                elif change == "shrink_parent" and x == 1:
+                    del parent[2:]
+                elif change == "refill_exhausted" and x == 5:
+                    inner.extend([8, 9])
+            return out
+
+        assert run_with(impl.collapse) == run_with(more_itertools.collapse)
+
+    def test_atoms_and_sequences_without_iter_like_more_itertools(self, impl):
+        class Atom:
+            pass
+
+        class Seq:  # iterable through __getitem__ alone
+            def __getitem__(self, i):
+                if i < 2:
+                    return [i * 10]
+                raise IndexError(i)
+
+        class Mapping(dict):
+            pass
+
+        atom = Atom()
+        tree = [1, 2.5, None, atom, [Seq(), (3, atom)], 1j, True, Mapping(k=1), {"j": 2}]
+        assert list(impl.collapse(tree)) == list(more_itertools.collapse(tree))
+
+    def test_node_freed_with_its_list_cannot_reenter(self, impl):
+        seen = []
+
+        class CallsNext:
+            def __del__(self):
+                try:
+                    next(c)
+                except RuntimeError as exc:
+                    seen.append(str(exc))
+
+        tree = [[CallsNext()], [1, (2,)]]
+        c = impl.collapse(tree)
+        next(c)  # the CallsNext object, now held by its list alone
+        tree[0] = None
+        assert list(c) == [1, 2]
+        assert len(seen) == 1 and "cannot re-enter the collapse iterator" in seen[0]
+
     def test_reentrant_iteration_raises(self, impl):
         c = impl.collapse([Source([1, 2], hook=lambda: next(c))])
         with pytest.raises(RuntimeError, match="cannot re-enter the collapse iterator"):

@@ -14,6 +14,7 @@ cdef extern from "Python.h":
     ctypedef struct TypeSlots "PyTypeObject":
         getiterfunc tp_iter
         iternextfunc tp_iternext
+        void* tp_as_sequence  # (only ever compared with NULL)
 
     TypeSlots* type_slots "Py_TYPE"(object)
     TypeSlots* type_slots_of "Py_TYPE"(PyObject*)

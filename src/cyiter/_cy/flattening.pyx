@@ -697,8 +697,9 @@ cdef class collapse:
         # A snapshot of stack and index together: the copy allocates a list
         # first, and a collection then could run a __del__ that moves this
         # iterator on, or gives it a new stack; after the copy, nothing runs
-        # until index is copied too.
+        # (nothing is released) until index is copied too.
         while True:
+            stack = None  # a previous turn's copy is let go before copying
             current = self.stack
             stack = list(current)
             if current is self.stack:

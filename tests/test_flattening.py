@@ -74,6 +74,92 @@ class TestFlatten:
             next(f, None)
         assert list(roundtrip(f)) == list(f)
 
+    @pytest.mark.parametrize("k", range(12))
+    def test_pickle_resumes_on_the_other_twin(self, impl, other_impl, k, monkeypatch):
+        from cyiter import _select
+
+        inner = [1, 2, 3]
+        f = impl.flatten([inner, (4, 5), [], [6], iter([7, 8]), (9,)])
+        for _ in range(k):
+            next(f, None)
+        inner.append(3.5)  # read while it is current or not yet reached
+        data = pickle.dumps(f)
+        expected = list(f)
+        monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
+        assert list(pickle.loads(data)) == expected
+
+    @pytest.mark.parametrize("k", range(4))
+    def test_pickle_state_holds_iterators(self, impl, k):
+        f = impl.flatten([[1, 2], (3, 4)])
+        for _ in range(k):
+            next(f)
+        source, active = f.__reduce__()[2]
+        assert hasattr(type(source), "__next__")
+        assert active is None or hasattr(type(active), "__next__")
+        assert list(itertools.chain(active or (), itertools.chain.from_iterable(source))) == [1, 2, 3, 4][k:]
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            "append_to_current",
+            "shrink_current",
+            "insert_before_position",
+            "refill_exhausted",
+            "append_to_outer",
+            "shrink_outer",
+            "replace_next_in_outer",
+        ],
+    )
+    @pytest.mark.parametrize("container", [list, tuple])
+    def test_lists_changing_while_flattened_like_chain(self, impl, change, container):
+        def run_with(factory):
+            inner = [1, 2, 3]
+            outer = [inner, container([4, 5]), [6]]
+            out = []
+            for x in factory(outer):
+                out.append(x)
+                if change == "append_to_current" and len(inner) < 7:
+                    inner.append(len(inner) + 10)
+                elif change == "shrink_current" and x == 1:
+                    del inner[1:]
+                elif change == "insert_before_position" and x == 2 and len(inner) < 5:
+                    inner.insert(0, 0)
+                elif change == "refill_exhausted" and x == 4:
+                    inner.extend([7, 8])
+                elif change == "append_to_outer" and len(outer) < 5:
+                    outer.append([len(outer) * 10])
+                elif change == "shrink_outer" and x == 2:
+                    del outer[1:]
+                elif change == "replace_next_in_outer" and x == 3:
+                    outer[1] = container("xy")
+            return out
+
+        assert run_with(impl.flatten) == run_with(itertools.chain.from_iterable)
+
+    def test_state_without_source_gives_nothing(self, impl):
+        f = impl.flatten([])
+        f.__setstate__((None, iter([1, 2])))
+        assert list(f) == []
+
+    def test_item_freed_with_its_list_cannot_reenter(self, impl):
+        # the iterator holds the last reference to the current list: when
+        # it lets go of it, an item's __del__ calls next() on it
+        seen = []
+
+        class CallsNext:
+            def __del__(self):
+                try:
+                    next(f)
+                except RuntimeError as exc:
+                    seen.append(str(exc))
+
+        outer = [[CallsNext()], (1, 2)]
+        f = impl.flatten(outer)
+        next(f)  # the CallsNext object, now held by the list alone
+        outer[0] = None
+        assert list(f) == [1, 2]
+        assert len(seen) == 1 and "cannot re-enter the flatten iterator" in seen[0]
+
     def test_reentrant_source_raises(self, impl):
         f = impl.flatten(Source([[1], [2]], hook=lambda: next(f)))
         with pytest.raises(RuntimeError, match="cannot re-enter the flatten iterator"):
@@ -181,6 +267,86 @@ class TestCollapse:
         expected = list(c)
         monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
         assert list(pickle.loads(data)) == expected
+
+    @pytest.mark.parametrize("k", range(10))
+    def test_pickle_resumes_on_the_other_twin_after_lists_change(
+        self, impl, other_impl, k, monkeypatch
+    ):
+        from cyiter import _select
+
+        inner = [3, [4, 5]]
+        tree = [(1, (2,)), inner, [[6], ()], "ab"]
+        c = impl.collapse(tree)
+        for _ in range(k):
+            next(c, None)
+        inner.append(5.5)  # read while it is on the stack or not yet reached
+        data = pickle.dumps(c)
+        (stack, _, _) = c.__reduce__()[2]
+        assert all(hasattr(type(level), "__next__") for level in stack)
+        expected = list(c)
+        monkeypatch.setattr(_select, "CLASSES", other_impl.classes)
+        assert list(pickle.loads(data)) == expected
+
+    @pytest.mark.parametrize(
+        "change",
+        ["append_to_current", "shrink_current", "append_to_parent", "shrink_parent", "refill_exhausted"],
+    )
+    @pytest.mark.parametrize("levels", [None, 1])
+    def test_lists_changing_while_collapsed_like_more_itertools(self, impl, change, levels):
+        def run_with(factory):
+            inner = [1, [2, 3], 4]
+            parent = [0, inner, (5, [6])]
+            tree = [parent, [7]]
+            out = []
+            for x in factory(tree, levels=levels):
+                out.append(x)
+                if change == "append_to_current" and len(inner) < 6:
+                    inner.append([len(inner) + 10])
+                elif change == "shrink_current" and x == 1:
+                    del inner[1:]
+                elif change == "append_to_parent" and len(parent) < 5:
+                    parent.append(len(parent) + 20)
+                elif change == "shrink_parent" and x == 1:
+                    del parent[2:]
+                elif change == "refill_exhausted" and x == 5:
+                    inner.extend([8, 9])
+            return out
+
+        assert run_with(impl.collapse) == run_with(more_itertools.collapse)
+
+    def test_atoms_and_sequences_without_iter_like_more_itertools(self, impl):
+        class Atom:
+            pass
+
+        class Seq:  # iterable through __getitem__ alone
+            def __getitem__(self, i):
+                if i < 2:
+                    return [i * 10]
+                raise IndexError(i)
+
+        class Mapping(dict):
+            pass
+
+        atom = Atom()
+        tree = [1, 2.5, None, atom, [Seq(), (3, atom)], 1j, True, Mapping(k=1), {"j": 2}]
+        assert list(impl.collapse(tree)) == list(more_itertools.collapse(tree))
+
+    def test_node_freed_with_its_list_cannot_reenter(self, impl):
+        seen = []
+
+        class CallsNext:
+            def __del__(self):
+                try:
+                    next(c)
+                except RuntimeError as exc:
+                    seen.append(str(exc))
+
+        tree = [[CallsNext()], [1, (2,)]]
+        c = impl.collapse(tree)
+        next(c)  # the CallsNext object, now held by its list alone
+        tree[0] = None
+        assert list(c) == [1, 2]
+        assert len(seen) == 1 and "cannot re-enter the collapse iterator" in seen[0]
 
     def test_reentrant_iteration_raises(self, impl):
         c = impl.collapse([Source([1, 2], hook=lambda: next(c))])

@@ -14,6 +14,7 @@ cdef extern from "Python.h":
     ctypedef struct TypeSlots "PyTypeObject":
         getiterfunc tp_iter
         iternextfunc tp_iternext
+        void* tp_as_sequence  # (only ever compared with NULL)
 
     TypeSlots* type_slots "Py_TYPE"(object)
     TypeSlots* type_slots_of "Py_TYPE"(PyObject*)
@@ -28,6 +29,14 @@ cdef extern from "Python.h":
     void tuple_set_item "PyTuple_SET_ITEM"(object, Py_ssize_t, PyObject*)
     void list_set_item "PyList_SET_ITEM"(object, Py_ssize_t, PyObject*)
     void Py_DecRef(PyObject*)
+
+    # The size and items of a list or tuple held as a raw pointer (the
+    # cpython.list / cpython.tuple versions take an object).  No bounds
+    # check: every use states why its index is in range.
+    Py_ssize_t list_size "PyList_GET_SIZE"(PyObject*)
+    PyObject* list_item "PyList_GET_ITEM"(PyObject*, Py_ssize_t)
+    Py_ssize_t tuple_size "PyTuple_GET_SIZE"(PyObject*)
+    PyObject* tuple_item "PyTuple_GET_ITEM"(PyObject*, Py_ssize_t)
 
 
 cdef inline int iteration_stopped() except -1:

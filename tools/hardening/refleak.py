@@ -228,13 +228,16 @@ def _restore_settings(function, saved):
         setattr(function, _HYPOTHESIS_SETTINGS, saved)
 
 
-# Deltas are stored as the same int objects every time (small ones are cached
-# by CPython, others pooled here, as regrtest does) in lists made before the
-# first run, so that recording the growth of one run does not grow the next.
+# Deltas are stored in lists made before the first run, as ints that cost
+# nothing new where they can (CPython caches -5..256; larger ones are pooled
+# here, as regrtest does, a new entry only for a value not seen before), so
+# that recording the growth of one run does not grow the next.
 _INT_POOL = {}
 
 
 def _pooled(value):
+    if -5 <= value <= 256:
+        return value
     return _INT_POOL.setdefault(value, value)
 
 

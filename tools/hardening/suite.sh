@@ -55,5 +55,11 @@ EOF
 args=(-p no:cacheprovider)
 if [ -n "${CYITER_HARDENING_PLUGIN:-}" ]; then
     args+=(-p "$CYITER_HARDENING_PLUGIN")
+    # a plugin that comes with a self-check proves first that it catches
+    # what it must (a clean report means nothing from a check that is inert)
+    selfcheck=$TREE/tools/hardening/${CYITER_HARDENING_PLUGIN}_selfcheck.py
+    if [ -f "$selfcheck" ]; then
+        LD_PRELOAD=${CYITER_HARDENING_PRELOAD:-} "$PY" "$selfcheck"
+    fi
 fi
 LD_PRELOAD=${CYITER_HARDENING_PRELOAD:-} "$PY" -m pytest "${args[@]}" "$@"

@@ -6,7 +6,8 @@
 # Environment: CYITER_HARDENING_CFLAGS / _LDFLAGS (extra compiler flags),
 # CYITER_HARDENING_PRELOAD (a library preloaded while the tests run),
 # CYITER_HARDENING_PLUGIN (a pytest plugin from tools/hardening),
-# CYITER_HARDENING_NOGIL=1 (check that the GIL stays disabled).
+# CYITER_HARDENING_NOGIL=1 (check that the GIL stays disabled),
+# CYITER_HARDENING_HYPOTHESIS (the pip requirement for hypothesis).
 set -euo pipefail
 
 PYTHON=$1
@@ -15,7 +16,7 @@ shift 2
 TREE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TREE"
 
-PIP_PACKAGES=(pip setuptools wheel "Cython>=3.1" "pytest>=8" "hypothesis>=6.100" "more-itertools>=10.6")
+PIP_PACKAGES=(pip setuptools wheel "Cython>=3.1" "pytest>=8" "${CYITER_HARDENING_HYPOTHESIS:-hypothesis>=6.100}" "more-itertools>=10.6")
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.cyiter-packages" 2>/dev/null)" != "${PIP_PACKAGES[*]}" ]; then
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
@@ -54,5 +55,11 @@ EOF
 args=(-p no:cacheprovider)
 if [ -n "${CYITER_HARDENING_PLUGIN:-}" ]; then
     args+=(-p "$CYITER_HARDENING_PLUGIN")
+    # a plugin that comes with a self-check proves first that it catches
+    # what it must (a clean report means nothing from a check that is inert)
+    selfcheck=$TREE/tools/hardening/${CYITER_HARDENING_PLUGIN}_selfcheck.py
+    if [ -f "$selfcheck" ]; then
+        LD_PRELOAD=${CYITER_HARDENING_PRELOAD:-} "$PY" "$selfcheck"
+    fi
 fi
 LD_PRELOAD=${CYITER_HARDENING_PRELOAD:-} "$PY" -m pytest "${args[@]}" "$@"

@@ -1,5 +1,6 @@
 """Conformance of batched and chunked (both twins)."""
 
+import gc
 import operator
 import sys
 
@@ -18,6 +19,19 @@ def sources(items):
     yield tuple(items)
     yield iter(list(items))
     yield (x for x in items)
+
+
+class Item:
+    """An item whose ``__del__`` runs *on_del*, if set."""
+
+    on_del = None
+
+    def __init__(self, value):
+        self.value = value
+
+    def __del__(self):
+        if self.on_del is not None:
+            self.on_del()
 
 
 class TestBatched:
@@ -171,6 +185,33 @@ class TestBatched:
     def test_new_without_init_is_exhausted(self, impl):
         b = impl.batched.__new__(impl.batched)
         assert list(b) == []
+
+
+    @pytest.mark.parametrize("kind", ["batched", "chunked"])
+    def test_gc_get_objects_while_a_list_iterator_ends(self, impl, kind):
+        # A list iterator lets go of its list when it reaches the end; that
+        # may free an item whose __del__ looks at every tuple (or list) the
+        # collector tracks: a batch being filled must not be among them with
+        # missing items.  (It crashed before batched gathered such items
+        # aside under the guard.)
+        def scan():
+            for obj in gc.get_objects():
+                if type(obj) in (tuple, list) and len(obj) == 3:
+                    for item in obj:
+                        type(item)
+
+        items = [Item(i) for i in range(3)]
+        for item in items:
+            item.on_del = scan
+        del item
+        make = getattr(impl, kind)
+        it = make(iter(items + [3, 4]), 3)
+        del items
+        first = next(it)
+        assert [x.value for x in first] == [0, 1, 2]
+        del first  # the list still holds the items
+        assert list(next(it)) == [3, 4]  # the list goes when the iterator ends
+        assert list(it) == []
 
 
 class TestChunked:

@@ -16,14 +16,11 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New
 
 from cyiter._cy._capi cimport (
     Py_DecRef,
-    init_plain_types,
-    is_plain_iterator,
     iteration_stopped,
     iternextfunc,
     list_set_item,
     tuple_set_item,
     type_slots,
-    type_slots_of,
 )
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
@@ -43,8 +40,6 @@ cdef enum:
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
-
-init_plain_types()
 
 cdef void _release(PyObject** items, Py_ssize_t count) noexcept:
     cdef Py_ssize_t i
@@ -123,14 +118,11 @@ cdef class _Grouper:
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
         with cython.critical_section(self):
-            # Slicing a list or tuple, or pulling from a builtin iterator that
-            # runs no Python code, needs no guard.
-            if self.guard.running:
-                batch = self._next_guarded()
-            elif self.seq is not None:
+            # Slicing a list or tuple needs no guard (see _slice); any other
+            # source is read under it, builtin iterators included (see
+            # _gather).
+            if self.seq is not None and not self.guard.running:
                 batch = self._slice()
-            elif self.it is not None and is_plain_iterator(<PyObject*>self.it):
-                batch = self._gather_plain()
             else:
                 batch = self._next_guarded()
         if batch is DONE:
@@ -212,76 +204,15 @@ cdef class _Grouper:
             self.pos = start + k
         return result
 
-    cdef object _gather_plain(self):
-        """``_gather`` for a builtin iterator whose next() runs no Python
-        code and allocates no container.  The result is allocated first
-        (see ``_slice``) and then filled in place: nothing can run between."""
-        cdef Py_ssize_t n = self.n
-        cdef Py_ssize_t i = 0
-        cdef PyObject* it
-        cdef PyObject* item
-        cdef PyObject** items = self.items
-        if n == -1 or n > ARRAY_MAX:
-            return self._next_guarded()
-        result = PyList_New(n) if self.as_list else PyTuple_New(n)
-        if self.guard.running or self.seq is not None or self.it is None or self.n != n:
-            return self._next_guarded()  # a collection changed the state meanwhile
-        it = <PyObject*>self.it  # borrowed: nothing below can release it
-        if not is_plain_iterator(it):
-            return self._next_guarded()
-        # 0 <= i < n == len(result) for every store below
-        while i < n:
-            item = type_slots_of(it).tp_iternext(it)
-            if item == NULL:
-                break  # exhausted: these iterators never raise
-            if self.as_list:
-                list_set_item(result, i, item)
-            else:
-                tuple_set_item(result, i, item)
-            i += 1
-        if i == n:
-            return result
-        # Short: park the items in the C array (n <= ARRAY_MAX <= capacity)
-        # and free the half-filled result before anything can see it; the
-        # short result is then built under the guard, since allocating it
-        # may run a __del__ that calls back into this iterator.
-        for k in range(i):
-            if self.as_list:
-                items[k] = PyList_GET_ITEM(result, k)
-                list_set_item(result, k, NULL)
-            else:
-                items[k] = PyTuple_GET_ITEM(result, k)
-                tuple_set_item(result, k, NULL)
-        result = None
-        guard_enter(&self.guard, self.name)
-        try:
-            self._exhaust()
-            if i == 0:
-                return DONE
-            if self.strict:
-                _release(items, i)
-                raise ValueError(self.incomplete)
-            try:
-                short = PyList_New(i) if self.as_list else PyTuple_New(i)
-            except BaseException:
-                _release(items, i)
-                raise
-            for k in range(i):
-                if self.as_list:
-                    list_set_item(short, k, items[k])
-                else:
-                    tuple_set_item(short, k, items[k])
-            return short
-        finally:
-            guard_leave(&self.guard)
-
     cdef object _gather(self):
         """The next batch pulled from the iterator ``it``.
 
         Items wait in the C array ``items`` (or a list for a huge n): the
         result is built only once all are there, so no half-filled tuple or
         list is ever reachable from Python code (the source's own code, or
-        ``gc.get_objects()`` run by it).
+        ``gc.get_objects()`` run by it).  That holds for builtin iterators
+        too: a list iterator that reaches its end lets go of its list,
+        which may run a ``__del__`` of an item.
         """
         cdef object it = self.it   # held across every call into the source
         cdef Py_ssize_t n = self.n

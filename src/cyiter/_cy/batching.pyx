@@ -217,6 +217,24 @@ cdef class _Grouper:
             if not ok and self.end_on_error:
                 self._exhaust()
 
+    # Result tuple reuse (_reusable, _refill, _slice_reusing, _gather), the
+    # whole argument:
+    # 1. Only a tuple that nothing but this iterator holds is refilled: its
+    #    count is 1 when read, and no Python code runs between that read
+    #    and the refill (in _gather, the read comes after the source ran).
+    # 2. The refill runs no Python code and allocates nothing, so nothing
+    #    can see the tuple half refilled; the state (pos) is final before
+    #    anything else runs.
+    # 3. Only then are the old items released, which may run any __del__.
+    #    They wait in ``items``, which only the guard holder uses, and the
+    #    guard is held: a __del__ that calls next(), __setstate__ or
+    #    __init__ gets RuntimeError, another thread waits.  The reference
+    #    held to the refilled tuple until it is returned keeps any call made
+    #    meanwhile from reusing it.
+    # 4. The tuple is made as good as new: tracked by the collector again
+    #    (bpo-42536) and, on 3.14 and 3.15, its cached hash forgotten.
+    # 5. None of it where a count of 1 proves nothing (free-threaded, PyPy,
+    #    GraalPy, limited API) or the tuple layout is unchecked (3.16+).
     @cython.final
     cdef inline bint _reusable(self, Py_ssize_t n, bint guarded) noexcept:
         """Whether the next batch, a full one of ``n`` items, may be put
@@ -225,12 +243,15 @@ cdef class _Grouper:
         Yes when reuse is compiled in (CYITER_CAN_REUSE: a GIL build of
         CPython), ``last_batch`` holds ``n`` items and fits the ``items``
         array, and its reference count is 1: the one reference is this
-        iterator's, so the consumer has let go of the tuple and nothing else
-        can reach it but the collector, which sees a whole tuple at every
-        moment Python code can run (see ``_refill``).  A batch the consumer
-        still holds has a count above 1 and is never touched.  ``guarded``:
-        the caller holds the guard; otherwise the guard must be free, for
-        the caller to take it at once (no Python code runs in between).
+        iterator's, so the consumer, and anything else, has let go of the
+        tuple.  A batch anyone still holds has a count above 1 and is never
+        touched.  Python code can still look the tuple up (gc.get_objects(),
+        gc.get_referents() of this iterator) whenever it runs, and may keep
+        it then: it always finds it whole (see ``_refill``), and the count
+        is read again before each reuse, after the source has run.
+        ``guarded``: the caller holds the guard; otherwise the guard must be
+        free, for the caller to take it at once (no Python code runs in
+        between).
         """
         cdef PyObject* last = <PyObject*>self.last_batch
         return (
@@ -250,11 +271,11 @@ cdef class _Grouper:
 
         Only right after ``_reusable(n, ...)`` said yes, with the guard
         held.  Nothing here runs Python code or allocates (so no collection
-        starts either): no Python code can see the tuple half refilled.  From
-        the first store on, the returned reference makes its count 2, so a
-        call that re-enters while the old items are released cannot reuse
-        it.  ``new_items`` may be ``items`` itself (each slot is read before
-        it is written)."""
+        starts either): no Python code can see the tuple half refilled.  The
+        reference taken here (returned) makes its count 2 until the caller
+        returns it, so no call that runs while the old items are released
+        can reuse it.  ``new_items`` may be ``items`` itself (each slot is
+        read before it is written)."""
         cdef object batch = self.last_batch
         cdef PyObject** items = self.items
         cdef PyObject* item

@@ -1,7 +1,11 @@
 """Conformance of batched and chunked (both twins)."""
 
+import gc
 import operator
 import sys
+import sysconfig
+import weakref
+from collections import Counter, deque
 
 import more_itertools
 import pytest
@@ -171,6 +175,306 @@ class TestBatched:
     def test_new_without_init_is_exhausted(self, impl):
         b = impl.batched.__new__(impl.batched)
         assert list(b) == []
+
+
+def reuses_tuples(impl):
+    """Whether *impl*'s batched refills a batch the consumer let go of, in
+    place (the Cython twin where CYITER_CAN_REUSE is set, see batching.pyx)."""
+    return (
+        impl.kind == "cython"
+        and sys.implementation.name == "cpython"
+        and not sysconfig.get_config_var("Py_GIL_DISABLED")
+        and sys.version_info < (3, 16)
+    )
+
+
+def drained(batches):
+    """Pull *batches* one by one, dropping each before the next pull (so a
+    reusing batched may refill it); a copy of every batch as it came."""
+    seen = []
+    while True:
+        batch = next(batches, None)
+        if batch is None:
+            return seen
+        seen.append(list(batch))
+        del batch
+
+
+class Item:
+    """An item whose ``__del__`` runs *on_del*, if set."""
+
+    on_del = None
+
+    def __init__(self, value):
+        self.value = value
+
+    def __del__(self):
+        if self.on_del is not None:
+            self.on_del()
+
+
+def touch_tuples_of(n):
+    """Read every item of every tracked tuple of length *n* (a NULL or freed
+    item would crash here); return those of Items whose values are not
+    consecutive, as no batch of ``range`` values is (a half-refilled one)."""
+    broken = []
+    for obj in gc.get_objects():
+        if type(obj) is tuple and len(obj) == n:
+            for item in obj:
+                type(item)
+            if all(type(item) is Item for item in obj):
+                values = [item.value for item in obj]
+                if values != list(range(values[0], values[0] + n)):
+                    broken.append(values)
+    return broken
+
+
+def source_and_forget(kind, items):
+    """*items* as a source of *kind* that keeps no item it has handed out
+    (so a dropped batch holds the last references to its items), and the
+    function to call on each batch for that: a list source's slots are
+    overwritten."""
+    if kind == "generator":
+        pool = list(items)
+        return (pool.pop(0) for _ in range(len(pool))), lambda batch: None
+    data = list(items)
+
+    def forget(batch):
+        for x in batch:
+            for i, y in enumerate(data):
+                if y is x:
+                    data[i] = None
+
+    return (data if kind == "list" else iter(data)), forget
+
+
+class TestBatchedReuse:
+    """The Cython twin refills the last full batch in place once the
+    consumer has dropped it; nothing of that may show.  (Each test runs on
+    both twins; ``reuses_tuples`` says where it is really exercised.)"""
+
+    @pytest.mark.parametrize("n", [1, 2, 3, 7])
+    def test_kept_batches_stay_distinct_and_whole(self, impl, n):
+        expected = list(ref_batched(range(50), n))
+        for source in sources(range(50)):
+            got = list(impl.batched(source, n))
+            assert got == expected
+            assert len({id(batch) for batch in got}) == len(got)
+
+    @pytest.mark.parametrize("n", [1, 2, 3, 7])
+    def test_keeping_every_other_batch(self, impl, n):
+        expected = list(ref_batched(range(50), n))
+        for source in sources(range(50)):
+            b = impl.batched(source, n)
+            kept, seen = [], []
+            while True:
+                batch = next(b, None)
+                if batch is None:
+                    break
+                seen.append(tuple(list(batch)))  # a copy, by value
+                if len(seen) % 2:
+                    kept.append(batch)
+                del batch
+            assert seen == expected
+            assert kept == expected[::2]
+            assert len({id(batch) for batch in kept}) == len(kept)
+
+    def test_batches_dropped_at_once_are_right(self, impl):
+        for n in (1, 2, 5, 100):
+            for source in sources(range(1000)):
+                b = impl.batched(source, n)
+                assert drained(b) == [list(t) for t in ref_batched(range(1000), n)]
+                # consumed by a C consumer that drops each batch at once
+                assert sum(map(sum, impl.batched(list(range(1000)), n))) == sum(range(1000))
+
+    def test_the_batch_is_refilled_in_place(self, impl):
+        # no assertion for a twin that does not reuse; where one does, this
+        # proves the reuse path ran: the dropped batch's items live on until
+        # the next pull, which hands out the same tuple, and then they go
+        probes = []
+
+        def source():
+            for i in range(6):
+                item = Item(i)
+                probes.append(weakref.ref(item))
+                yield item
+
+        b = impl.batched(source(), 2)
+        batch = next(b)
+        probe = probes[0]  # item 0 is held by the batch only
+        first = id(batch)
+        del batch
+        alive_after_drop = probe() is not None
+        batch = next(b)
+        if reuses_tuples(impl):
+            assert alive_after_drop and id(batch) == first and probe() is None
+        assert [x.value for x in batch] == [2, 3]
+
+    def test_hash_and_equality_follow_the_new_items(self, impl):
+        # 3.14+ caches a tuple's hash in the tuple: a refilled tuple must not
+        # keep the old one (Counter hashes each batch, then drops the repeats)
+        values = [1, 2, 1, 2, 3, 4, 3, 4, 5, 6]
+        for source in sources(values):
+            assert Counter(impl.batched(source, 2)) == Counter(ref_batched(values, 2))
+        assert list(map(hash, impl.batched(values, 2))) == [hash(t) for t in ref_batched(values, 2)]
+
+    def test_a_refilled_batch_is_tracked_by_the_collector(self, impl):
+        # The collector untracks a tuple of ints; refilled with lists, the
+        # tuple must be tracked again, or a cycle through it would leak.
+        for make in (list, iter, lambda items: (x for x in items)):
+            class Node:
+                pass
+
+            node = Node()
+            b = impl.batched(make([1, 2, [node], []]), 2)
+            assert next(b) == (1, 2)
+            gc.collect()
+            batch = next(b)
+            assert gc.is_tracked(batch)
+            node.cycle = batch  # node -> list -> batch -> list -> node
+            probe = weakref.ref(node)
+            del node, batch
+            list(b)
+            gc.collect()
+            assert probe() is None
+
+    def test_items_are_released_at_exhaustion(self, impl):
+        items = [Item(i) for i in range(6)]
+        probes = [weakref.ref(x) for x in items]
+        b = impl.batched((x for x in items), 2)
+        del items
+        deque(b, maxlen=0)
+        assert [p() for p in probes] == [None] * 6
+        # and after a strict failure (which also exhausts it)
+        items = [Item(i) for i in range(5)]
+        probes = [weakref.ref(x) for x in items]
+        b = impl.batched(items, 2, strict=True)
+        del items
+        with pytest.raises(ValueError):
+            deque(b, maxlen=0)
+        assert [p() for p in probes] == [None] * 5
+
+    @pytest.mark.parametrize("kind", ["list", "iter", "generator"])
+    def test_del_of_a_released_item_reenters_while_a_batch_is_held(self, impl, kind):
+        # A dropped batch's items are released when it is refilled: their
+        # __del__ calls next() on the iterator (a re-entrant call, which
+        # raises RuntimeError; the pure-Python twin releases them at the
+        # consumer's ``del``, where next() is no re-entry) and scans every
+        # tuple the collector knows, while the consumer holds other batches.
+        got = []  # every batch, from the consumer or from a __del__, in order
+        broken = []
+
+        def on_del():
+            broken.extend(touch_tuples_of(3))
+            try:
+                batch = next(b)
+            except (RuntimeError, StopIteration):
+                return
+            got.append(tuple(x.value for x in batch))
+
+        items = [Item(i) for i in range(60)]
+        for item in items[::2]:
+            item.on_del = on_del
+        source, forget = source_and_forget(kind, items)
+        b = impl.batched(source, 3)
+        del items, item, source
+        held = []
+        while True:
+            batch = next(b, None)
+            if batch is None:
+                break
+            got.append(tuple(x.value for x in batch))
+            if len(got) % 3 == 0:
+                held.append((batch, got[-1]))
+            forget(batch)
+            del batch
+        assert [v for batch in got for v in batch] == list(range(60))
+        assert broken == []
+        for batch, values in held:
+            assert tuple(x.value for x in batch) == values
+        del held
+        gc.collect()
+
+    @pytest.mark.parametrize("kind", ["list", "iter", "generator"])
+    def test_del_of_a_released_item_reinitialises_the_iterator(self, impl, kind):
+        # The __del__ points the iterator at another source and pulls from
+        # it: in the Cython twin, while the refilled batch's old items are
+        # being released (refused: RuntimeError), in the pure-Python twin at
+        # the consumer's ``del``.  Either way every item is accounted for.
+        other = [Item(100 + i) for i in range(9)]
+        probes = [weakref.ref(x) for x in other]
+        got = []
+
+        def on_del():
+            try:
+                b.__setstate__((iter(other), None, 3, False))
+                batch = next(b)
+            except RuntimeError:
+                return
+            got.append(tuple(x.value for x in batch))
+
+        items = [Item(i) for i in range(12)]
+        items[1].on_del = on_del
+        source, forget = source_and_forget(kind, items)
+        b = impl.batched(source, 3)
+        del items, source
+        while True:
+            batch = next(b, None)
+            if batch is None:
+                break
+            got.append(tuple(x.value for x in batch))
+            forget(batch)
+            del batch
+        values = [v for batch in got for v in batch]
+        assert values in (list(range(12)), [0, 1, 2, *range(100, 109)])
+        assert [x.value for x in other] == list(range(100, 109))
+        del other, b
+        gc.collect()
+        assert [p() for p in probes] == [None] * 9
+
+    def test_a_batch_the_source_takes_back_is_not_refilled(self, impl):
+        # The source's next() may get hold of the last batch (here through
+        # the iterator's referents): whether it may be refilled is decided
+        # only after the source has run.
+        taken = []
+
+        def source():
+            for i in range(30):
+                for obj in gc.get_referents(b):
+                    if type(obj) is tuple:
+                        taken.append((obj, list(obj)))
+                yield i
+
+        b = impl.batched(source(), 3)
+        assert drained(b) == [list(t) for t in ref_batched(range(30), 3)]
+        for batch, values in taken:
+            assert list(batch) == values
+
+    @pytest.mark.parametrize("kind", ["batched", "chunked"])
+    def test_gc_get_objects_while_a_list_iterator_ends(self, impl, kind):
+        # A list iterator lets go of its list when it reaches the end; that
+        # may free an item whose __del__ looks at every tuple (or list) the
+        # collector tracks: a batch being filled must not be among them with
+        # missing items.  (It crashed before batched gathered such items
+        # aside under the guard.)
+        def scan():
+            for obj in gc.get_objects():
+                if type(obj) in (tuple, list) and len(obj) == 3:
+                    for item in obj:
+                        type(item)
+
+        items = [Item(i) for i in range(3)]
+        for item in items:
+            item.on_del = scan
+        del item
+        make = getattr(impl, kind)
+        it = make(iter(items + [3, 4]), 3)
+        del items
+        first = next(it)
+        assert [x.value for x in first] == [0, 1, 2]
+        del first  # the list still holds the items
+        assert list(next(it)) == [3, 4]  # the list goes when the iterator ends
+        assert list(it) == []
 
 
 class TestChunked:

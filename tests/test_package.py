@@ -1,8 +1,11 @@
 """The package surface: the twin selector and its environment switches."""
 
+import gc
 import os
 import subprocess
 import sys
+import types
+import weakref
 
 import pytest
 
@@ -80,3 +83,50 @@ def test_version():
     from importlib.metadata import version
 
     assert cyiter.__version__ == version("cyiter")
+
+
+def _one_of_each(impl, tmp_path):
+    """An instance of every public class of *impl*, by name."""
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    return {
+        "count": impl.count(),
+        "fibonacci": impl.fibonacci(),
+        "batched": impl.batched([1, 2, 3], 2),
+        "chunked": impl.chunked([1, 2, 3], 2),
+        "flatten": impl.flatten([[1]]),
+        "collapse": impl.collapse([[1]]),
+        "read_chunks": impl.read_chunks(path),
+        "read_lines": impl.read_lines(path),
+        "read_csv": impl.read_csv(path),
+    }
+
+
+def test_every_iterator_takes_weak_references(impl, tmp_path):
+    objects = _one_of_each(impl, tmp_path)
+    assert sorted(objects) == sorted(_select.NAMES)
+    refs = {name: weakref.ref(obj) for name, obj in objects.items()}
+    for name, ref in refs.items():
+        assert ref() is objects[name], name
+    objects.clear()
+    gc.collect()
+    assert {name: ref() for name, ref in refs.items()} == dict.fromkeys(refs)
+
+
+# the classes the stubs declare generic, and a type argument for each
+GENERIC = {"count": int, "batched": int, "chunked": str, "flatten": float, "read_lines": bytes, "read_csv": dict}
+
+
+@pytest.mark.parametrize("name", sorted(_select.NAMES))
+def test_generic_classes_are_subscriptable(impl, name):
+    cls = getattr(impl, name)
+    if name not in GENERIC:
+        with pytest.raises(TypeError):
+            cls[int]
+        return
+    alias = cls[GENERIC[name]]
+    assert isinstance(alias, types.GenericAlias)
+    assert alias.__origin__ is cls
+    assert alias.__args__ == (GENERIC[name],)
+    if name == "count":
+        assert next(alias(5)) == 5  # the alias still makes instances

@@ -63,9 +63,13 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* Builtin iterators whose next() runs no Python code at all: reading
-       them needs no reentrancy guard, and a borrowed pointer to one stays
-       valid while it is read. */
+    /* Builtin iterators whose next() runs no Python code while they yield
+       items.  The exception: at its end a list or tuple iterator lets go of
+       its sequence, and freeing that may run an item's __del__ (which may do
+       anything, e.g. call next() on the cyiter iterator reading it, or walk
+       gc.get_objects()).  So a caller holds the iterator across the call and
+       re-reads its own state after a NULL, and fills no container that
+       Python code could see half-filled. */
     static PyTypeObject *cyiter_plain_types[3];
     static CYTHON_INLINE int cyiter_is_plain_iterator(PyObject *it) {
         PyTypeObject *t = Py_TYPE(it);

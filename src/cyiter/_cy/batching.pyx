@@ -30,6 +30,7 @@ from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 from itertools import islice
 from operator import length_hint as _length_hint
+from types import GenericAlias
 
 from cyiter._batchargs import batched_args, chunked_args, sliceable
 from cyiter._state import object_repr, restore
@@ -129,6 +130,7 @@ cdef class _Grouper:
     # for the next batch once the consumer has let go of it (``_reusable``);
     # None when there is none.  Not part of the state: never pickled.
     cdef tuple last_batch
+    cdef object __weakref__
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
@@ -491,6 +493,11 @@ cdef class batched(_Grouper):
         self.name = "batched"
         self.incomplete = "batched(): incomplete batch"
 
+    @classmethod
+    def __class_getitem__(cls, item):
+        """``batched[...]`` in annotations, as the stubs allow."""
+        return GenericAlias(cls, item)
+
     def __init__(self, iterable, Py_ssize_t n, *, strict=False):
         source, pos, n, strict = batched_args(iterable, n, strict)
         self._set(source, pos, n, strict)
@@ -512,6 +519,11 @@ cdef class chunked(_Grouper):
         self.name = "chunked"
         self.incomplete = "iterable is not divisible by n."
         self.as_list = True
+
+    @classmethod
+    def __class_getitem__(cls, item):
+        """``chunked[...]`` in annotations, as the stubs allow."""
+        return GenericAlias(cls, item)
 
     def __init__(self, iterable, n, strict=False):
         source, pos, n, strict = chunked_args(iterable, n, strict)

@@ -60,6 +60,7 @@ from libc.string cimport memcpy, memmove
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 import csv
+from types import GenericAlias
 
 from cyiter import _dialect
 from cyiter._source import open_source, reopen
@@ -169,6 +170,7 @@ cdef class read_csv:
     cdef list rest
     cdef Py_ssize_t nsaved
     cdef bint header
+    cdef object __weakref__
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
@@ -181,6 +183,11 @@ cdef class read_csv:
 
     def __dealloc__(self):
         PyMem_Free(self.field)
+
+    @classmethod
+    def __class_getitem__(cls, item):
+        """``read_csv[...]`` in annotations, as the stubs allow."""
+        return GenericAlias(cls, item)
 
     def __init__(
         self,

@@ -36,6 +36,7 @@ from cyiter._cy._capi cimport (
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 import sys
+from types import GenericAlias
 
 from cyiter._state import object_repr, restore
 
@@ -133,11 +134,17 @@ cdef class flatten:
     cdef object active
     cdef Py_ssize_t source_index
     cdef Py_ssize_t index
+    cdef object __weakref__
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
         self.source_index = -1
         self.index = -1
+
+    @classmethod
+    def __class_getitem__(cls, item):
+        """``flatten[...]`` in annotations, as the stubs allow."""
+        return GenericAlias(cls, item)
 
     def __init__(self, iterable):
         if by_index(iterable):
@@ -422,6 +429,7 @@ cdef class collapse:
     cdef bint plain
     # a node pulled by the unguarded path that needs the guarded one
     cdef object pending
+    cdef object __weakref__
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):

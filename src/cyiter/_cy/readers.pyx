@@ -28,6 +28,7 @@ from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 import io
 import os
+from types import GenericAlias
 
 from cyiter import _readargs
 from cyiter._source import open_source, reopen
@@ -200,6 +201,7 @@ cdef class _Reader:
     cdef bint eof
     cdef bint trusted      # readinto may be given memory that is not buf
     cdef int fd            # descriptor of a FileIO the reader opened, else -1
+    cdef object __weakref__
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
@@ -540,6 +542,11 @@ cdef class read_lines(_Reader):
         self.maxlen = NO_LIMIT
         self.buffer_size = 1 << 20
         self.scan.block = -1
+
+    @classmethod
+    def __class_getitem__(cls, item):
+        """``read_lines[...]`` in annotations, as the stubs allow."""
+        return GenericAlias(cls, item)
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 from operator import index as _index
 import sys
+from types import GenericAlias
 
 from cyiter._state import restore
 
@@ -49,6 +50,7 @@ cdef class count:
     cdef Py_ssize_t hi
     cdef object cur
     cdef object step
+    cdef object __weakref__
     cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
@@ -59,6 +61,11 @@ cdef class count:
         self.lo = SSIZE_MIN
         self.hi = SSIZE_MAX - 1
         self.step = 1
+
+    @classmethod
+    def __class_getitem__(cls, item):
+        """``count[...]`` in annotations, as the stubs allow."""
+        return GenericAlias(cls, item)
 
     def __init__(self, start=0, step=1):
         if not PyNumber_Check(start) or not PyNumber_Check(step):
@@ -178,6 +185,7 @@ cdef class fibonacci:
     cdef Py_ssize_t fast_end
     cdef object a
     cdef object b
+    cdef object __weakref__
     cdef Guard guard
 
     def __init__(self, n=None, *, max_value=None):

@@ -7,6 +7,7 @@ import sys
 from itertools import islice
 from operator import index as _index
 from operator import length_hint as _length_hint
+from types import GenericAlias
 
 from cyiter._batchargs import batched_args, chunked_args, sliceable
 from cyiter._py._guard import Guarded, guarded
@@ -152,6 +153,7 @@ class batched(_Grouper):
     """
 
     __slots__ = ()
+    __class_getitem__ = classmethod(GenericAlias)
     _name = "batched"
     _incomplete = "batched(): incomplete batch"
 
@@ -172,6 +174,7 @@ class chunked(_Grouper):
     """
 
     __slots__ = ()
+    __class_getitem__ = classmethod(GenericAlias)
     _name = "chunked"
     _incomplete = "iterable is not divisible by n."
     _as_list = True

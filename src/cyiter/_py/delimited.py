@@ -7,6 +7,7 @@ machine, the same decoding, errors and offsets); see the docstrings there.
 import codecs
 import csv
 import re
+from types import GenericAlias
 
 from cyiter import _dialect
 from cyiter._py._guard import Guarded, guarded
@@ -155,6 +156,7 @@ class read_csv(Guarded):
         "_simple",
         "_plain",
     )
+    __class_getitem__ = classmethod(GenericAlias)
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)

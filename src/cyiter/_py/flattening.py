@@ -3,6 +3,8 @@
 Mirrors ``cyiter/_cy/flattening.pyx`` exactly; see the docstrings there.
 """
 
+from types import GenericAlias
+
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
@@ -26,6 +28,7 @@ class flatten(Guarded):
     """
 
     __slots__ = ("_source", "_active")
+    __class_getitem__ = classmethod(GenericAlias)
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)

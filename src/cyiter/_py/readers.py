@@ -5,6 +5,7 @@ Mirrors ``cyiter/_cy/readers.pyx`` exactly; see the docstrings there.
 
 import os
 from operator import index as _index
+from types import GenericAlias
 
 from cyiter import _readargs
 from cyiter._py._guard import Guarded, guarded
@@ -191,6 +192,7 @@ class read_lines(_Reader):
         "_skip",
         "_eof",
     )
+    __class_getitem__ = classmethod(GenericAlias)
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)

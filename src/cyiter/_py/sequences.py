@@ -5,6 +5,7 @@ Mirrors ``cyiter/_cy/sequences.pyx`` exactly; see the docstrings there.
 
 import sys
 from operator import index as _index
+from types import GenericAlias
 
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import restore
@@ -43,6 +44,7 @@ class count(Guarded):
     """
 
     __slots__ = ("_cur", "_step")
+    __class_getitem__ = classmethod(GenericAlias)
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)

@@ -494,7 +494,7 @@ cdef class batched(_Grouper):
         self.incomplete = "batched(): incomplete batch"
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """``batched[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 
@@ -521,7 +521,7 @@ cdef class chunked(_Grouper):
         self.as_list = True
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """``chunked[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 

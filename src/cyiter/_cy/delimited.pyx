@@ -185,7 +185,7 @@ cdef class read_csv:
         PyMem_Free(self.field)
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """``read_csv[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 

@@ -142,7 +142,7 @@ cdef class flatten:
         self.index = -1
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """``flatten[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 

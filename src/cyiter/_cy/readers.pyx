@@ -544,7 +544,7 @@ cdef class read_lines(_Reader):
         self.scan.block = -1
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """``read_lines[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 

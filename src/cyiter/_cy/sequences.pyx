@@ -63,7 +63,7 @@ cdef class count:
         self.step = 1
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """``count[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 

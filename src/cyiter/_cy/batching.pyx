@@ -42,6 +42,9 @@ __all__ = ["batched", "chunked"]
 # huge n costs nothing up front.
 cdef enum:
     ARRAY_MAX = 4096
+    # _slice_reusing looks at the old items of batches up to this size one
+    # by one to skip the guard; for larger ones the guard is cheaper
+    SMALL_RELEASE = 8
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
@@ -272,8 +275,9 @@ cdef class _Grouper:
         items are left in ``items[0:n]``, for the caller to release.
 
         Only right after ``_reusable(n, ...)`` said yes, with the guard
-        held.  Nothing here runs Python code or allocates (so no collection
-        starts either): no Python code can see the tuple half refilled.  The
+        held or taken before anything can run Python code.  Nothing here
+        runs Python code or allocates (so no collection starts either): no
+        Python code can see the tuple half refilled.  The
         reference taken here (returned) makes its count 2 until the caller
         returns it, so no call that runs while the old items are released
         can reuse it.  ``new_items`` may be ``items`` itself (each slot is
@@ -363,21 +367,36 @@ cdef class _Grouper:
         yes, with ``0 <= start`` and ``start + n <= len(seq)`` just read and
         nothing run since.
 
+        The state is complete before the old items (parked in ``items``)
+        are released.  Until the guard is taken, nothing can run Python
+        code: the refill and the release of items held elsewhere run none.
         The guard is taken (it is free: ``guard_enter`` neither waits nor
-        raises) before the old items are parked in ``items``, and the state
-        is complete before they are released: a ``__del__`` run by the
-        release that calls back into this iterator gets RuntimeError,
+        raises) before the first release that may free an item: a
+        ``__del__`` that calls back into this iterator gets RuntimeError,
         another thread waits, and ``gc.get_objects()`` finds the whole new
         batch."""
-        if not guarded:
-            guard_enter(&self.guard, self.name)
+        cdef Py_ssize_t k = 0
+        cdef PyObject** items = self.items
         # reads seq[start:start + n], in bounds; nothing runs Python code
         # until the release
         batch = self._refill(sequence_items(seq) + start, n, True)
         self.pos = start + n
-        _release(self.items, n)
-        if not guarded:
-            guard_leave(&self.guard)
+        if guarded:
+            _release(items, n)
+            return batch
+        if n <= SMALL_RELEASE:
+            # An old item that something else still holds (the list, when
+            # it is still there) is not freed by the release, which then
+            # runs no Python code: small batches skip the guard that way
+            # while they can (0 <= k < n <= capacity).
+            while k < n and refcount(items[k]) > 1:
+                decref(items[k])
+                k += 1
+            if k == n:
+                return batch
+        guard_enter(&self.guard, self.name)  # free: nothing has run since the check
+        _release(items + k, n - k)
+        guard_leave(&self.guard)
         return batch
 
     cdef object _gather(self):

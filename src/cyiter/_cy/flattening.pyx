@@ -280,13 +280,17 @@ cdef class flatten:
         ends it, as in chain, and the error propagates."""
         guard_enter(&self.guard, "flatten")
         try:
-            self.source_index = -1
-            self.source = None
-            self.index = -1
-            self.active = None
+            self._end()
         finally:
             guard_leave(&self.guard)
         return steal(NULL)  # NULL: raises the error still pending
+
+    cdef void _end(self):
+        """Exhausted: let go of the source and the current iterable."""
+        self.source_index = -1
+        self.source = None
+        self.index = -1
+        self.active = None
 
     cdef object _next_guarded(self, pending=DONE):
         """The guarded general path; *pending* (unless DONE) is an item
@@ -357,10 +361,7 @@ cdef class flatten:
                     return DONE
                 iterable = steal(item)
             self._take(iterable)
-        self.source_index = -1
-        self.source = None
-        self.index = -1
-        self.active = None
+        self._end()
         return DONE
 
     @cython.critical_section

@@ -200,6 +200,18 @@ def drained(batches):
         del batch
 
 
+def drained_until_error(batches, error):
+    """``drained`` for *batches* that end by raising *error*: the values
+    of every batch before it."""
+    seen = []
+    with pytest.raises(error):
+        while True:
+            batch = next(batches)
+            seen.append([x.value for x in batch])
+            del batch
+    return seen
+
+
 class Item:
     """An item whose ``__del__`` runs *on_del*, if set."""
 
@@ -433,9 +445,9 @@ class TestBatchedReuse:
         assert [p() for p in probes] == [None] * 9
 
     def test_a_batch_the_source_takes_back_is_not_refilled(self, impl):
-        # The source's next() may get hold of the last batch (here through
-        # the iterator's referents): whether it may be refilled is decided
-        # only after the source has run.
+        # The source's next() may look for the last batch (here through the
+        # iterator's referents): it finds it only whole, and whatever it
+        # keeps is never changed afterwards.
         taken = []
 
         def source():
@@ -449,6 +461,61 @@ class TestBatchedReuse:
         assert drained(b) == [list(t) for t in ref_batched(range(30), 3)]
         for batch, values in taken:
             assert list(batch) == values
+
+    @pytest.mark.parametrize("n", [2, 3, 8])
+    def test_the_source_never_sees_a_half_refilled_batch(self, impl, n):
+        # A generator source runs Python code between two items of a batch
+        # being refilled: every tuple the collector tracks, and every object
+        # the iterator refers to, must be whole and one batch of consecutive
+        # values, never old and new items mixed.
+        broken, seen = [], []
+
+        def source():
+            for i in range(10 * n + 1):
+                broken.extend(touch_tuples_of(n))
+                for obj in gc.get_referents(b):
+                    if type(obj) is tuple and len(obj) == n:
+                        seen.append(obj)
+                        values = [x.value for x in obj]
+                        if values != list(range(values[0], values[0] + n)):
+                            broken.append(values)
+                yield Item(i)
+
+        b = impl.batched(source(), n)
+        got = []
+        while True:
+            batch = next(b, None)
+            if batch is None:
+                break
+            got.append([x.value for x in batch])
+            del batch
+            seen.clear()  # keeping them would stop the reuse
+        assert got == [list(t) for t in ref_batched(range(10 * n + 1), n)]
+        assert broken == []
+
+    @pytest.mark.parametrize("fail_at", [0, 1, 2])
+    def test_a_source_that_fails_while_a_batch_is_refilled(self, impl, fail_at):
+        # The error comes in the middle of refilling a dropped batch: it
+        # propagates, the items pulled so far and the old batch's items are
+        # all released, and nothing is lost before the failure.
+        probes = []
+
+        def source():
+            for i in range(6):
+                item = Item(i)
+                probes.append(weakref.ref(item))
+                yield item
+            for i in range(6, 6 + fail_at):
+                item = Item(i)
+                probes.append(weakref.ref(item))
+                yield item
+            raise KeyError("boom")
+
+        b = impl.batched(source(), 3)
+        assert drained_until_error(b, KeyError) == [[0, 1, 2], [3, 4, 5]]
+        gc.collect()
+        assert [p() for p in probes] == [None] * (6 + fail_at)
+        assert list(b) == []
 
     @pytest.mark.parametrize("kind", ["batched", "chunked"])
     def test_gc_get_objects_while_a_list_iterator_ends(self, impl, kind):

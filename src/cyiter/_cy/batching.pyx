@@ -15,7 +15,7 @@ cimport cython
 from cpython.iterator cimport PyIter_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New
 
@@ -23,7 +23,10 @@ from cyiter._cy._capi cimport (
     iteration_stopped,
     iternextfunc,
     list_set_item,
+    list_size,
+    tuple_item,
     tuple_set_item,
+    type_of,
     type_slots,
 )
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
@@ -42,7 +45,7 @@ __all__ = ["batched", "chunked"]
 # huge n costs nothing up front.
 cdef enum:
     ARRAY_MAX = 4096
-    # _slice_reusing looks at the old items of batches up to this size one
+    # _release_parked looks at the old items of batches up to this size one
     # by one to skip the guard; for larger ones the guard is cheaper
     SMALL_RELEASE = 8
 
@@ -92,21 +95,51 @@ cdef extern from *:
             PyObject_GC_Track(t);
         }
     }
+
+    /* The same for a tuple refilled while untracked. */
+    static CYTHON_INLINE void cyiter_tuple_retracked(PyObject *t) {
+        CYITER_RESET_TUPLE_HASH(t);
+        PyObject_GC_Track(t);
+    }
     """
     bint CAN_REUSE "CYITER_CAN_REUSE"
     void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
+    void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
     # raw pointers, so that Cython adds no reference counting of its own
     void decref "Py_DECREF"(PyObject*)
     Py_ssize_t refcount "Py_REFCNT"(PyObject*)
     Py_ssize_t tuple_size "PyTuple_GET_SIZE"(PyObject*)
+    void incref "Py_INCREF"(PyObject*)
+    void gc_untrack "PyObject_GC_UnTrack"(void*)
+    # steals the reference to the item, as tuple_set_item does
+    void tuple_set_raw "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     # the item array of an exact list or tuple
-    PyObject** sequence_items "PySequence_Fast_ITEMS"(object)
+    PyObject** sequence_items_raw "PySequence_Fast_ITEMS"(PyObject*)
+    PyTypeObject PyList_Type
 
 
 cdef inline void _release(PyObject** items, Py_ssize_t count) noexcept:
     cdef Py_ssize_t i
     for i in range(count):
         decref(items[i])  # the macro: this loop is per item on the hot paths
+
+
+cdef inline Py_ssize_t _pull(object it, Py_ssize_t n, PyObject** items) noexcept:
+    """Pull up to ``n`` items of the iterator ``it`` into ``items[0:n]``
+    (new references) and return how many; fewer when it ended or raised
+    (its exception, or none, is left pending).  The caller holds ``it``,
+    the guard, and an array of at least ``n`` slots."""
+    cdef iternextfunc next_item = type_slots(it).tp_iternext
+    cdef PyObject* item
+    cdef Py_ssize_t i = 0
+    # 0 <= i < n <= len(items): every store is in bounds
+    while i < n:
+        item = next_item(<PyObject*>it)
+        if item == NULL:
+            break
+        items[i] = item
+        i += 1
+    return i
 
 
 cdef class _Grouper:
@@ -189,14 +222,41 @@ cdef class _Grouper:
         self.last_batch = None
 
     def __next__(self):
+        cdef PyObject* reused
+        cdef Py_ssize_t n, got
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
         with cython.critical_section(self):
-            # Slicing a list or tuple needs no guard (see _slice); any other
-            # source is read under it, builtin iterators included (see
-            # _gather).
-            if self.seq is not None and not self.guard.running:
-                batch = self._slice(False)
+            if self.guard.running:
+                batch = self._next_guarded()
+            elif self.seq is not None:
+                # Slicing a list or tuple needs no guard (see _slice and
+                # _slice_reused).
+                reused = self._slice_reused()
+                if reused != NULL:
+                    # the reference taken here keeps any call made while the
+                    # old items are released from reusing the batch again
+                    batch = <object>reused
+                    self._release_parked(self.n)
+                    return batch
+                batch = self._slice()
+            elif self.it is not None and 0 < self.n <= self.capacity:
+                # An iterator is read under the guard, builtin ones included
+                # (see _gather); the guard is free, so taking it runs nothing.
+                # Inline here: pulling the items, into the last batch when it
+                # can be refilled; whatever is not a full batch then goes on
+                # in _run_guarded.
+                it = self.it   # held across every call into the source
+                n = self.n
+                guard_enter(&self.guard, self.name)
+                if self._reusable(n):
+                    got = self._refill_pulled(it, n)
+                    if got == n:
+                        guard_leave(&self.guard)
+                        return self.last_batch
+                else:
+                    got = _pull(it, n, self.items)
+                batch = self._run_guarded(got)
             else:
                 batch = self._next_guarded()
         if batch is DONE:
@@ -204,13 +264,22 @@ cdef class _Grouper:
         return batch
 
     cdef object _next_guarded(self):
-        cdef bint ok = False
         guard_enter(&self.guard, self.name)
+        return self._run_guarded(-1)
+
+    cdef object _run_guarded(self, Py_ssize_t pulled):
+        """The rest of a call that has taken the guard; leaves it.
+        ``pulled`` >= 0: ``__next__`` has pulled that many items of the
+        iterator source into ``items`` (fewer than ``n`` if it ended or
+        raised), else nothing has been done yet."""
+        cdef bint ok = False
         try:
             # checked only now: a thread that waited in guard_enter finds the
             # state the previous holder left
-            if self.seq is not None:
-                batch = self._slice(True)
+            if pulled >= 0:
+                batch = self._gathered(pulled)
+            elif self.seq is not None:
+                batch = self._slice()
             elif self.it is None:
                 batch = DONE
             else:
@@ -222,26 +291,31 @@ cdef class _Grouper:
             if not ok and self.end_on_error:
                 self._exhaust()
 
-    # Result tuple reuse (_reusable, _refill, _slice_reusing, _gather), the
-    # whole argument:
+    # Result tuple reuse, the whole argument.  Two ways, one per source:
+    # a list or tuple (_slice_reused, _refill, _release_parked) and an
+    # iterator (_refill_pulled).
     # 1. Only a tuple that nothing but this iterator holds is refilled: its
-    #    count is 1 when read, and no Python code runs between that read
-    #    and the refill (in _gather, the read comes after the source ran).
-    # 2. The refill runs no Python code and allocates nothing, so nothing
-    #    can see the tuple half refilled; the state (pos) is final before
-    #    anything else runs.
-    # 3. Only then are the old items released, which may run any __del__.
-    #    They wait in ``items``, which only the guard holder uses, and the
-    #    guard is held: a __del__ that calls next(), __setstate__ or
-    #    __init__ gets RuntimeError, another thread waits.  The reference
-    #    held to the refilled tuple until it is returned keeps any call made
-    #    meanwhile from reusing it.
+    #    count is 1 when read (_reusable), and no Python code runs between
+    #    that read and the start of the refill.
+    # 2. No Python code can see the tuple half refilled.  A list or tuple
+    #    source is copied by code that runs no Python code and allocates
+    #    nothing.  An iterator source runs Python code between two items,
+    #    so the tuple is hidden first: out of ``last_batch`` and untracked
+    #    by the collector, held by a C local only.
+    # 3. Every old item released may run any __del__: the guard is held
+    #    then (for a list or tuple source, taken before the first release
+    #    that may free an item), so a __del__ that calls next(),
+    #    __setstate__ or __init__ gets RuntimeError, another thread waits.
+    #    For a list or tuple source the old items wait in ``items`` (which
+    #    only the guard holder uses) until the state is final and the
+    #    refilled tuple is held by a reference of the call's own, which
+    #    keeps any call made meanwhile from reusing it.
     # 4. The tuple is made as good as new: tracked by the collector again
     #    (bpo-42536) and, on 3.14 and 3.15, its cached hash forgotten.
     # 5. None of it where a count of 1 proves nothing (free-threaded, PyPy,
     #    GraalPy, limited API) or the tuple layout is unchecked (3.16+).
     @cython.final
-    cdef inline bint _reusable(self, Py_ssize_t n, bint guarded) noexcept:
+    cdef inline bint _reusable(self, Py_ssize_t n) noexcept:
         """Whether the next batch, a full one of ``n`` items, may be put
         into ``last_batch`` in place rather than into a new tuple.
 
@@ -252,11 +326,8 @@ cdef class _Grouper:
         tuple.  A batch anyone still holds has a count above 1 and is never
         touched.  Python code can still look the tuple up (gc.get_objects(),
         gc.get_referents() of this iterator) whenever it runs, and may keep
-        it then: it always finds it whole (see ``_refill``), and the count
-        is read again before each reuse, after the source has run.
-        ``guarded``: the caller holds the guard; otherwise the guard must be
-        free, for the caller to take it at once (no Python code runs in
-        between).
+        it then: it always finds it whole, and the count is read again
+        before each reuse.
         """
         cdef PyObject* last = <PyObject*>self.last_batch
         return (
@@ -265,47 +336,142 @@ cdef class _Grouper:
             and refcount(last) == 1
             and tuple_size(last) == n
             and n <= self.capacity
-            and (guarded or not self.guard.running)
         )
 
     @cython.final
-    cdef inline object _refill(self, PyObject** new_items, Py_ssize_t n, bint borrowed):
-        """Put ``new_items[0:n]`` (taking a new reference to each if
-        ``borrowed``) into ``last_batch`` in place and return it; its old
-        items are left in ``items[0:n]``, for the caller to release.
+    cdef inline PyObject* _refill(self, PyObject** new_items, Py_ssize_t n) noexcept:
+        """Put ``new_items[0:n]`` (taking a new reference to each) into
+        ``last_batch`` in place and return it (a borrowed reference); its
+        old items are left in ``items[0:n]``, for the caller to release.
 
-        Only right after ``_reusable(n, ...)`` said yes, with the guard
-        held or taken before anything can run Python code.  Nothing here
-        runs Python code or allocates (so no collection starts either): no
-        Python code can see the tuple half refilled.  The
-        reference taken here (returned) makes its count 2 until the caller
-        returns it, so no call that runs while the old items are released
-        can reuse it.  ``new_items`` may be ``items`` itself (each slot is
-        read before it is written)."""
-        cdef object batch = self.last_batch
+        Only right after ``_reusable(n)`` said yes, with the guard free to
+        be taken before anything can run Python code.  Nothing here runs
+        Python code or allocates (so no collection starts either): no Python
+        code can see the tuple half refilled.  The caller takes a reference
+        to the result before it releases the old items."""
+        cdef PyObject* batch = <PyObject*>self.last_batch
         cdef PyObject** items = self.items
         cdef PyObject* item
         cdef Py_ssize_t k
         # 0 <= k < n == len(batch) <= capacity: in bounds for both
         for k in range(n):
             item = new_items[k]
-            if borrowed:
-                Py_INCREF(<object>item)
-            items[k] = PyTuple_GET_ITEM(batch, k)
-            tuple_set_item(batch, k, item)
-        tuple_refilled(<PyObject*>batch)
+            incref(item)
+            items[k] = tuple_item(batch, k)
+            tuple_set_raw(batch, k, item)
+        tuple_refilled(batch)
         return batch
 
-    cdef object _slice(self, bint guarded):
-        """The next batch of the list or tuple ``seq``; ``guarded``: the
-        caller holds the guard.
+    @cython.final
+    cdef inline Py_ssize_t _refill_pulled(self, object it, Py_ssize_t n) noexcept:
+        """Pull up to ``n`` items of the iterator ``it`` straight into
+        ``last_batch``, which ``_reusable(n)`` has just allowed; the guard is
+        held.  Returns how many came: ``n``, and ``last_batch`` is the next
+        batch; or fewer (the source ended or raised, its exception left
+        pending), and those items wait in ``items``, the tuple gone.
+
+        The source runs any Python code between two items, and each old item
+        released may run a ``__del__``, while the tuple is half refilled.
+        So it is hidden first: out of ``last_batch`` (gc.get_referents() of
+        this iterator cannot find it) and untracked by the collector
+        (gc.get_objects() cannot either); only the local ``batch`` holds it,
+        and nothing else can, its count being 1.  A collection meanwhile
+        counts its items as referenced from outside, as it does for every
+        untracked container.  Whole again, it is tracked and put back; its
+        cached hash is forgotten on 3.14 and 3.15."""
+        cdef PyObject* batch = <PyObject*>self.last_batch
+        cdef iternextfunc next_item = type_slots(it).tp_iternext
+        cdef PyObject** items = self.items
+        cdef PyObject* item
+        cdef PyObject* old
+        cdef Py_ssize_t k = 0
+        cdef Py_ssize_t got
+        incref(batch)
+        self.last_batch = None   # the one reference is now ``batch``'s
+        gc_untrack(batch)
+        # 0 <= k < n == len(batch) <= capacity: in bounds for both
+        while k < n:
+            item = next_item(<PyObject*>it)
+            if item == NULL:
+                break
+            old = tuple_item(batch, k)
+            tuple_set_raw(batch, k, item)
+            decref(old)
+            k += 1
+        if k == n:
+            tuple_retracked(batch)
+            self.last_batch = <tuple>batch
+            decref(batch)   # last_batch has it now
+            return n
+        got = k
+        # 0 <= k < got < n <= capacity
+        for k in range(got):
+            items[k] = tuple_item(batch, k)
+            incref(items[k])
+        # frees the tuple: its old items, and its references to the new ones
+        decref(batch)
+        return got
+
+    @cython.final
+    cdef inline PyObject* _slice_reused(self) noexcept:
+        """``__next__``'s fast path for a list or tuple source: the next
+        batch put into ``last_batch`` in place, or NULL (nothing done) when
+        that does not apply: not a full batch, or ``_reusable`` says no.
+        The guard is free; the caller takes a reference to the result and
+        then calls ``_release_parked(n)``.
+
+        Nothing here runs Python code or allocates, so the state read is
+        the state used: ``0 <= start`` and ``start + n <= len(seq)`` hold
+        throughout the refill."""
+        cdef PyObject* seq = <PyObject*>self.seq
+        cdef Py_ssize_t n = self.n
+        cdef Py_ssize_t start = self.pos
+        cdef Py_ssize_t size
+        if not CAN_REUSE or self.as_list or not self._reusable(n):
+            return NULL
+        size = list_size(seq) if type_of(seq) == &PyList_Type else tuple_size(seq)
+        if size - start < n:
+            return NULL
+        self.pos = start + n
+        # reads seq[start:start + n], in bounds (above)
+        return self._refill(sequence_items_raw(seq) + start, n)
+
+    @cython.final
+    cdef inline int _release_parked(self, Py_ssize_t n) except -1:
+        """Release the ``n`` old items ``_slice_reused`` parked in
+        ``items``; the guard is free and the state is complete.
+
+        An old item that something else still holds (the list, when it is
+        still there) is not freed by the release, which then runs no Python
+        code: small batches skip the guard that way while they can.  The
+        guard is taken (it is free: ``guard_enter`` neither waits nor raises)
+        before the first release that may free an item: a ``__del__`` that
+        calls back into this iterator gets RuntimeError, another thread
+        waits, and ``gc.get_objects()`` finds the whole new batch."""
+        cdef Py_ssize_t k = 0
+        cdef PyObject** items = self.items
+        if n <= SMALL_RELEASE:
+            # 0 <= k < n <= capacity
+            while k < n and refcount(items[k]) > 1:
+                decref(items[k])
+                k += 1
+            if k == n:
+                return 0
+        guard_enter(&self.guard, self.name)
+        _release(items + k, n - k)
+        guard_leave(&self.guard)
+        return 0
+
+    cdef object _slice(self):
+        """The next batch of the list or tuple ``seq``, in a new tuple or
+        list (a full tuple batch is put into ``last_batch`` by
+        ``_slice_reused`` when it can be).
 
         Allocating the result may start a garbage collection, which may run
         a ``__del__`` that changes anything (this iterator, the list).  So
         the result is allocated first, and the state read after it is used
         only by code that allocates nothing and runs no Python code: the
-        sequence cannot change while the batch is copied.  A reused batch
-        allocates nothing: the state read is used as it is.
+        sequence cannot change while the batch is copied.
         """
         cdef object seq = self.seq
         cdef Py_ssize_t size, start, k, i
@@ -326,8 +492,6 @@ cdef class _Grouper:
                     raise ValueError(self.incomplete)
             else:
                 k = self.n
-                if not self.as_list and self._reusable(k, guarded):
-                    return self._slice_reusing(seq, start, k, guarded)
             result = PyList_New(k) if self.as_list else PyTuple_New(k)
             if self.seq is seq and self.pos == start and size == (
                 PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
@@ -360,45 +524,6 @@ cdef class _Grouper:
                 self.last_batch = result
         return result
 
-    @cython.final
-    cdef object _slice_reusing(self, object seq, Py_ssize_t start, Py_ssize_t n, bint guarded):
-        """``_slice``'s full batch of ``n`` items from ``start``, put into
-        ``last_batch``.  Called right after ``_reusable(n, guarded)`` said
-        yes, with ``0 <= start`` and ``start + n <= len(seq)`` just read and
-        nothing run since.
-
-        The state is complete before the old items (parked in ``items``)
-        are released.  Until the guard is taken, nothing can run Python
-        code: the refill and the release of items held elsewhere run none.
-        The guard is taken (it is free: ``guard_enter`` neither waits nor
-        raises) before the first release that may free an item: a
-        ``__del__`` that calls back into this iterator gets RuntimeError,
-        another thread waits, and ``gc.get_objects()`` finds the whole new
-        batch."""
-        cdef Py_ssize_t k = 0
-        cdef PyObject** items = self.items
-        # reads seq[start:start + n], in bounds; nothing runs Python code
-        # until the release
-        batch = self._refill(sequence_items(seq) + start, n, True)
-        self.pos = start + n
-        if guarded:
-            _release(items, n)
-            return batch
-        if n <= SMALL_RELEASE:
-            # An old item that something else still holds (the list, when
-            # it is still there) is not freed by the release, which then
-            # runs no Python code: small batches skip the guard that way
-            # while they can (0 <= k < n <= capacity).
-            while k < n and refcount(items[k]) > 1:
-                decref(items[k])
-                k += 1
-            if k == n:
-                return batch
-        guard_enter(&self.guard, self.name)  # free: nothing has run since the check
-        _release(items + k, n - k)
-        guard_leave(&self.guard)
-        return batch
-
     cdef object _gather(self):
         """The next batch pulled from the iterator ``it``, under the guard.
 
@@ -411,10 +536,7 @@ cdef class _Grouper:
         """
         cdef object it = self.it   # held across every call into the source
         cdef Py_ssize_t n = self.n
-        cdef Py_ssize_t i = 0
-        cdef iternextfunc next_item = type_slots(it).tp_iternext
-        cdef PyObject** items = self.items
-        cdef PyObject* item
+        cdef Py_ssize_t i
         cdef object batch
         if n == -1 or n > ARRAY_MAX:
             batch = list(it) if n == -1 else list(islice(it, n))
@@ -426,13 +548,15 @@ cdef class _Grouper:
             if i < n and self.strict:
                 raise ValueError(self.incomplete)
             return batch if self.as_list else tuple(batch)
-        # 0 <= i < n <= capacity below: every store into items is in bounds.
-        while i < n:
-            item = next_item(<PyObject*>it)
-            if item == NULL:
-                break
-            items[i] = item
-            i += 1
+        return self._gathered(_pull(it, n, self.items))
+
+    cdef object _gathered(self, Py_ssize_t i):
+        """The batch of the ``i`` items pulled into ``items`` (by ``_pull``
+        or ``_refill_pulled``), under the guard, in a new tuple or list;
+        ``i < n``: the source ended, or raised."""
+        cdef Py_ssize_t n = self.n
+        cdef PyObject** items = self.items
+        cdef object batch
         if i < n:
             try:
                 iteration_stopped()
@@ -445,12 +569,7 @@ cdef class _Grouper:
             if self.strict:
                 _release(items, i)
                 raise ValueError(self.incomplete)
-        elif not self.as_list and self._reusable(n, True):
-            # the source ran its code before this check; from here on nothing
-            # runs Python code until the old items are released
-            batch = self._refill(items, n, False)
-            _release(items, n)
-            return batch
+        # 0 <= k < i <= n <= capacity
         result = PyList_New(i) if self.as_list else PyTuple_New(i)
         for k in range(i):
             if self.as_list:

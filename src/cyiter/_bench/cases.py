@@ -281,6 +281,39 @@ def _grouping_case(ctx, iterator, source, n, references):
     return Pending(iterator, key, workload, build)
 
 
+#: The list of the in-cache grouping cases: small enough for the caches of
+#: any recent CPU (its ints and the list, about 1 MB), read again and again
+#: for as many items in all as the other cases.
+IN_CACHE_ITEMS = 20_000
+
+
+def _in_cache_grouping_case(ctx, iterator, n, references):
+    """*iterator* over a list that stays in the CPU caches.  Over the large
+    list of the other cases, slicing by index and pulling item by item are
+    both bound by memory traffic (every item's reference count is written);
+    this case shows the difference in the work itself."""
+    key = f"{iterator}/list-in-cache/n={n}"
+    passes = max(1, ctx.profile.items // IN_CACHE_ITEMS)
+    workload = f"list of {IN_CACHE_ITEMS:,} ints read {passes:,} times, n={n}"
+
+    def build():
+        items = list(range(IN_CACHE_ITEMS))
+
+        def make(fn):
+            return lambda consume: sum([consume(fn(items, n)) for _ in range(passes)])
+
+        candidates = ctx.twin_candidates(iterator, make)
+        candidates += [
+            reference(label, mod, attr, _adapted(make, adapt) if adapt else make)
+            for label, mod, attr, adapt in references
+        ]
+        total = IN_CACHE_ITEMS * passes
+        batches = math.ceil(IN_CACHE_ITEMS / n) * passes
+        return Case(iterator, key, workload, "item", total, batches, candidates)
+
+    return Pending(iterator, key, workload, build)
+
+
 def _adapted(make, adapt):
     """*make* for a reference whose arguments differ from cyiter's."""
     return lambda fn: make(adapt(fn))
@@ -303,7 +336,7 @@ def batched_cases(ctx):
         _grouping_case(ctx, "batched", source, n, references)
         for source in ("list", "iterator")
         for n in (2, 10, 100, 1000)
-    ]
+    ] + [_in_cache_grouping_case(ctx, "batched", n, references) for n in (100, 1000)]
 
 
 def chunked_cases(ctx):

@@ -53,6 +53,10 @@ def _targets():
             2, f"batched, list input, n={n}: >= 1.5x faster than cytoolz.partition_all",
             (f"batched/list/n={n}",), "cytoolz.partition_all", 1.5,
         )
+        yield target(
+            2, f"batched, list input in cache, n={n}: >= 1.5x faster than cytoolz.partition_all",
+            (f"batched/list-in-cache/n={n}",), "cytoolz.partition_all", 1.5,
+        )
     for n, needed in ((2, 5.0), (1000, 1.8)):
         yield target(
             2, f"chunked, n={n}: >= {needed:g}x faster than more_itertools.chunked",

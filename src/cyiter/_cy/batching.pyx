@@ -20,10 +20,12 @@ from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New
 
 from cyiter._cy._capi cimport (
+    PyErr_Clear,
     iteration_stopped,
     iternextfunc,
     list_set_item,
     list_size,
+    steal,
     tuple_item,
     tuple_set_item,
     type_of,
@@ -113,6 +115,10 @@ cdef extern from *:
     void gc_untrack "PyObject_GC_UnTrack"(void*)
     # steals the reference to the item, as tuple_set_item does
     void tuple_set_raw "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
+    void list_set_raw "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
+    # new references, NULL on failure (MemoryError set)
+    PyObject* tuple_new_raw "PyTuple_New"(Py_ssize_t)
+    PyObject* list_new_raw "PyList_New"(Py_ssize_t)
     # the item array of an exact list or tuple
     PyObject** sequence_items_raw "PySequence_Fast_ITEMS"(PyObject*)
     PyTypeObject PyList_Type
@@ -214,6 +220,7 @@ cdef class _Grouper:
             guard_leave(&self.guard)
         return 0
 
+    @cython.final
     cdef void _exhaust(self):
         self.seq = None
         self.it = None
@@ -223,6 +230,7 @@ cdef class _Grouper:
 
     def __next__(self):
         cdef PyObject* reused
+        cdef PyObject* fresh
         cdef Py_ssize_t n, got
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
@@ -256,6 +264,13 @@ cdef class _Grouper:
                         return self.last_batch
                 else:
                     got = _pull(it, n, self.items)
+                    if got == n:
+                        fresh = self._fresh(n)
+                        if fresh != NULL:
+                            guard_leave(&self.guard)
+                            return steal(fresh)
+                        # out of memory: _gathered tries again, and reports it
+                        PyErr_Clear()
                 batch = self._run_guarded(got)
             else:
                 batch = self._next_guarded()
@@ -263,10 +278,12 @@ cdef class _Grouper:
             raise StopIteration
         return batch
 
+    @cython.final
     cdef object _next_guarded(self):
         guard_enter(&self.guard, self.name)
         return self._run_guarded(-1)
 
+    @cython.final
     cdef object _run_guarded(self, Py_ssize_t pulled):
         """The rest of a call that has taken the guard; leaves it.
         ``pulled`` >= 0: ``__next__`` has pulled that many items of the
@@ -462,6 +479,7 @@ cdef class _Grouper:
         guard_leave(&self.guard)
         return 0
 
+    @cython.final
     cdef object _slice(self):
         """The next batch of the list or tuple ``seq``, in a new tuple or
         list (a full tuple batch is put into ``last_batch`` by
@@ -524,6 +542,7 @@ cdef class _Grouper:
                 self.last_batch = result
         return result
 
+    @cython.final
     cdef object _gather(self):
         """The next batch pulled from the iterator ``it``, under the guard.
 
@@ -550,13 +569,14 @@ cdef class _Grouper:
             return batch if self.as_list else tuple(batch)
         return self._gathered(_pull(it, n, self.items))
 
+    @cython.final
     cdef object _gathered(self, Py_ssize_t i):
         """The batch of the ``i`` items pulled into ``items`` (by ``_pull``
         or ``_refill_pulled``), under the guard, in a new tuple or list;
         ``i < n``: the source ended, or raised."""
         cdef Py_ssize_t n = self.n
         cdef PyObject** items = self.items
-        cdef object batch
+        cdef PyObject* batch_ptr
         if i < n:
             try:
                 iteration_stopped()
@@ -569,15 +589,29 @@ cdef class _Grouper:
             if self.strict:
                 _release(items, i)
                 raise ValueError(self.incomplete)
+        batch_ptr = self._fresh(i)
+        if batch_ptr == NULL:
+            _release(items, i)
+        return steal(batch_ptr)
+
+    @cython.final
+    cdef inline PyObject* _fresh(self, Py_ssize_t i) noexcept:
+        """The ``i`` items waiting in ``items`` moved into a new tuple or
+        list (a new reference); NULL (MemoryError) leaves them there.  A
+        full tuple batch becomes ``last_batch``, which may free the previous
+        one: the guard is held, and the result is whole by then."""
+        cdef PyObject* result = list_new_raw(i) if self.as_list else tuple_new_raw(i)
+        cdef Py_ssize_t k
+        if result == NULL:
+            return NULL
         # 0 <= k < i <= n <= capacity
-        result = PyList_New(i) if self.as_list else PyTuple_New(i)
         for k in range(i):
             if self.as_list:
-                list_set_item(result, k, items[k])
+                list_set_raw(result, k, self.items[k])
             else:
-                tuple_set_item(result, k, items[k])
-        if CAN_REUSE and i == n and not self.as_list:
-            self.last_batch = result   # may free the previous one: the result is whole
+                tuple_set_raw(result, k, self.items[k])
+        if CAN_REUSE and i == self.n and not self.as_list:
+            self.last_batch = <tuple>result
         return result
 
     @cython.critical_section

@@ -6,11 +6,13 @@
   both twins and the extension must import.
 * ``pure``: a ``CYITER_NO_EXTENSIONS=1`` install, which must be pure Python
   and pass the same suite.
+* ``references``: the references' own tests (more-itertools' from its sdist,
+  CPython's test_itertools) against both twins (tools/references/run.py).
 """
 
 import nox
 
-nox.options.sessions = ["tests", "pure"]
+nox.options.sessions = ["tests", "pure", "references"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -34,6 +36,14 @@ def pure(session):
         env=env,
     )
     session.run("pytest", *session.posargs, env=env)
+
+
+@nox.session
+def references(session):
+    session.install("--force-reinstall", "--no-deps", ".", env={"CYITER_NO_EXTENSIONS": "0"})
+    session.install(".[test]")
+    session.run("python", "tools/references/run.py", env={"CYITER_REQUIRE_EXTENSIONS": "1"})
+    session.run("python", "tools/references/run.py", env={"CYITER_PURE_PYTHON": "1"})
 
 
 # Hardening (issue 6): each session obtains its interpreter (cached in

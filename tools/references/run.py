@@ -9,9 +9,12 @@ ship must pass on them too:
   package index (``pip download``) and its tests of ``chunked``,
   ``collapse``, ``flatten`` and ``batched`` run with those names of
   ``more_itertools`` pointing at cyiter's;
-* CPython: the running interpreter's ``test.test_itertools`` (where it ships
-  the ``test`` package), its tests of ``count`` and, from 3.12 on,
-  ``batched``, with those names pointing at cyiter's.
+* CPython: ``test_itertools`` of the running interpreter (where it ships the
+  ``test`` package) and of the newest CPythons Debian packages (3.13 and
+  later, from the ``libpython3.X-testsuite`` packages of Debian sid, which
+  also carry the tests of ``batched`` with ``strict=``): their tests of
+  ``count`` and ``batched``, with those names pointing at cyiter's.  The
+  tests that check a documented difference (``DEPARTURES``) are skipped.
 
 The twin is the active one (``cyiter.IMPLEMENTATION``): run it once as is
 and once with ``CYITER_PURE_PYTHON=1`` for both.  The exit status is 0 only
@@ -20,12 +23,17 @@ if every selected test passed, and a selection that finds no test fails.
 
 import argparse
 import importlib.metadata
+import importlib.util
+import io
+import lzma
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import tempfile
 import unittest
+import urllib.request
 from pathlib import Path
 
 import cyiter
@@ -39,8 +47,18 @@ MORE_ITERTOOLS_TESTS = [
 ]
 MORE_ITERTOOLS_NAMES = ("chunked", "collapse", "flatten", "batched")
 
-#: test_itertools' test classes that test count or batched, by test name.
+#: The names test_itertools' tests are picked by (and pointed at cyiter).
 ITERTOOLS_NAMES = ("count", "batched")
+
+#: Tests of a documented difference from the reference (README, "Deliberate
+#: differences"), by test_itertools version and test id: skipped.
+DEPARTURES = {
+    ("3.13", "TestBasicOps.test_count"): "count pickles without a DeprecationWarning",
+    ("3.13", "TestBasicOps.test_count_with_step"): "count pickles without a DeprecationWarning",
+}
+
+#: Debian's archive (the CYITER_DEBIAN_MIRROR environment variable overrides it).
+MIRROR = os.environ.get("CYITER_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 
 
 class PointAtCyiter:
@@ -88,32 +106,88 @@ def more_itertools_suite(work: Path) -> int:
         os.chdir(old)
 
 
-def itertools_suite() -> int:
-    try:
-        from test import test_itertools
-    except ImportError as error:
-        print(f"CPython's test.test_itertools: not installed here ({error}); skipped")
-        return 0
-    names = [name for name in ITERTOOLS_NAMES if hasattr(test_itertools, name)]
+def debian_test_itertools(work: Path) -> list:
+    """``(version, path)`` of test_itertools.py of every CPython 3.13+ whose
+    ``libpython3.X-testsuite`` package Debian sid has, fetched into *work*."""
+    with urllib.request.urlopen(f"{MIRROR}/dists/sid/main/binary-all/Packages.xz") as reply:
+        index = lzma.decompress(reply.read()).decode()
+    packages = dict(  # the last one listed of each version (the index may hold two)
+        re.findall(
+            r"^Package: libpython(3\.1[3-9])-testsuite\n(?:.+\n)*?Filename: (\S+)$", index, re.M
+        )
+    )
+    found = []
+    for version, filename in sorted(packages.items()):
+        with urllib.request.urlopen(f"{MIRROR}/{filename}") as reply:
+            member = f"./usr/lib/python{version}/test/test_itertools.py"
+            text = _deb_member(reply.read(), member)
+        path = work / f"test_itertools_{version.replace('.', '')}.py"
+        path.write_bytes(text)
+        found.append((version, path))
+    return found
+
+
+def _deb_member(deb: bytes, name: str) -> bytes:
+    """File *name* of the data archive of the Debian package *deb* (an ``ar``
+    archive: an 8-byte magic, then 60-byte headers each before its member)."""
+    at = 8
+    while at < len(deb):
+        header = deb[at : at + 60]
+        member, size = header[:16].decode().strip().rstrip("/"), int(header[48:58])
+        body = deb[at + 60 : at + 60 + size]
+        if member.startswith("data.tar"):
+            with tarfile.open(fileobj=io.BytesIO(body)) as archive:
+                return archive.extractfile(name).read()
+        at += 60 + size + size % 2
+    raise LookupError(f"no data archive in the package holding {name}")
+
+
+def itertools_suite(version: str, module) -> int:
+    """The tests of *module* (a test_itertools of CPython *version*) whose
+    names hold one of ``ITERTOOLS_NAMES``, those names pointing at cyiter's."""
+    names = [name for name in ITERTOOLS_NAMES if hasattr(cyiter, name)]
     for name in names:
-        setattr(test_itertools, name, getattr(cyiter, name))
+        setattr(module, name, getattr(cyiter, name))
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
-    for attr in dir(test_itertools):
-        case = getattr(test_itertools, attr)
+    skipped = []
+    for attr in dir(module):
+        case = getattr(module, attr)
         if isinstance(case, type) and issubclass(case, unittest.TestCase):
             for test in loader.getTestCaseNames(case):
-                if any(name in test.lower() for name in names):
+                reason = DEPARTURES.get((version, f"{attr}.{test}"))
+                if reason:
+                    skipped.append(f"{attr}.{test} ({reason})")
+                elif any(name in test.lower() for name in names):
                     suite.addTest(case(test))
     print(
-        f"CPython {sys.version.split()[0]} test.test_itertools: its {suite.countTestCases()} "
-        f"tests of {', '.join(names)}",
+        f"CPython {version} test_itertools: its {suite.countTestCases()} tests named after "
+        f"{' or '.join(names)}" + (f"; skipped: {', '.join(skipped)}" if skipped else ""),
         flush=True,
     )
     if not suite.countTestCases():
         return 1
     result = unittest.TextTestRunner(verbosity=1).run(suite)
     return 0 if result.wasSuccessful() else 1
+
+
+def cpython_suites(work: Path) -> int:
+    status = 0
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    try:
+        from test import test_itertools
+    except ImportError as error:
+        print(f"CPython {running}: no test.test_itertools here ({error}); skipped")
+    else:
+        status |= itertools_suite(running, test_itertools)
+    for version, path in debian_test_itertools(work):
+        if version == running:
+            continue
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        status |= itertools_suite(version, module)
+    return status
 
 
 def main() -> int:
@@ -126,8 +200,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        status = more_itertools_suite(work)
-    return int(status != 0) | itertools_suite()
+        status = int(more_itertools_suite(work) != 0)
+        return status | cpython_suites(work)
 
 
 if __name__ == "__main__":

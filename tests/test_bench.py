@@ -322,6 +322,10 @@ def test_benchmarks_run_py_shares_the_implementation(tmp_path):
     assert paths["p.png"].read_bytes()[:8] == PNG_MAGIC
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 def test_ctrl_c_removes_the_temporary_data(tmp_path):
     tmp = tmp_path / "tmp"
@@ -333,6 +337,10 @@ def test_ctrl_c_removes_the_temporary_data(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as a terminal's Ctrl-C finds it: whoever started the test run may
+        # have ignored SIGINT (a shell does for a background job), and a
+        # Python started with SIGINT ignored leaves it ignored
+        preexec_fn=_default_sigint,
     )
     try:
         deadline = time.monotonic() + 60

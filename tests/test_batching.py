@@ -225,6 +225,15 @@ class Item:
             self.on_del()
 
 
+def probed(values, probes):
+    """An Item of each of *values*, a weak reference to each appended to
+    *probes* as it is made."""
+    for value in values:
+        item = Item(value)
+        probes.append(weakref.ref(item))
+        yield item
+
+
 def touch_tuples_of(n):
     """Read every item of every tracked tuple of length *n* (a NULL or freed
     item would crash here); return those of Items whose values are not
@@ -304,14 +313,7 @@ class TestBatchedReuse:
         # proves the reuse path ran: the dropped batch's items live on until
         # the next pull, which hands out the same tuple, and then they go
         probes = []
-
-        def source():
-            for i in range(6):
-                item = Item(i)
-                probes.append(weakref.ref(item))
-                yield item
-
-        b = impl.batched(source(), 2)
+        b = impl.batched(probed(range(6), probes), 2)
         batch = next(b)
         probe = probes[0]  # item 0 is held by the batch only
         first = id(batch)
@@ -501,14 +503,7 @@ class TestBatchedReuse:
         probes = []
 
         def source():
-            for i in range(6):
-                item = Item(i)
-                probes.append(weakref.ref(item))
-                yield item
-            for i in range(6, 6 + fail_at):
-                item = Item(i)
-                probes.append(weakref.ref(item))
-                yield item
+            yield from probed(range(6 + fail_at), probes)
             raise KeyError("boom")
 
         b = impl.batched(source(), 3)

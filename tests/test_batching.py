@@ -234,12 +234,13 @@ def probed(values, probes):
         yield item
 
 
-def touch_tuples_of(n):
-    """Read every item of every tracked tuple of length *n* (a NULL or freed
-    item would crash here); return those of Items whose values are not
-    consecutive, as no batch of ``range`` values is (a half-refilled one)."""
+def touch_tuples_of(n, objects=None):
+    """Read every item of every tuple of length *n* among *objects* (default:
+    every object the collector tracks; a NULL or freed item would crash
+    here); return those of Items whose values are not consecutive, as no
+    batch of ``range`` values is (a half-refilled one)."""
     broken = []
-    for obj in gc.get_objects():
+    for obj in gc.get_objects() if objects is None else objects:
         if type(obj) is tuple and len(obj) == n:
             for item in obj:
                 type(item)
@@ -470,28 +471,16 @@ class TestBatchedReuse:
         # being refilled: every tuple the collector tracks, and every object
         # the iterator refers to, must be whole and one batch of consecutive
         # values, never old and new items mixed.
-        broken, seen = [], []
+        broken = []
 
         def source():
             for i in range(10 * n + 1):
                 broken.extend(touch_tuples_of(n))
-                for obj in gc.get_referents(b):
-                    if type(obj) is tuple and len(obj) == n:
-                        seen.append(obj)
-                        values = [x.value for x in obj]
-                        if values != list(range(values[0], values[0] + n)):
-                            broken.append(values)
+                broken.extend(touch_tuples_of(n, gc.get_referents(b)))
                 yield Item(i)
 
         b = impl.batched(source(), n)
-        got = []
-        while True:
-            batch = next(b, None)
-            if batch is None:
-                break
-            got.append([x.value for x in batch])
-            del batch
-            seen.clear()  # keeping them would stop the reuse
+        got = [[x.value for x in batch] for batch in drained(b)]
         assert got == [list(t) for t in ref_batched(range(10 * n + 1), n)]
         assert broken == []
 

@@ -106,9 +106,10 @@ def more_itertools_suite(work: Path) -> int:
         os.chdir(old)
 
 
-def debian_test_itertools(work: Path) -> list:
+def debian_test_itertools(work: Path, skip: str) -> list:
     """``(version, path)`` of test_itertools.py of every CPython 3.13+ whose
-    ``libpython3.X-testsuite`` package Debian sid has, fetched into *work*."""
+    ``libpython3.X-testsuite`` package Debian sid has, but *skip*, fetched
+    into *work*."""
     with urllib.request.urlopen(f"{MIRROR}/dists/sid/main/binary-all/Packages.xz") as reply:
         index = lzma.decompress(reply.read()).decode()
     packages = dict(  # the last one listed of each version (the index may hold two)
@@ -118,6 +119,8 @@ def debian_test_itertools(work: Path) -> list:
     )
     found = []
     for version, filename in sorted(packages.items()):
+        if version == skip:
+            continue
         with urllib.request.urlopen(f"{MIRROR}/{filename}") as reply:
             member = f"./usr/lib/python{version}/test/test_itertools.py"
             text = _deb_member(reply.read(), member)
@@ -180,9 +183,7 @@ def cpython_suites(work: Path) -> int:
         print(f"CPython {running}: no test.test_itertools here ({error}); skipped")
     else:
         status |= itertools_suite(running, test_itertools)
-    for version, path in debian_test_itertools(work):
-        if version == running:
-            continue
+    for version, path in debian_test_itertools(work, skip=running):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

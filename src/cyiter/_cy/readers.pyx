@@ -104,7 +104,7 @@ cdef extern from *:
         if (pos >= end) return -1;
         if (s->block == block) {
             mask = s->mask;
-            high = s->high;
+            high = text ? s->high : 0;
         } else {
             cyiter_masks(data + block, end - block, text, &mask, &high);
         }
@@ -119,8 +119,10 @@ cdef extern from *:
         }
         s->block = block;
         s->mask = mask;
-        s->high = high;
-        *ascii = (seen | (high & ((mask & (0 - mask)) - 1))) == 0;
+        if (text) {
+            s->high = high;
+            *ascii = (seen | (high & ((mask & (0 - mask)) - 1))) == 0;
+        }
         return block + cyiter_ctz64(mask);
     #else
         const char* nl = (const char*)memchr(data + pos, '\\n', (size_t)(end - pos));

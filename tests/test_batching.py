@@ -325,6 +325,43 @@ class TestBatchedReuse:
             assert alive_after_drop and id(batch) == first and probe() is None
         assert [x.value for x in batch] == [2, 3]
 
+    @pytest.mark.parametrize("n", [3, 64, 70])
+    def test_old_items_the_list_still_holds_are_let_go_once(self, impl, n):
+        # A refill lets go of each old item at once when the list still
+        # holds it, and releases the others afterwards (where their __del__
+        # may run): every even item stays in the list, each odd one is taken
+        # out as its batch comes.  Each item's reference count ends where it
+        # began, each odd item is freed, and every batch is right.
+        data = [Item(i) for i in range(300)]
+        evens = data[::2]
+
+        def counts():
+            return [sys.getrefcount(data[i]) for i in range(0, 300, 2)]
+
+        baseline = counts()
+        probes = [weakref.ref(x) for x in data]
+        freed = []
+        for i in range(1, 300, 2):
+            data[i].on_del = lambda i=i: freed.append(i)
+        b = impl.batched(data, n)
+        seen = []
+        while True:
+            batch = next(b, None)
+            if batch is None:
+                break
+            seen.append([x.value for x in batch])
+            for x in batch:
+                if x.value % 2:
+                    data[x.value] = None
+            del batch, x
+        del b
+        gc.collect()
+        assert seen == [list(t) for t in ref_batched(range(300), n)]
+        assert sorted(freed) == list(range(1, 300, 2))
+        assert all(p() is None for p in probes[1::2])
+        assert all(data[i] is evens[i // 2] for i in range(0, 300, 2))
+        assert counts() == baseline
+
     def test_hash_and_equality_follow_the_new_items(self, impl):
         # 3.14+ caches a tuple's hash in the tuple: a refilled tuple must not
         # keep the old one (Counter hashes each batch, then drops the repeats)

@@ -47,9 +47,11 @@ __all__ = ["batched", "chunked"]
 # huge n costs nothing up front.
 cdef enum:
     ARRAY_MAX = 4096
-    # _release_parked looks at the old items of batches up to this size one
-    # by one to skip the guard; for larger ones the guard is cheaper
-    SMALL_RELEASE = 8
+    # _refill over a batch of at least this many items asks for the item
+    # this far ahead to be brought into cache: a list too large for the
+    # cache costs a memory read per item, which the hardware prefetcher does
+    # not guess (the items lie wherever they were allocated)
+    AHEAD = 64
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
@@ -98,6 +100,13 @@ cdef extern from *:
         }
     }
 
+    /* Ask for the object at p to be in cache soon, to be written. */
+    #if defined(__GNUC__) || defined(__clang__)
+    #  define cyiter_prefetch_w(p) __builtin_prefetch((p), 1, 3)
+    #else
+    #  define cyiter_prefetch_w(p) ((void)(p))
+    #endif
+
     /* The same for a tuple refilled while untracked. */
     static CYTHON_INLINE void cyiter_tuple_retracked(PyObject *t) {
         CYITER_RESET_TUPLE_HASH(t);
@@ -107,6 +116,7 @@ cdef extern from *:
     bint CAN_REUSE "CYITER_CAN_REUSE"
     void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
     void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
+    void prefetch_w "cyiter_prefetch_w"(PyObject*)
     # raw pointers, so that Cython adds no reference counting of its own
     void decref "Py_DECREF"(PyObject*)
     Py_ssize_t refcount "Py_REFCNT"(PyObject*)
@@ -122,6 +132,24 @@ cdef extern from *:
     # the item array of an exact list or tuple
     PyObject** sequence_items_raw "PySequence_Fast_ITEMS"(PyObject*)
     PyTypeObject PyList_Type
+
+
+cdef inline Py_ssize_t _swap(
+    PyObject* batch, Py_ssize_t k, PyObject* item, PyObject** parked, Py_ssize_t m
+) noexcept:
+    """Put a new reference to ``item`` at ``batch[k]`` and drop the old
+    item's, which frees nothing and runs no code while something else holds
+    it (the list, most of the time); else park it at ``parked[m]``, for the
+    caller to release later.  Returns how many are parked now.  The caller
+    keeps ``k`` and ``m`` in bounds."""
+    cdef PyObject* old = tuple_item(batch, k)
+    incref(item)
+    tuple_set_raw(batch, k, item)
+    if refcount(old) > 1:
+        decref(old)
+        return m
+    parked[m] = old
+    return m + 1
 
 
 cdef inline void _release(PyObject** items, Py_ssize_t count) noexcept:
@@ -231,7 +259,7 @@ cdef class _Grouper:
     def __next__(self):
         cdef PyObject* reused
         cdef PyObject* fresh
-        cdef Py_ssize_t n, got
+        cdef Py_ssize_t n, got, parked
         # (a critical section as a block, not a decorator, so that Cython can
         # end the iteration without creating a StopIteration)
         with cython.critical_section(self):
@@ -240,12 +268,13 @@ cdef class _Grouper:
             elif self.seq is not None:
                 # Slicing a list or tuple needs no guard (see _slice and
                 # _slice_reused).
-                reused = self._slice_reused()
+                reused = self._slice_reused(&parked)
                 if reused != NULL:
                     # the reference taken here keeps any call made while the
                     # old items are released from reusing the batch again
                     batch = <object>reused
-                    self._release_parked(self.n)
+                    if parked:
+                        self._release_parked(parked)
                     return batch
                 batch = self._slice()
             elif self.it is not None and 0 < self.n <= self.capacity:
@@ -323,10 +352,12 @@ cdef class _Grouper:
     #    then (for a list or tuple source, taken before the first release
     #    that may free an item), so a __del__ that calls next(),
     #    __setstate__ or __init__ gets RuntimeError, another thread waits.
-    #    For a list or tuple source the old items wait in ``items`` (which
-    #    only the guard holder uses) until the state is final and the
-    #    refilled tuple is held by a reference of the call's own, which
-    #    keeps any call made meanwhile from reusing it.
+    #    For a list or tuple source an old item that something else still
+    #    holds is let go during the refill (that frees nothing and runs no
+    #    code); the others wait in ``items`` (which only the guard holder
+    #    uses) until the state is final and the refilled tuple is held by a
+    #    reference of the call's own, which keeps any call made meanwhile
+    #    from reusing it.
     # 4. The tuple is made as good as new: tracked by the collector again
     #    (bpo-42536) and, on 3.14 and 3.15, its cached hash forgotten.
     # 5. None of it where a count of 1 proves nothing (free-threaded, PyPy,
@@ -356,10 +387,14 @@ cdef class _Grouper:
         )
 
     @cython.final
-    cdef inline PyObject* _refill(self, PyObject** new_items, Py_ssize_t n) noexcept:
+    cdef inline PyObject* _refill(
+        self, PyObject** new_items, Py_ssize_t n, Py_ssize_t avail, Py_ssize_t* parked
+    ) noexcept:
         """Put ``new_items[0:n]`` (taking a new reference to each) into
-        ``last_batch`` in place and return it (a borrowed reference); its
-        old items are left in ``items[0:n]``, for the caller to release.
+        ``last_batch`` in place and return it (a borrowed reference).  Its
+        old items that something else holds are let go; the others are
+        parked in ``items[0:parked[0]]``, for the caller to release.
+        ``new_items[0:avail]`` is readable, ``avail >= n``.
 
         Only right after ``_reusable(n)`` said yes, with the guard free to
         be taken before anything can run Python code.  Nothing here runs
@@ -368,15 +403,20 @@ cdef class _Grouper:
         to the result before it releases the old items."""
         cdef PyObject* batch = <PyObject*>self.last_batch
         cdef PyObject** items = self.items
-        cdef PyObject* item
-        cdef Py_ssize_t k
-        # 0 <= k < n == len(batch) <= capacity: in bounds for both
-        for k in range(n):
-            item = new_items[k]
-            incref(item)
-            items[k] = tuple_item(batch, k)
-            tuple_set_raw(batch, k, item)
+        cdef Py_ssize_t k, m = 0
+        cdef Py_ssize_t ahead = 0
+        # 0 <= k < n == len(batch) <= capacity: in bounds for the batch and
+        # for new_items (n <= avail); m <= k, in bounds for items; and
+        # k < ahead keeps k + AHEAD < avail
+        if n >= AHEAD:
+            ahead = max(0, min(n, avail - AHEAD))
+            for k in range(ahead):
+                prefetch_w(new_items[k + AHEAD])
+                m = _swap(batch, k, new_items[k], items, m)
+        for k in range(ahead, n):
+            m = _swap(batch, k, new_items[k], items, m)
         tuple_refilled(batch)
+        parked[0] = m
         return batch
 
     @cython.final
@@ -430,12 +470,12 @@ cdef class _Grouper:
         return got
 
     @cython.final
-    cdef inline PyObject* _slice_reused(self) noexcept:
+    cdef inline PyObject* _slice_reused(self, Py_ssize_t* parked) noexcept:
         """``__next__``'s fast path for a list or tuple source: the next
         batch put into ``last_batch`` in place, or NULL (nothing done) when
         that does not apply: not a full batch, or ``_reusable`` says no.
         The guard is free; the caller takes a reference to the result and
-        then calls ``_release_parked(n)``.
+        then, if ``parked[0]`` is not 0, calls ``_release_parked``.
 
         Nothing here runs Python code or allocates, so the state read is
         the state used: ``0 <= start`` and ``start + n <= len(seq)`` hold
@@ -451,31 +491,18 @@ cdef class _Grouper:
             return NULL
         self.pos = start + n
         # reads seq[start:start + n], in bounds (above)
-        return self._refill(sequence_items_raw(seq) + start, n)
+        return self._refill(sequence_items_raw(seq) + start, n, size - start, parked)
 
     @cython.final
-    cdef inline int _release_parked(self, Py_ssize_t n) except -1:
+    cdef int _release_parked(self, Py_ssize_t n) except -1:
         """Release the ``n`` old items ``_slice_reused`` parked in
-        ``items``; the guard is free and the state is complete.
-
-        An old item that something else still holds (the list, when it is
-        still there) is not freed by the release, which then runs no Python
-        code: small batches skip the guard that way while they can.  The
-        guard is taken (it is free: ``guard_enter`` neither waits nor raises)
-        before the first release that may free an item: a ``__del__`` that
-        calls back into this iterator gets RuntimeError, another thread
-        waits, and ``gc.get_objects()`` finds the whole new batch."""
-        cdef Py_ssize_t k = 0
-        cdef PyObject** items = self.items
-        if n <= SMALL_RELEASE:
-            # 0 <= k < n <= capacity
-            while k < n and refcount(items[k]) > 1:
-                decref(items[k])
-                k += 1
-            if k == n:
-                return 0
+        ``items``: each may be freed and run a ``__del__``.  The guard is
+        free and the state is complete.  The guard is taken (being free,
+        ``guard_enter`` neither waits nor raises): a ``__del__`` that calls
+        back into this iterator gets RuntimeError, another thread waits,
+        and ``gc.get_objects()`` finds the whole new batch."""
         guard_enter(&self.guard, self.name)
-        _release(items + k, n - k)
+        _release(self.items, n)
         guard_leave(&self.guard)
         return 0
 

@@ -519,8 +519,9 @@ cdef class _Grouper:
         sequence cannot change while the batch is copied.
         """
         cdef object seq = self.seq
-        cdef Py_ssize_t size, start, k, i
+        cdef Py_ssize_t size, start, k, i, ahead
         cdef PyObject* item
+        cdef PyObject** src
         cdef bint last, is_list
         while True:
             is_list = type(seq) is list
@@ -548,12 +549,14 @@ cdef class _Grouper:
             if seq is None:
                 return self._next_guarded()
         # Bounds: 0 <= start and start + k <= size == len(seq), and nothing
-        # below can resize seq, so every index read is in [0, len(seq)).
+        # below can resize seq, so every index read is in [0, len(seq));
+        # i < ahead keeps start + i + AHEAD < size.
+        src = sequence_items_raw(<PyObject*>seq) + start
+        ahead = max(0, min(k, size - start - AHEAD)) if k >= AHEAD else 0
         for i in range(k):
-            if is_list:
-                item = PyList_GET_ITEM(seq, start + i)
-            else:
-                item = PyTuple_GET_ITEM(seq, start + i)
+            if i < ahead:
+                prefetch_w(src[i + AHEAD])
+            item = src[i]
             Py_INCREF(<object>item)
             if self.as_list:
                 list_set_item(result, i, item)

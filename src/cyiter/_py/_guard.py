@@ -58,7 +58,9 @@ def guarded(method):
             _contended(self)
         self._owner = get_ident()
         try:
-            return method(self, *args)
+            # without arguments (``__next__``) a plain call: a call that
+            # unpacks *args costs a fifth of a pure-Python next() on 3.11
+            return method(self, *args) if args else method(self)
         finally:
             self._owner = 0
             self._token.append(None)

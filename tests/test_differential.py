@@ -117,6 +117,33 @@ def test_chunked(data, n, shape, strict, fail_at):
         assert got == expected, kind
 
 
+@given(
+    # distinct values, so that an item out of place shows
+    data=st.integers(0, 400).map(lambda length: list(range(length))),
+    n=st.sampled_from([63, 64, 65, 100, 129, 200]) | st.integers(60, 140),
+    shape=st.sampled_from(["list", "tuple"]),
+    strict=st.booleans(),
+)
+def test_long_batches_of_sequences(data, n, shape, strict):
+    # batches of 64 or more over a list or tuple: the Cython twin prefetches
+    # the items ahead, up to the sequence's end; kept and dropped batches
+    expected = outcome(lambda: ref_batched(make_source(shape, data), n, strict=strict))
+    chunks = outcome(lambda: more_itertools.chunked(make_source(shape, data), n, strict=strict))
+    for kind in TWINS:
+        make = twin(kind)
+        assert outcome(lambda: make.batched(make_source(shape, data), n, strict=strict)) == expected
+        assert outcome(lambda: make.chunked(make_source(shape, data), n, strict=strict)) == chunks
+        dropped = []
+        try:
+            for batch in make.batched(make_source(shape, data), n, strict=strict):
+                dropped.append(list(batch))
+                del batch
+        except ValueError as exc:
+            dropped.append(str(exc))
+        kept, error = expected
+        assert dropped == [list(b) for b in kept] + ([error[1]] if error else [])
+
+
 def _replay(result):
     items, (exc_type, message) = result
     yield from items

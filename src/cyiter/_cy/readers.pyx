@@ -19,11 +19,13 @@ from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndS
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
 from cpython.memoryview cimport PyMemoryView_FromMemory
+from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_Decode, PyUnicode_DecodeUTF8, PyUnicode_New
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.errno cimport EINTR, errno
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
+from cyiter._cy._capi cimport steal
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 import io
@@ -492,6 +494,23 @@ cdef class read_chunks(_Reader):
             guard_leave(&self.guard)
 
 
+cdef extern from *:
+    """
+    /* p[:n], all ASCII, as str (every codec read_lines accepts decodes
+       ASCII as is); NULL with MemoryError set when it cannot be made */
+    static CYTHON_INLINE PyObject* cyiter_ascii_text(const char* p, Py_ssize_t n) {
+        PyObject* text = PyUnicode_New(n, 127);
+        if (text != NULL) {
+            memcpy(PyUnicode_1BYTE_DATA(text), p, (size_t)n);
+        }
+        return text;
+    }
+    """
+    # new references, NULL with MemoryError set
+    PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
+    PyObject* bytes_raw "PyBytes_FromStringAndSize"(const char* p, Py_ssize_t n)
+
+
 @cython.final
 cdef class read_lines(_Reader):
     """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
@@ -662,6 +681,7 @@ cdef class read_lines(_Reader):
     @cython.critical_section
     def __next__(self):
         cdef char* p
+        cdef PyObject* line
         cdef Py_ssize_t nl, n
         cdef int ascii
         # while the guard is taken (a callback of this very reader, or
@@ -675,28 +695,48 @@ cdef class read_lines(_Reader):
                 p = self.data + self.pos
                 n = nl - self.pos
                 if n <= self.maxlen:
-                    self.pos = nl + 1
                     if self.keepends:
                         n += 1
                     elif n > 0 and p[n - 1] == b"\r":
                         n -= 1
-                    if self.codec is None:
-                        return PyBytes_FromStringAndSize(p, n)
-                    return self._text(p, n, ascii)
+                    # made before the reader moves past it: after a
+                    # MemoryError the next call tries the line again
+                    if self.codec is not None:
+                        return self._text(p, n, ascii, nl + 1)
+                    line = bytes_raw(p, n)
+                    if line != NULL:
+                        self.pos = nl + 1
+                    return steal(line)
         return self._next_guarded()
 
-    cdef _text(self, const char* p, Py_ssize_t n, bint ascii):
+    cdef _text(self, const char* p, Py_ssize_t n, bint ascii, Py_ssize_t after):
+        """The line ``p[:n]`` as str, the reader moved on to ``after`` (see
+        ``_decoded``)."""
+        cdef PyObject* line
         if ascii:
-            # every codec read_lines accepts decodes ASCII as is
-            line = PyUnicode_New(n, 127)
-            memcpy(PyUnicode_1BYTE_DATA(line), p, n)
-            return line
+            line = ascii_text_raw(p, n)
+            if line != NULL:
+                self.pos = after
+            return steal(line)
         # an error handler or codec may call back into Python
         guard_enter(&self.guard, "read_lines")
         try:
-            return self._decode(p, n)
+            return self._decoded(p, n, after)
         finally:
             guard_leave(&self.guard)
+
+    cdef _decoded(self, const char* p, Py_ssize_t n, Py_ssize_t after):
+        """The line ``p[:n]``, which starts at ``pos``, decoded, and the
+        reader moved on to ``after``.  A line that does not decode is
+        consumed (the next call goes on after it); after a MemoryError the
+        next call tries it again.  The guard is held."""
+        cdef Py_ssize_t at = self.pos
+        self.pos = after
+        try:
+            return self._decode(p, n)
+        except MemoryError:
+            self.pos = at
+            raise
 
     cdef _next_guarded(self):
         guard_enter(&self.guard, "read_lines")
@@ -707,7 +747,7 @@ cdef class read_lines(_Reader):
 
     cdef _next_slow(self):
         cdef char* nl = NULL
-        cdef Py_ssize_t start, scan, n
+        cdef Py_ssize_t start, scan, n, after
         if self.src is None:
             raise StopIteration
         if self.skip:
@@ -744,16 +784,19 @@ cdef class read_lines(_Reader):
                 f"max_line_length={self.maxlen} bytes"
             )
         if nl == NULL:
-            self.pos = start + n
+            after = start + n
         else:
-            self.pos = start + n + 1
+            after = start + n + 1
             if self.keepends:
                 n += 1
             elif n > 0 and (nl - 1)[0] == b"\r":
                 n -= 1
+        # pos is still start: the line is made before the reader moves on
         if self.codec is None:
-            return PyBytes_FromStringAndSize(self.data + start, n)
-        return self._decode(self.data + start, n)
+            line = PyBytes_FromStringAndSize(self.data + start, n)
+            self.pos = after
+            return line
+        return self._decoded(self.data + start, n, after)
 
     cdef inline _decode(self, const char* p, Py_ssize_t n):
         if self.utf8:

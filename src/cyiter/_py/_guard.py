@@ -56,8 +56,10 @@ def guarded(method):
             self._token.pop()
         except IndexError:
             _contended(self)
-        self._owner = get_ident()
         try:
+            # inside the try: get_ident() makes an int, and a MemoryError
+            # there must give the token back, else every later call waits
+            self._owner = get_ident()
             # without arguments (``__next__``) a plain call: a call that
             # unpacks *args costs a fifth of a pure-Python next() on 3.11
             return method(self, *args) if args else method(self)

@@ -94,19 +94,27 @@ class _Grouper(Guarded):
         if k <= 0:
             self._exhaust()
             raise StopIteration
-        if 0 <= self._n <= k:
+        full = 0 <= self._n <= k
+        if full:
             k = self._n
-            self._pos = start + k
-        else:
+        elif self._strict:
             self._exhaust()
-            if self._strict:
-                raise ValueError(self._incomplete)
-        batch = seq[start : start + k]
+            raise ValueError(self._incomplete)
+        # the batch is made before the state moves past it: after a
+        # MemoryError the next call tries it again
+        end = start + k
+        batch = seq[start:end]
         if batch is seq:  # a whole tuple slices to itself; itertools gives a new one
             batch = tuple(list(seq))
         if self._as_list:
-            return batch if type(batch) is list else list(batch)
-        return batch if type(batch) is tuple else tuple(batch)
+            batch = batch if type(batch) is list else list(batch)
+        else:
+            batch = batch if type(batch) is tuple else tuple(batch)
+        if full:
+            self._pos = end
+        else:
+            self._exhaust()
+        return batch
 
     def __length_hint__(self):
         if self._seq is not None:

@@ -321,18 +321,25 @@ class read_lines(_Reader):
                 f"line at byte offset {self._base} is longer than "
                 f"max_line_length={self._max} bytes"
             )
-        self._pos = end
+        # the line is made before the reader moves past it: after a
+        # MemoryError the next call tries it again
         if self._keepends or nl < 0:
             line = buf[start:end]
         elif length > 0 and buf[nl - 1] == 13:
             line = buf[start : nl - 1]
         else:
             line = buf[start:nl]
-        if self._codec is None:
+        codec = self._codec
+        if codec == "utf-8-sig" and self._base + start > 0:
+            codec = "utf-8"  # a BOM only starts the file
+        self._pos = end
+        if codec is None:
             return line
-        if self._codec == "utf-8-sig" and self._base + start > 0:
-            return line.decode("utf-8", self._errors)  # a BOM only starts the file
-        return line.decode(self._codec, self._errors)
+        try:
+            return line.decode(codec, self._errors)  # if it fails, the line is consumed
+        except MemoryError:
+            self._pos = start  # but not for want of memory
+            raise
 
     @guarded
     def close(self):

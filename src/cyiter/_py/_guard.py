@@ -5,14 +5,17 @@ that calls it again gets RuntimeError; another thread waits its turn, so
 no item is lost or duplicated.
 
 A pure-Python method can be interrupted between any two bytecodes, so the
-guard must be atomic by itself.  It is a one-item list used as a token:
-``list.pop()`` and ``list.append()`` are single C calls, atomic under the
-GIL and locked per object on a free-threaded build.  (A ``threading.Lock``
-would do too, but costs several times more per call.)  Who holds the token
-is recorded so that, on contention only, re-entry can be told apart from
-another thread.
+guard must be atomic by itself.  It is a one-item deque used as a token:
+``deque.pop()`` and ``deque.append()`` are single C calls, atomic under the
+GIL and locked per object on a free-threaded build, and giving the token
+back never allocates (an emptied deque keeps its block; an emptied list
+frees its items on 3.13+, so that a MemoryError could keep the token for
+ever).  (A ``threading.Lock`` would do too, but costs several times more
+per call.)  Who holds the token is recorded so that, on contention only,
+re-entry can be told apart from another thread.
 """
 
+from collections import deque
 from functools import wraps
 from threading import get_ident
 from time import sleep
@@ -27,7 +30,7 @@ class Guarded:
 
     def __new__(cls, *args, **kwargs):
         self = object.__new__(cls)
-        self._token = [None]
+        self._token = deque((None,))
         self._owner = 0
         return self
 

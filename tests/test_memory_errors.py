@@ -10,8 +10,8 @@ read_csv (they end at some, as chain.from_iterable and the csv module do),
 and, on the pure-Python twin only, so not here either: read_chunks, which
 cannot make its chunk before reading it, and batched or chunked over an
 iterator, whose ``list(islice(...))`` drops what it pulled when it fails.
-(The Cython twin makes the chunk first, and its batch tuple first or tries
-again at once.)
+(The Cython twin makes the chunk first, and when it cannot make a batch it
+tries once more at once.)
 """
 
 import io

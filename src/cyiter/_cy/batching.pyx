@@ -13,11 +13,11 @@ why that is safe is told at ``_Grouper._reusable``.
 
 cimport cython
 from cpython.iterator cimport PyIter_Check
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New
+from cpython.list cimport PyList_GET_SIZE, PyList_New
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
-from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New
+from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_New
 
 from cyiter._cy._capi cimport (
     PyErr_Clear,

@@ -47,10 +47,11 @@ __all__ = ["batched", "chunked"]
 # huge n costs nothing up front.
 cdef enum:
     ARRAY_MAX = 4096
-    # _refill over a batch of at least this many items asks for the item
-    # this far ahead to be brought into cache: a list too large for the
-    # cache costs a memory read per item, which the hardware prefetcher does
-    # not guess (the items lie wherever they were allocated)
+    # a batch of at least this many items copied from a list or tuple asks
+    # for the item this far ahead to be brought into cache (_prefetching): a
+    # list too large for the cache costs a memory read per item, which the
+    # hardware prefetcher does not guess (the items lie wherever they were
+    # allocated)
     AHEAD = 64
 
 # what a step returns when the iteration has ended
@@ -150,6 +151,15 @@ cdef inline Py_ssize_t _swap(
         return m
     parked[m] = old
     return m + 1
+
+
+cdef inline Py_ssize_t _prefetching(Py_ssize_t n, Py_ssize_t avail) noexcept:
+    """How many of a batch's ``n`` items, the first of ``avail`` readable
+    ones, prefetch the item ``AHEAD`` after them: none in a batch under
+    ``AHEAD`` items, else each whose item ``AHEAD`` on is still readable."""
+    if n < AHEAD:
+        return 0
+    return max(0, min(n, avail - AHEAD))
 
 
 cdef inline void _release(PyObject** items, Py_ssize_t count) noexcept:
@@ -404,15 +414,13 @@ cdef class _Grouper:
         cdef PyObject* batch = <PyObject*>self.last_batch
         cdef PyObject** items = self.items
         cdef Py_ssize_t k, m = 0
-        cdef Py_ssize_t ahead = 0
+        cdef Py_ssize_t ahead = _prefetching(n, avail)
         # 0 <= k < n == len(batch) <= capacity: in bounds for the batch and
         # for new_items (n <= avail); m <= k, in bounds for items; and
         # k < ahead keeps k + AHEAD < avail
-        if n >= AHEAD:
-            ahead = max(0, min(n, avail - AHEAD))
-            for k in range(ahead):
-                prefetch_w(new_items[k + AHEAD])
-                m = _swap(batch, k, new_items[k], items, m)
+        for k in range(ahead):
+            prefetch_w(new_items[k + AHEAD])
+            m = _swap(batch, k, new_items[k], items, m)
         for k in range(ahead, n):
             m = _swap(batch, k, new_items[k], items, m)
         tuple_refilled(batch)
@@ -552,7 +560,7 @@ cdef class _Grouper:
         # below can resize seq, so every index read is in [0, len(seq));
         # i < ahead keeps start + i + AHEAD < size.
         src = sequence_items_raw(<PyObject*>seq) + start
-        ahead = max(0, min(k, size - start - AHEAD)) if k >= AHEAD else 0
+        ahead = _prefetching(k, size - start)
         for i in range(k):
             if i < ahead:
                 prefetch_w(src[i + AHEAD])

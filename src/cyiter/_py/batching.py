@@ -117,10 +117,13 @@ class _Grouper(Guarded):
         return batch
 
     def __length_hint__(self):
-        if self._seq is not None:
-            remaining = len(self._seq) - self._pos
-        elif self._it is not None:
-            remaining = _length_hint(self._it, -1)
+        # each source read once, as in __reduce__: another thread's next()
+        # may end it meanwhile
+        seq, it = self._seq, self._it
+        if seq is not None:
+            remaining = len(seq) - self._pos
+        elif it is not None:
+            remaining = _length_hint(it, -1)
             if remaining < 0:
                 return NotImplemented
         else:

@@ -15,7 +15,6 @@ tries once more at once.)
 """
 
 import io
-import sysconfig
 import threading
 
 import pytest
@@ -23,13 +22,6 @@ import pytest
 testcapi = pytest.importorskip("_testcapi")
 if not hasattr(testcapi, "set_nomemory"):
     pytest.skip("this CPython has no _testcapi.set_nomemory", allow_module_level=True)
-
-# CPython's PyList_New(n > 0) on a free-threaded build (3.13t) frees the
-# half-made list when its item array cannot be allocated, before setting
-# its item pointer: the heap is corrupted and a later test crashes.  The
-# Cython twin's chunked makes its lists with PyList_New (see
-# docs/hardening.md, "Found in CPython").
-PYLIST_NEW_FREES_GARBAGE = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 LINES = b"".join(b"line %d,x\r\n" % i if i % 7 == 3 else b"line %d,x\n" % i for i in range(40))
 
@@ -77,8 +69,6 @@ def failing_once(iterator, k):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_failed_allocation_loses_nothing(impl, name):
-    if PYLIST_NEW_FREES_GARBAGE and impl.kind == "cython" and name == "chunked/list":
-        pytest.skip("PyList_New's free-threaded failure path corrupts the heap (CPython)")
     make, skip = CASES[name]
     expected = []
     drain(make(impl), expected)

@@ -13,7 +13,7 @@ why that is safe is told at ``_Grouper._reusable``.
 
 cimport cython
 from cpython.iterator cimport PyIter_Check
-from cpython.list cimport PyList_GET_SIZE, PyList_New
+from cpython.list cimport PyList_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
@@ -108,6 +108,35 @@ cdef extern from *:
     #  define cyiter_prefetch_w(p) ((void)(p))
     #endif
 
+    /* A list of n slots, each to be set once with PyList_SET_ITEM; NULL
+       with MemoryError set.  Free-threaded CPython's PyList_New(n > 0)
+       frees a garbage item pointer when it cannot allocate the item array
+       (python/cpython#152125; see docs/hardening.md, "Found in CPython"),
+       so there the list is [None] * n, made by a path that starts from an
+       empty list and fails cleanly.  A slot's None is overwritten without
+       a decref: None is immortal on every free-threaded CPython. */
+    #ifdef Py_GIL_DISABLED
+    static PyObject *cyiter_list_new(Py_ssize_t n) {
+        PyObject *one, *list;
+        if (n <= 0) {
+            return PyList_New(0);
+        }
+        one = PyList_New(0);
+        if (one == NULL) {
+            return NULL;
+        }
+        if (PyList_Append(one, Py_None) < 0) {
+            Py_DECREF(one);
+            return NULL;
+        }
+        list = PySequence_Repeat(one, n);
+        Py_DECREF(one);
+        return list;
+    }
+    #else
+    #  define cyiter_list_new PyList_New
+    #endif
+
     /* The same for a tuple refilled while untracked. */
     static CYTHON_INLINE void cyiter_tuple_retracked(PyObject *t) {
         CYITER_RESET_TUPLE_HASH(t);
@@ -129,7 +158,8 @@ cdef extern from *:
     void list_set_raw "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     # new references, NULL on failure (MemoryError set)
     PyObject* tuple_new_raw "PyTuple_New"(Py_ssize_t)
-    PyObject* list_new_raw "PyList_New"(Py_ssize_t)
+    PyObject* list_new_raw "cyiter_list_new"(Py_ssize_t)
+    object list_new "cyiter_list_new"(Py_ssize_t)
     # the item array of an exact list or tuple
     PyObject** sequence_items_raw "PySequence_Fast_ITEMS"(PyObject*)
     PyTypeObject PyList_Type
@@ -546,7 +576,7 @@ cdef class _Grouper:
                     raise ValueError(self.incomplete)
             else:
                 k = self.n
-            result = PyList_New(k) if self.as_list else PyTuple_New(k)
+            result = list_new(k) if self.as_list else PyTuple_New(k)
             if self.seq is seq and self.pos == start and size == (
                 PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
             ):

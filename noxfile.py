@@ -7,7 +7,8 @@
 * ``pure``: a ``CYITER_NO_EXTENSIONS=1`` install, which must be pure Python
   and pass the same suite.
 * ``references``: the references' own tests (more-itertools' from its sdist,
-  CPython's test_itertools) against both twins (tools/references/run.py).
+  CPython's test_itertools, and test_csv's tests of csv.DictReader on
+  read_csv) against both twins (tools/references/run.py).
 """
 
 import nox

@@ -15,6 +15,11 @@ ship must pass on them too:
   also carry the tests of ``batched`` with ``strict=``): their tests of
   ``count`` and ``batched``, with those names pointing at cyiter's.  The
   tests that check a documented difference (``DEPARTURES``) are skipped.
+* CPython's ``test_csv`` of the same versions: every test that uses
+  ``csv.DictReader``, with it pointing at ``read_csv`` (through
+  :func:`dict_reader`, which takes DictReader's arguments).  A newer
+  version's test_csv that the running Python cannot import is reported and
+  skipped.
 
 The twin is the active one (``cyiter.IMPLEMENTATION``): run it once as is
 and once with ``CYITER_PURE_PYTHON=1`` for both.  The exit status is 0 only
@@ -22,8 +27,10 @@ if every selected test passed, and a selection that finds no test fails.
 """
 
 import argparse
+import csv
 import importlib.metadata
 import importlib.util
+import inspect
 import io
 import lzma
 import os
@@ -106,10 +113,10 @@ def more_itertools_suite(work: Path) -> int:
         os.chdir(old)
 
 
-def debian_test_itertools(work: Path, skip: str) -> list:
-    """``(version, path)`` of test_itertools.py of every CPython 3.13+ whose
-    ``libpython3.X-testsuite`` package Debian sid has, but *skip*, fetched
-    into *work*."""
+def debian_tests(work: Path, skip: str) -> list:
+    """``(version, {module: path})`` of test_itertools.py and test_csv.py of
+    every CPython 3.13+ whose ``libpython3.X-testsuite`` package Debian sid
+    has, but *skip*, fetched into *work*."""
     with urllib.request.urlopen(f"{MIRROR}/dists/sid/main/binary-all/Packages.xz") as reply:
         index = lzma.decompress(reply.read()).decode()
     packages = dict(  # the last one listed of each version (the index may hold two)
@@ -122,11 +129,13 @@ def debian_test_itertools(work: Path, skip: str) -> list:
         if version == skip:
             continue
         with urllib.request.urlopen(f"{MIRROR}/{filename}") as reply:
-            member = f"./usr/lib/python{version}/test/test_itertools.py"
-            text = _deb_member(reply.read(), member)
-        path = work / f"test_itertools_{version.replace('.', '')}.py"
-        path.write_bytes(text)
-        found.append((version, path))
+            deb = reply.read()
+        paths = {}
+        for module in ("test_itertools", "test_csv"):
+            text = _deb_member(deb, f"./usr/lib/python{version}/test/{module}.py")
+            paths[module] = work / f"{module}_{version.replace('.', '')}.py"
+            paths[module].write_bytes(text)
+        found.append((version, paths))
     return found
 
 
@@ -174,20 +183,79 @@ def itertools_suite(version: str, module) -> int:
     return 0 if result.wasSuccessful() else 1
 
 
+def dict_reader(f, fieldnames=None, restkey=None, restval=None, dialect="excel", *args, **kwds):
+    """``csv.DictReader(f, ...)`` as ``cyiter.read_csv``: the lines of *f* (a
+    text file or any iterable of str, as csv.reader takes them) are read at
+    once, a line without a line end is given ``\\n``, and the whole is read
+    from memory as UTF-8.  The dialect is resolved by the csv module itself;
+    a ``quoting`` read_csv has no option for is an error."""
+    options = csv.reader([], dialect, *args, **kwds).dialect
+    if options.quoting not in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONE):
+        raise NotImplementedError(f"read_csv has no quoting={options.quoting}")
+    text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in f)
+    return cyiter.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        fieldnames=fieldnames,
+        restkey=restkey,
+        restval=restval,
+        delimiter=options.delimiter,
+        quotechar=None if options.quoting == csv.QUOTE_NONE else options.quotechar,
+        escapechar=options.escapechar,
+        doublequote=options.doublequote,
+        skipinitialspace=options.skipinitialspace,
+        strict=options.strict,
+    )
+
+
+def csv_suite(version: str, module) -> int:
+    """The tests of *module* (a test_csv of CPython *version*) that use
+    ``csv.DictReader``, with it pointing at read_csv."""
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for attr in dir(module):
+        case = getattr(module, attr)
+        if isinstance(case, type) and issubclass(case, unittest.TestCase):
+            for test in loader.getTestCaseNames(case):
+                if "DictReader" in inspect.getsource(getattr(case, test)):
+                    suite.addTest(case(test))
+    print(
+        f"CPython {version} test_csv: its {suite.countTestCases()} tests of csv.DictReader, "
+        "on read_csv",
+        flush=True,
+    )
+    if not suite.countTestCases():
+        return 1
+    original = csv.DictReader
+    csv.DictReader = dict_reader
+    try:
+        result = unittest.TextTestRunner(verbosity=1).run(suite)
+    finally:
+        csv.DictReader = original
+    return 0 if result.wasSuccessful() else 1
+
+
 def cpython_suites(work: Path) -> int:
     status = 0
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    try:
-        from test import test_itertools
-    except ImportError as error:
-        print(f"CPython {running}: no test.test_itertools here ({error}); skipped")
-    else:
-        status |= itertools_suite(running, test_itertools)
-    for version, path in debian_test_itertools(work, skip=running):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        status |= itertools_suite(version, module)
+    suites = {"test_itertools": itertools_suite, "test_csv": csv_suite}
+    for name, run_suite in suites.items():
+        try:
+            module = importlib.import_module(f"test.{name}")
+        except ImportError as error:
+            print(f"CPython {running}: no test.{name} here ({error}); skipped")
+        else:
+            status |= run_suite(running, module)
+    for version, paths in debian_tests(work, skip=running):
+        for name, run_suite in suites.items():
+            spec = importlib.util.spec_from_file_location(paths[name].stem, paths[name])
+            module = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(module)
+            except ImportError as error:
+                # a newer test.support helper, for tests that are not cyiter's
+                print(f"CPython {version} {name}: cannot be imported here ({error}); skipped")
+                continue
+            status |= run_suite(version, module)
     return status
 
 

@@ -57,17 +57,22 @@ class Lines:
 
 
 def drain(reader, offsets=None, max_errors=50):
-    """Everything *reader* gives: rows, and (type, message) for csv errors,
-    which the csv module lets reading go on after; it stops at any other error.
-    *offsets* gets the offset after each row or csv error when it is a list."""
+    """Everything *reader* gives: rows, and (type, message) for csv errors
+    and for the ValueError of a field that quoting= could not make a float,
+    which the csv module lets reading go on after; it stops at any other
+    error.  *offsets* gets the offset after each row or such error when it
+    is a list."""
     out = []
     while True:
         try:
             out.append(next(reader))
         except StopIteration:
             return out
-        except csv.Error as exc:
-            out.append((csv.Error, str(exc)))
+        except (csv.Error, ValueError) as exc:
+            if isinstance(exc, UnicodeDecodeError):
+                out.append((type(exc), None))
+                return out
+            out.append((type(exc), str(exc)))
             max_errors -= 1
             if max_errors == 0:
                 return out
@@ -146,6 +151,14 @@ def _csv_accepts(dialect):
     return True
 
 
+#: the running csv module's quoting values (3.12 added QUOTE_STRINGS, QUOTE_NOTNULL)
+QUOTINGS = [
+    getattr(csv, name)
+    for name in ("QUOTE_MINIMAL", "QUOTE_ALL", "QUOTE_NONNUMERIC", "QUOTE_NONE",
+                 "QUOTE_STRINGS", "QUOTE_NOTNULL")
+    if hasattr(csv, name)
+]
+
 DIALECT = st.fixed_dictionaries(
     {},
     optional={
@@ -155,6 +168,7 @@ DIALECT = st.fixed_dictionaries(
         "doublequote": st.booleans(),
         "skipinitialspace": st.booleans(),
         "strict": st.booleans(),
+        "quoting": st.sampled_from(QUOTINGS),
     },
 ).filter(_csv_accepts)
 
@@ -182,7 +196,7 @@ def written_csv(draw):
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONE]))
     rows = draw(st.lists(st.lists(TEXT, max_size=5), max_size=8))
     out = io.StringIO(newline="")
-    writer_options = {k: v for k, v in dialect.items() if k != "strict"}
+    writer_options = {k: v for k, v in dialect.items() if k not in ("strict", "quoting")}
     try:
         writer = csv.writer(out, lineterminator=lineterminator, quoting=quoting, **writer_options)
         for row in rows:
@@ -374,7 +388,7 @@ class TestAgainstDictReader:
                     out.append((next(reader), reader.offset))
                 except StopIteration:
                     break
-                except (csv.Error, UnicodeDecodeError) as exc:
+                except (csv.Error, ValueError) as exc:  # decoding, or quoting= converting
                     out.append((type(exc), str(exc), reader.offset))
             return out
 
@@ -441,14 +455,14 @@ class TestDictRows:
             reference_reader = csv.DictReader(f, **dialect)
             try:
                 expected = reference_reader.fieldnames
-            except csv.Error as exc:
-                expected = (csv.Error, str(exc))
+            except (csv.Error, ValueError) as exc:  # ValueError: quoting= converting
+                expected = (type(exc), str(exc))
             expected_rows = drain(reference_reader)
         reader = impl.read_csv(path, **dialect)
         try:
             got = reader.fieldnames
-        except csv.Error as exc:
-            got = (csv.Error, str(exc))
+        except (csv.Error, ValueError) as exc:
+            got = (type(exc), str(exc))
         assert got == expected
         assert drain(reader) == expected_rows
 
@@ -513,6 +527,11 @@ BAD_DIALECTS = [
     {"delimiter": '"'},
     {"quotechar": None, "escapechar": None},
     {"doublequote": None},
+    {"quoting": 99},
+    {"quoting": "1"},
+    {"quoting": None},
+    {"quotechar": None, "quoting": csv.QUOTE_MINIMAL},
+    {"quotechar": None, "quoting": csv.QUOTE_NONE},  # allowed: nothing is quoted
 ]
 
 
@@ -579,6 +598,59 @@ def test_byte_order_mark(impl, tmp_path, bom, encoding):
     assert list(rows) == reference(path, encoding=encoding)
 
 
+# -- quoting ----------------------------------------------------------------------
+
+QUOTING_CASES = [
+    # floats, a quoted field kept, empty fields, a header that is not a number
+    b'a,b,c\r\n1, 2 ,"3"\r\n,x,\r\n"",4e3,-inf\n\n7,"8"9,1_0\n',
+    # fields that begin with the escape character (3.10/3.11 do not convert them)
+    b"\\1,\\,,2\\,3\n\\\n,4\n",
+    # skipped spaces, a quote in an unquoted field, no newline at the end
+    b' 1,  "2", 3\r x"y,5\n  , , \n6',
+    # an error in a field that ends the line, then in a quoted multi-line record
+    b'1,2\n3,x\r\n"a\nb",y,4\n5\n',
+    # the rows of CPython's test_read_quoting and test_read_skipinitialspace
+    b',3,"5",7.3, 9\n,,"",\n"a\nb", 7\nabc,3\n1\\.5,\\.5,.5\n1\\.5,\\.5,"\\.5"\n , , \n',
+]
+
+
+@pytest.mark.parametrize("quoting", QUOTINGS)
+@pytest.mark.parametrize("data", QUOTING_CASES)
+@pytest.mark.parametrize("header", [True, False])
+def test_quoting_as_dictreader(impl, tmp_path, quoting, data, header):
+    options = dict(quoting=quoting, escapechar="\\", skipinitialspace=b" , " in data)
+    if not header:
+        options["fieldnames"] = ["k1", "k2", "k3"]
+    path = write(tmp_path, data)
+    got = ours(impl, path, **options)
+    assert got[0] == reference(path, **options)
+    assert got == reference_offsets(data, **options)
+
+
+def test_quoting_error_in_the_header(impl, tmp_path):
+    # the header row converts too: its ValueError comes from .fieldnames,
+    # and the next look takes the next line, as DictReader does
+    path = write(tmp_path, b"a,b\n1,2\n3,4\n")
+    rows = impl.read_csv(path, quoting=csv.QUOTE_NONNUMERIC)
+    with open(path, newline="") as f:
+        expected = csv.DictReader(f, quoting=csv.QUOTE_NONNUMERIC)
+        with pytest.raises(ValueError) as theirs:
+            expected.fieldnames
+        with pytest.raises(ValueError) as ours_:
+            rows.fieldnames
+        assert (type(ours_.value), str(ours_.value)) == (type(theirs.value), str(theirs.value))
+        assert rows.offset == 4
+        assert rows.fieldnames == expected.fieldnames == [1.0, 2.0]
+        assert list(rows) == list(expected) == [{1.0: 3.0, 2.0: 4.0}]
+
+
+def test_quoting_none_reads_quotes_as_text(impl, tmp_path):
+    path = write(tmp_path, b'a,b\n"x,y"\n')
+    rows = impl.read_csv(path, quoting=csv.QUOTE_NONE)
+    assert list(rows) == [{"a": '"x', "b": 'y"'}]
+    assert repr(impl.read_csv(path, quoting=csv.QUOTE_NONE, quotechar=None)).startswith("<cyiter")
+
+
 # -- offsets and pickles ----------------------------------------------------------
 
 
@@ -627,6 +699,11 @@ def test_pickled_options(impl, tmp_path):
     rows = impl.read_csv(path, **options)
     assert next(rows) == {"h": "x;y", "i": "é"}
     assert list(pickle.loads(pickle.dumps(rows))) == [{"h": "z", "i": "?"}]
+    rows.close()
+    path = write(tmp_path, b'1,"2"\n3,4\n', "numbers.csv")
+    rows = impl.read_csv(path, fieldnames=["h", "i"], quoting=csv.QUOTE_NONNUMERIC)
+    assert next(rows) == {"h": 1.0, "i": "2"}
+    assert list(pickle.loads(pickle.dumps(rows))) == [{"h": 3.0, "i": 4.0}]
     rows.close()
 
 

@@ -223,6 +223,7 @@ class read_csv(Generic[_T]):
         encoding: str = "utf-8",
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
+        quoting: int = 0,
     ) -> None: ...
     @overload
     def __init__(
@@ -241,6 +242,7 @@ class read_csv(Generic[_T]):
         encoding: str = "utf-8",
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
+        quoting: int = 0,
     ) -> None: ...
     @property
     def offset(self) -> int: ...

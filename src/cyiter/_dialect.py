@@ -12,6 +12,11 @@ escape, ``\\r``, ``\\n``, space) is one byte that no other character
 contains.  That holds for UTF-8 with ASCII special characters and for
 single-byte encodings (latin-1, cp1252, ...); anything else (utf-16,
 shift_jis, a non-ASCII delimiter in UTF-8, ...) is a ValueError.
+
+``quoting`` is read as the csv module reads it: ``QUOTE_NONE`` makes the
+quote character ordinary, and ``QUOTE_NONNUMERIC``, ``QUOTE_STRINGS`` and
+``QUOTE_NOTNULL`` (3.12+) make unquoted fields floats or None when they end
+(:func:`converted`).
 """
 
 import codecs
@@ -20,7 +25,7 @@ from collections import namedtuple
 from functools import lru_cache
 from operator import index as _index
 
-__all__ = ["Dialect", "check", "field_names", "options"]
+__all__ = ["Dialect", "NotConverted", "check", "converted", "field_names", "options"]
 
 #: The options of read_csv as given, in signature order (pickles hold them).
 OPTIONS = (
@@ -33,6 +38,7 @@ OPTIONS = (
     "encoding",
     "errors",
     "max_field_size",
+    "quoting",
 )
 
 Dialect = namedtuple(
@@ -40,14 +46,45 @@ Dialect = namedtuple(
     OPTIONS
     + (
         "delimiter_byte",  # int
-        "quote_byte",  # int, -1 when quotechar is None (no quoting)
+        "quote_byte",  # int, -1 when nothing is quoted (QUOTE_NONE)
         "escape_byte",  # int, -1 when escapechar is None
         "codec",  # the codec name fields are decoded with
         "utf8",  # True: UTF-8 (a character is a lead byte and its continuation)
         "bom",  # True: skip a UTF-8 byte order mark at offset 0 (utf-8-sig)
         "undecodable",  # bytes: the byte values a single-byte codec cannot decode
+        "to_float",  # True: an unquoted field that is not empty becomes a float
+        "none_if_empty",  # True: an empty unquoted field becomes None
     ),
 )
+
+# How the running csv module's quoting= picks the fields it converts.  3.12
+# and later: every field that does not begin with the quote character.
+# 3.10 and 3.11: only a field that begins with an ordinary character (not
+# one that begins with the escape character, and never an empty one).
+_ESCAPED_FIELD_CONVERTS = isinstance(
+    next(csv.reader(["\\1"], quoting=csv.QUOTE_NONNUMERIC, escapechar="\\"))[0], float
+)
+_TO_FLOAT = {csv.QUOTE_NONNUMERIC, getattr(csv, "QUOTE_STRINGS", csv.QUOTE_NONNUMERIC)}
+_NONE_IF_EMPTY = {getattr(csv, name) for name in ("QUOTE_STRINGS", "QUOTE_NOTNULL") if hasattr(csv, name)}
+
+
+class NotConverted(Exception):
+    """Raised by :func:`converted` with the ValueError of ``float()``: the
+    reader raises that ValueError once it has dropped the rest of the line,
+    and reading goes on after it, as with the csv module."""
+
+
+def converted(d, value, escaped):
+    """The unquoted field *value* as the quoting of *d* makes it: None, a
+    float or itself.  *escaped*: the field began with the escape character."""
+    if not value:
+        return None if d.none_if_empty else value
+    if d.to_float and (_ESCAPED_FIELD_CONVERTS or not escaped):
+        try:
+            return float(value)
+        except ValueError as exc:
+            raise NotConverted(exc) from None
+    return value
 
 
 def field_names(fieldnames, restkey):
@@ -75,6 +112,7 @@ def check(
     encoding="utf-8",
     errors="strict",
     max_field_size=131072,
+    quoting=csv.QUOTE_MINIMAL,
 ):
     """Validate read_csv's options; return a :class:`Dialect` or raise."""
     # "excel" as DictReader passes it: its quoting, QUOTE_MINIMAL, makes
@@ -88,7 +126,9 @@ def check(
         doublequote=doublequote,
         skipinitialspace=skipinitialspace,
         strict=strict,
+        quoting=quoting,
     ).dialect
+    quotes = dialect.quoting != csv.QUOTE_NONE  # else the quote character is ordinary
     if not isinstance(encoding, str):
         raise TypeError(
             f"read_csv() argument 'encoding' must be str, not {type(encoding).__name__}"
@@ -124,7 +164,10 @@ def check(
         # the csv module parses the text that replaced an undecodable byte
         # ("\\xff"); cyiter decodes fields after parsing, so it can only
         # match when that text holds no special character
-        clash = {dialect.delimiter, dialect.quotechar, dialect.escapechar} & set(_REPLACEMENT)
+        special = {dialect.delimiter, dialect.escapechar}
+        if quotes:
+            special.add(dialect.quotechar)
+        clash = special & set(_REPLACEMENT)
         if clash:
             raise ValueError(
                 f"read_csv cannot use errors='backslashreplace' with {sorted(clash)[0]!r} "
@@ -144,13 +187,16 @@ def check(
         encoding,
         errors,
         max_field_size,
+        quoting,
         as_bytes["delimiter"],
-        as_bytes.get("quotechar", -1),
+        as_bytes.get("quotechar", -1) if quotes else -1,
         as_bytes.get("escapechar", -1),
         codec,
         utf8,
         name == "utf-8-sig",
         b"" if utf8 else _undecodable(name),
+        dialect.quoting in _TO_FLOAT,
+        dialect.quoting in _NONE_IF_EMPTY,
     )
 
 

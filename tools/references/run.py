@@ -187,11 +187,8 @@ def dict_reader(f, fieldnames=None, restkey=None, restval=None, dialect="excel",
     """``csv.DictReader(f, ...)`` as ``cyiter.read_csv``: the lines of *f* (a
     text file or any iterable of str, as csv.reader takes them) are read at
     once, a line without a line end is given ``\\n``, and the whole is read
-    from memory as UTF-8.  The dialect is resolved by the csv module itself;
-    a ``quoting`` read_csv has no option for is an error."""
+    from memory as UTF-8.  The dialect is resolved by the csv module itself."""
     options = csv.reader([], dialect, *args, **kwds).dialect
-    if options.quoting not in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONE):
-        raise NotImplementedError(f"read_csv has no quoting={options.quoting}")
     text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in f)
     return cyiter.read_csv(
         io.BytesIO(text.encode("utf-8")),
@@ -199,11 +196,12 @@ def dict_reader(f, fieldnames=None, restkey=None, restval=None, dialect="excel",
         restkey=restkey,
         restval=restval,
         delimiter=options.delimiter,
-        quotechar=None if options.quoting == csv.QUOTE_NONE else options.quotechar,
+        quotechar=options.quotechar,
         escapechar=options.escapechar,
         doublequote=options.doublequote,
         skipinitialspace=options.skipinitialspace,
         strict=options.strict,
+        quoting=options.quoting,
     )
 
 

@@ -63,6 +63,7 @@ import csv
 from types import GenericAlias
 
 from cyiter import _dialect
+from cyiter._dialect import NotConverted, converted
 from cyiter._source import open_source, reopen
 from cyiter._state import restore
 
@@ -161,6 +162,9 @@ cdef class read_csv:
     cdef Py_ssize_t fcap
     cdef Py_ssize_t fchars     # its length in characters, as the csv module counts
     cdef bint fhigh            # it has a non-ASCII byte
+    cdef bint fquoted          # it began with the quote character
+    cdef bint fescaped         # ... with the escape character
+    cdef bint converts         # quoting= turns unquoted fields into floats or None
     cdef Py_ssize_t counted    # with fhigh: field[:counted] is counted in fchars ...
     cdef Py_ssize_t ccut       # ... and so are the pieces before cuts[ccut]
     cdef list cuts
@@ -205,6 +209,7 @@ cdef class read_csv:
         encoding="utf-8",
         errors="strict",
         max_field_size=131072,
+        quoting=csv.QUOTE_MINIMAL,
     ):
         d = _dialect.check(
             delimiter,
@@ -216,6 +221,7 @@ cdef class read_csv:
             encoding,
             errors,
             max_field_size,
+            quoting,
         )
         fieldnames = _dialect.field_names(fieldnames, restkey)
         self._finish()
@@ -238,6 +244,7 @@ cdef class read_csv:
         self.doublequote = d.doublequote
         self.skipspace = d.skipinitialspace
         self.strict = d.strict
+        self.converts = d.to_float or d.none_if_empty
         self.utf8 = d.utf8
         self.ignore = d.errors == "ignore"
         self.limit = d.max_field_size
@@ -336,6 +343,8 @@ cdef class read_csv:
             return self._next()
         except csv.Error:
             raise
+        except NotConverted as failed:
+            raise failed.args[0] from None
         except BaseException:
             self._fail_at(start)
             raise
@@ -364,6 +373,8 @@ cdef class read_csv:
             return None if self.names is None else list(self.names)
         except csv.Error:
             raise
+        except NotConverted as failed:
+            raise failed.args[0] from None
         except BaseException:
             self._fail_at(start)
             raise
@@ -523,6 +534,8 @@ cdef class read_csv:
         self.flen = 0
         self.fchars = 0
         self.fhigh = False
+        self.fquoted = False
+        self.fescaped = False
         self.counted = 0
         self.ccut = 0
         if self.ncuts:
@@ -621,6 +634,12 @@ cdef class read_csv:
         """The field ends: its decoded *value* joins the record."""
         if PyUnicode_GET_LENGTH(value) > self.limit:
             self._too_long(last)
+        if self.converts and not self.fquoted:
+            try:
+                value = converted(self.d, value, self.fescaped)
+            except NotConverted:
+                self._skip_line(last)
+                raise
         if self.header:
             PyList_Append(self.row, value)
         elif self.nsaved < PyList_GET_SIZE(self.names):
@@ -676,6 +695,7 @@ cdef class read_csv:
                 elif c == self.quote and c != NL and c != CR:
                     self.pos += 1
                     self.inline = True
+                    self.fquoted = True
                     state = IN_QUOTED_FIELD
                     continue
             if state == IN_FIELD or state == IN_QUOTED_FIELD:
@@ -781,8 +801,10 @@ cdef class read_csv:
                 self._save(c)
                 return EAT_CRNL
             if c == self.quote:
+                self.fquoted = True
                 return IN_QUOTED_FIELD
             if c == self.escape:
+                self.fescaped = True
                 return ESCAPED_CHAR
             if c == SPACE and self.skipspace:
                 return START_FIELD

@@ -155,6 +155,8 @@ class read_csv(Guarded):
         "_ignore",
         "_simple",
         "_plain",
+        "_fquoted",
+        "_fescaped",
     )
     __class_getitem__ = classmethod(GenericAlias)
 
@@ -178,6 +180,8 @@ class read_csv(Guarded):
         self._high = False
         self._counted = 0
         self._ccut = 0
+        self._fquoted = False
+        self._fescaped = False
         return self
 
     def __init__(
@@ -196,6 +200,7 @@ class read_csv(Guarded):
         encoding="utf-8",
         errors="strict",
         max_field_size=131072,
+        quoting=csv.QUOTE_MINIMAL,
     ):
         d = _dialect.check(
             delimiter,
@@ -207,6 +212,7 @@ class read_csv(Guarded):
             encoding,
             errors,
             max_field_size,
+            quoting,
         )
         fieldnames = _dialect.field_names(fieldnames, restkey)
         self._finish()
@@ -226,7 +232,9 @@ class read_csv(Guarded):
         if d.skipinitialspace:
             self._starting.add(_SPACE)
         self._ignore = d.errors == "ignore"
-        self._simple = _simple_field(d)
+        # (the shortcuts do not track how a field began, which quoting= needs)
+        converts = d.to_float or d.none_if_empty
+        self._simple = None if converts else _simple_field(d)
         self._plain = None if self._simple is None else _plain_line(d)
         self._buf = b""
         self._pos = 0
@@ -311,6 +319,8 @@ class read_csv(Guarded):
                 self._header()
             except csv.Error:
                 raise
+            except _dialect.NotConverted as failed:
+                raise failed.args[0] from None
             except BaseException:
                 self._fail_at(start)
                 raise
@@ -342,6 +352,8 @@ class read_csv(Guarded):
                 row = self._record()
         except csv.Error:
             raise
+        except _dialect.NotConverted as failed:
+            raise failed.args[0] from None
         except BaseException:
             self._fail_at(start)
             raise
@@ -441,6 +453,8 @@ class read_csv(Guarded):
         self._high = False
         self._counted = 0
         self._ccut = 0
+        self._fquoted = False  # it began with the quote character
+        self._fescaped = False  # ... with the escape character
 
     def _add(self, data, final=False):
         """Append *data* to the field; True when it makes the field too long
@@ -492,6 +506,12 @@ class read_csv(Guarded):
         value = self._decode()
         if len(value) > self._d.max_field_size:
             self._too_long(last)
+        if (self._d.to_float or self._d.none_if_empty) and not self._fquoted:
+            try:
+                value = _dialect.converted(self._d, value, self._fescaped)
+            except _dialect.NotConverted:
+                self._skip_line(last)
+                raise
         fields.append(value)
         self._clear_field()
 
@@ -663,8 +683,10 @@ class read_csv(Guarded):
                 self._save(fields, c)
                 return EAT_CRNL
             if c == d.quote_byte:
+                self._fquoted = True
                 return IN_QUOTED_FIELD
             if c == d.escape_byte:
+                self._fescaped = True
                 return ESCAPED_CHAR
             if c == _SPACE and d.skipinitialspace:
                 return START_FIELD

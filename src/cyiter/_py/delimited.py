@@ -103,7 +103,7 @@ def _byte_class(*values):
 
 
 class read_csv(Guarded):
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072)
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL)
 
     Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
     over ``open(source, newline="", encoding=encoding, errors=errors)`` with
@@ -111,8 +111,10 @@ class read_csv(Guarded):
     *fieldnames* is given, blank lines are skipped, a short row gets
     *restval* for its missing fields, a long row a list of the extra values
     under *restkey*.  A field longer than *max_field_size* characters raises
-    csv.Error.  Only UTF-8 and single-byte encodings are supported
-    (ValueError otherwise).
+    csv.Error.  *quoting* converts unquoted fields as the csv module does
+    (floats or None; float()'s ValueError for a field that is not a number,
+    then reading goes on at the next line).  Only UTF-8 and single-byte
+    encodings are supported (ValueError otherwise).
 
     *source* is a path (opened and closed by the reader) or a binary file
     object (read from its start when it can seek; never closed).  ``offset``

@@ -4,16 +4,18 @@ CPython's ``_testcapi.set_nomemory`` makes the k-th memory allocation from
 now on fail, for each k in turn.  Whatever that hits, the iterator must
 neither hang nor crash, and for the iterators that can try again (the item
 is still in the list, the buffer or the state) the next calls go on where
-the failed one was: no item is lost or repeated.  Not included: collapse
-(it ends at any error, as more_itertools.collapse does), flatten and
-read_csv (they end at some, as chain.from_iterable and the csv module do),
-and, on the pure-Python twin only, so not here either: read_chunks, which
+the failed one was: no item is lost or repeated (read_csv: over a source
+that can seek back to the row).  Not included: collapse (it ends at any
+error, as more_itertools.collapse does) and flatten (it ends at some, as
+chain.from_iterable does), and, on the pure-Python twin only, so not here
+either: read_chunks, which
 cannot make its chunk before reading it, and batched or chunked over an
 iterator, whose ``list(islice(...))`` drops what it pulled when it fails.
 (The Cython twin makes the chunk first, and when it cannot make a batch it
 tries once more at once.)
 """
 
+import csv
 import io
 import threading
 
@@ -23,6 +25,9 @@ testcapi = pytest.importorskip("_testcapi")
 if not hasattr(testcapi, "set_nomemory"):
     pytest.skip("this CPython has no _testcapi.set_nomemory", allow_module_level=True)
 
+CSV = b'"a","b","c"\r\n' + b"".join(
+    b'%d,"x,%d"\r\n' % (i, i) if i % 3 else b"%d,%d.5,\n\n" % (i, i) for i in range(40)
+)
 LINES = b"".join(b"line %d,x\r\n" % i if i % 7 == 3 else b"line %d,x\n" % i for i in range(40))
 
 # name -> (make an iterator over fresh data, how many items to take before
@@ -41,6 +46,9 @@ CASES = {
     # past the terms below 2**64, which the Cython twin keeps made
     "fibonacci": (lambda impl: impl.fibonacci(120), 95),
     "count": (lambda impl: impl.count(10**20, 3), 2),
+    "read_csv": (lambda impl: impl.read_csv(io.BytesIO(CSV)), 2),
+    "read_csv/header": (lambda impl: impl.read_csv(io.BytesIO(CSV)), 0),
+    "read_csv/quoting": (lambda impl: impl.read_csv(io.BytesIO(CSV), quoting=csv.QUOTE_NONNUMERIC), 2),
 }
 LIMIT = 150  # count never ends: take this many items
 

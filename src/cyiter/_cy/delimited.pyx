@@ -289,6 +289,25 @@ cdef class read_csv:
             self.pos = self.end = 0
             self._finish()
 
+    cdef _back_to(self, long long start, bint cr, bint inline, names):
+        """After a MemoryError: parse again from *start* (where the failed
+        call started, *cr*, *inline* and the field *names* as they were
+        then), so that the next call makes the row that could not be made; a
+        source that cannot seek back there is closed as by _fail_at."""
+        if self.src is not None and self.src.seekable:
+            try:
+                self._start(start)
+            except Exception:  # (another MemoryError): give up as _fail_at does
+                pass
+            else:
+                self.cr = cr
+                self.inline = inline
+                if self.names is not names:  # the header was read by the failed call
+                    self.names = names
+                    self.template = None
+                return
+        self._fail_at(start)
+
     cdef _finish(self):
         src = self.src
         if src is not None:
@@ -335,8 +354,12 @@ cdef class read_csv:
     @cython.critical_section
     def __next__(self):
         cdef long long start
+        cdef bint cr, inline
         guard_enter(&self.guard, "read_csv")
         start = self.base + self.pos
+        cr = self.cr
+        inline = self.inline
+        names = self.names
         try:
             # (checked once the guard is ours: a thread that waited for it may
             # find the reader exhausted by the one it waited for)
@@ -347,6 +370,9 @@ cdef class read_csv:
             raise
         except NotConverted as failed:
             raise failed.args[0] from None
+        except MemoryError:
+            self._back_to(start, cr, inline, names)
+            raise
         except BaseException:
             self._fail_at(start)
             raise
@@ -367,8 +393,12 @@ cdef class read_csv:
     @cython.critical_section
     cdef object _fieldnames(self):
         cdef long long start
+        cdef bint cr, inline
         guard_enter(&self.guard, "read_csv")
         start = self.base + self.pos
+        cr = self.cr
+        inline = self.inline
+        names = self.names
         try:
             if self.names is None and self.src is not None:
                 self._header()
@@ -377,6 +407,9 @@ cdef class read_csv:
             raise
         except NotConverted as failed:
             raise failed.args[0] from None
+        except MemoryError:
+            self._back_to(start, cr, inline, names)
+            raise
         except BaseException:
             self._fail_at(start)
             raise

@@ -238,6 +238,10 @@ class read_csv(Guarded):
         converts = d.to_float or d.none_if_empty
         self._simple = None if converts else _simple_field(d)
         self._plain = None if self._simple is None else _plain_line(d)
+        self._start(pos)
+
+    def _start(self, pos):
+        """Parse from file offset *pos* of the open source."""
         self._buf = b""
         self._pos = 0
         self._base = pos
@@ -245,7 +249,7 @@ class read_csv(Guarded):
         self._inline = False
         if self._src.seekable:
             self._src.file.seek(pos)
-        if pos == 0 and d.bom:
+        if pos == 0 and self._d.bom:
             self._skip_bom()
 
     def _skip_bom(self):
@@ -266,6 +270,20 @@ class read_csv(Guarded):
             self._buf = b""
             self._pos = 0
             self._finish()
+
+    def _back_to(self, start, cr, inline, names):
+        """See the Cython twin."""
+        if self._src is not None and self._src.seekable:
+            try:
+                self._start(start)
+            except Exception:  # (another MemoryError): give up as _fail_at does
+                pass
+            else:
+                self._cr = cr
+                self._inline = inline
+                self._fieldnames = names
+                return
+        self._fail_at(start)
 
     def _finish(self):
         src = self._src
@@ -317,12 +335,16 @@ class read_csv(Guarded):
     def _names(self):
         if self._fieldnames is None and self._src is not None:
             start = self._base + self._pos
+            cr, inline, names = self._cr, self._inline, self._fieldnames
             try:
                 self._header()
             except csv.Error:
                 raise
             except _dialect.NotConverted as failed:
                 raise failed.args[0] from None
+            except MemoryError:
+                self._back_to(start, cr, inline, names)
+                raise
             except BaseException:
                 self._fail_at(start)
                 raise
@@ -346,6 +368,7 @@ class read_csv(Guarded):
         if self._src is None:
             raise StopIteration
         start = self._base + self._pos
+        cr, inline, names = self._cr, self._inline, self._fieldnames
         try:
             if self._fieldnames is None and not self._header():
                 raise StopIteration
@@ -356,6 +379,9 @@ class read_csv(Guarded):
             raise
         except _dialect.NotConverted as failed:
             raise failed.args[0] from None
+        except MemoryError:
+            self._back_to(start, cr, inline, names)
+            raise
         except BaseException:
             self._fail_at(start)
             raise

@@ -65,7 +65,9 @@ _ESCAPED_FIELD_CONVERTS = isinstance(
     next(csv.reader(["\\1"], quoting=csv.QUOTE_NONNUMERIC, escapechar="\\"))[0], float
 )
 _TO_FLOAT = {csv.QUOTE_NONNUMERIC, getattr(csv, "QUOTE_STRINGS", csv.QUOTE_NONNUMERIC)}
-_NONE_IF_EMPTY = {getattr(csv, name) for name in ("QUOTE_STRINGS", "QUOTE_NOTNULL") if hasattr(csv, name)}
+_NONE_IF_EMPTY = {
+    getattr(csv, name) for name in ("QUOTE_STRINGS", "QUOTE_NOTNULL") if hasattr(csv, name)
+}
 
 
 class NotConverted(Exception):
@@ -115,8 +117,8 @@ def check(
     quoting=csv.QUOTE_MINIMAL,
 ):
     """Validate read_csv's options; return a :class:`Dialect` or raise."""
-    # "excel" as DictReader passes it: its quoting, QUOTE_MINIMAL, makes
-    # quotechar=None an error, as it is for DictReader
+    # "excel" as DictReader passes it, overridden by the options given: the
+    # csv module's own errors (quotechar=None with quoting, say)
     dialect = csv.reader(
         (),
         "excel",

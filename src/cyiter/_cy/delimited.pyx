@@ -164,9 +164,6 @@ cdef class read_csv:
     cdef Py_ssize_t fcap
     cdef Py_ssize_t fchars     # its length in characters, as the csv module counts
     cdef bint fhigh            # it has a non-ASCII byte
-    cdef bint fquoted          # it began with the quote character
-    cdef bint fescaped         # ... with the escape character
-    cdef bint converts         # quoting= turns unquoted fields into floats or None
     cdef Py_ssize_t counted    # with fhigh: field[:counted] is counted in fchars ...
     cdef Py_ssize_t ccut       # ... and so are the pieces before cuts[ccut]
     cdef list cuts
@@ -176,6 +173,9 @@ cdef class read_csv:
     cdef list rest
     cdef Py_ssize_t nsaved
     cdef bint header
+    cdef bint converts         # quoting= turns unquoted fields into floats or None
+    cdef bint fquoted          # the field began with the quote character
+    cdef bint fescaped         # ... with the escape character
     cdef object __weakref__
     cdef Guard guard
 
@@ -670,11 +670,20 @@ cdef class read_csv:
         if PyUnicode_GET_LENGTH(value) > self.limit:
             self._too_long(last)
         if self.converts and not self.fquoted:
-            try:
-                value = converted(self.d, value, self.fescaped)
-            except NotConverted:
-                self._skip_line(last)
-                raise
+            return self._put(self._converted(value, last))
+        return self._put(value)
+
+    cdef object _converted(self, value, int last):
+        """*value* (unquoted) as quoting= makes it; NotConverted once the rest
+        of the line is dropped."""
+        try:
+            return converted(self.d, value, self.fescaped)
+        except NotConverted:
+            self._skip_line(last)
+            raise
+
+    cdef inline int _put(self, value) except -1:
+        """*value* joins the record; the next field begins."""
         if self.header:
             PyList_Append(self.row, value)
         elif self.nsaved < PyList_GET_SIZE(self.names):

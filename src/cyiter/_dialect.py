@@ -54,6 +54,7 @@ Dialect = namedtuple(
         "undecodable",  # bytes: the byte values a single-byte codec cannot decode
         "to_float",  # True: an unquoted field that is not empty becomes a float
         "none_if_empty",  # True: an empty unquoted field becomes None
+        "converts",  # to_float or none_if_empty: unquoted fields go through converted()
     ),
 )
 
@@ -199,6 +200,7 @@ def check(
         b"" if utf8 else _undecodable(name),
         dialect.quoting in _TO_FLOAT,
         dialect.quoting in _NONE_IF_EMPTY,
+        dialect.quoting in _TO_FLOAT | _NONE_IF_EMPTY,
     )
 
 

@@ -246,7 +246,7 @@ cdef class read_csv:
         self.doublequote = d.doublequote
         self.skipspace = d.skipinitialspace
         self.strict = d.strict
-        self.converts = d.to_float or d.none_if_empty
+        self.converts = d.converts
         self.utf8 = d.utf8
         self.ignore = d.errors == "ignore"
         self.limit = d.max_field_size
@@ -289,10 +289,11 @@ cdef class read_csv:
             self.pos = self.end = 0
             self._finish()
 
-    cdef _back_to(self, long long start, bint cr, bint inline, names):
-        """After a MemoryError: parse again from *start* (where the failed
-        call started, *cr*, *inline* and the field *names* as they were
-        then), so that the next call makes the row that could not be made; a
+    cdef _back_to(self, long long start, names):
+        """After a MemoryError: parse again from *start*, where the failed
+        call started (between rows, so with no \\r pending and no bytes of a
+        line read: as _start leaves it), with the field *names* as they were
+        then, so that the next call makes the row that could not be made; a
         source that cannot seek back there is closed as by _fail_at."""
         if self.src is not None and self.src.seekable:
             try:
@@ -300,8 +301,6 @@ cdef class read_csv:
             except Exception:  # (another MemoryError): give up as _fail_at does
                 pass
             else:
-                self.cr = cr
-                self.inline = inline
                 if self.names is not names:  # the header was read by the failed call
                     self.names = names
                     self.template = None
@@ -354,11 +353,8 @@ cdef class read_csv:
     @cython.critical_section
     def __next__(self):
         cdef long long start
-        cdef bint cr, inline
         guard_enter(&self.guard, "read_csv")
         start = self.base + self.pos
-        cr = self.cr
-        inline = self.inline
         names = self.names
         try:
             # (checked once the guard is ours: a thread that waited for it may
@@ -371,7 +367,7 @@ cdef class read_csv:
         except NotConverted as failed:
             raise failed.args[0] from None
         except MemoryError:
-            self._back_to(start, cr, inline, names)
+            self._back_to(start, names)
             raise
         except BaseException:
             self._fail_at(start)
@@ -393,11 +389,8 @@ cdef class read_csv:
     @cython.critical_section
     cdef object _fieldnames(self):
         cdef long long start
-        cdef bint cr, inline
         guard_enter(&self.guard, "read_csv")
         start = self.base + self.pos
-        cr = self.cr
-        inline = self.inline
         names = self.names
         try:
             if self.names is None and self.src is not None:
@@ -408,7 +401,7 @@ cdef class read_csv:
         except NotConverted as failed:
             raise failed.args[0] from None
         except MemoryError:
-            self._back_to(start, cr, inline, names)
+            self._back_to(start, names)
             raise
         except BaseException:
             self._fail_at(start)

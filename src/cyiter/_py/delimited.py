@@ -235,8 +235,7 @@ class read_csv(Guarded):
             self._starting.add(_SPACE)
         self._ignore = d.errors == "ignore"
         # (the shortcuts do not track how a field began, which quoting= needs)
-        converts = d.to_float or d.none_if_empty
-        self._simple = None if converts else _simple_field(d)
+        self._simple = None if d.converts else _simple_field(d)
         self._plain = None if self._simple is None else _plain_line(d)
         self._start(pos)
 
@@ -271,7 +270,7 @@ class read_csv(Guarded):
             self._pos = 0
             self._finish()
 
-    def _back_to(self, start, cr, inline, names):
+    def _back_to(self, start, names):
         """See the Cython twin."""
         if self._src is not None and self._src.seekable:
             try:
@@ -279,8 +278,6 @@ class read_csv(Guarded):
             except Exception:  # (another MemoryError): give up as _fail_at does
                 pass
             else:
-                self._cr = cr
-                self._inline = inline
                 self._fieldnames = names
                 return
         self._fail_at(start)
@@ -335,7 +332,7 @@ class read_csv(Guarded):
     def _names(self):
         if self._fieldnames is None and self._src is not None:
             start = self._base + self._pos
-            cr, inline, names = self._cr, self._inline, self._fieldnames
+            names = self._fieldnames
             try:
                 self._header()
             except csv.Error:
@@ -343,7 +340,7 @@ class read_csv(Guarded):
             except _dialect.NotConverted as failed:
                 raise failed.args[0] from None
             except MemoryError:
-                self._back_to(start, cr, inline, names)
+                self._back_to(start, names)
                 raise
             except BaseException:
                 self._fail_at(start)
@@ -368,7 +365,7 @@ class read_csv(Guarded):
         if self._src is None:
             raise StopIteration
         start = self._base + self._pos
-        cr, inline, names = self._cr, self._inline, self._fieldnames
+        names = self._fieldnames
         try:
             if self._fieldnames is None and not self._header():
                 raise StopIteration
@@ -380,7 +377,7 @@ class read_csv(Guarded):
         except _dialect.NotConverted as failed:
             raise failed.args[0] from None
         except MemoryError:
-            self._back_to(start, cr, inline, names)
+            self._back_to(start, names)
             raise
         except BaseException:
             self._fail_at(start)
@@ -534,7 +531,7 @@ class read_csv(Guarded):
         value = self._decode()
         if len(value) > self._d.max_field_size:
             self._too_long(last)
-        if (self._d.to_float or self._d.none_if_empty) and not self._fquoted:
+        if self._d.converts and not self._fquoted:
             try:
                 value = _dialect.converted(self._d, value, self._fescaped)
             except _dialect.NotConverted:

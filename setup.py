@@ -76,6 +76,21 @@ def _tell_user(message):
         pass
 
 
+def _optimization(compiler):
+    """``["-O3"]`` when the C compiler's command line has no ``-O`` level, else ``[]``.
+
+    setuptools takes the CFLAGS of the environment *instead of* the flags
+    Python was built with (its ``-O3`` among them), so that ``CFLAGS=-g`` or
+    ``CFLAGS=-march=native`` would build unoptimised extensions, several
+    times slower.  -O3 is what CPython builds itself with; a level the user
+    gave is kept.  MSVC never reads CFLAGS (and has no ``compiler_so``).
+    """
+    command = getattr(compiler, "compiler_so", None) or []
+    if not command or any(arg.startswith("-O") for arg in command):
+        return []
+    return ["-O3"]
+
+
 class OptionalBuildExt(build_ext):
     """build_ext that degrades to pure Python instead of failing the install."""
 
@@ -90,6 +105,7 @@ class OptionalBuildExt(build_ext):
             _tell_user(FALLBACK_WARNING.format(error=errors))
 
     def build_extension(self, ext):
+        ext.extra_compile_args = [*ext.extra_compile_args, *_optimization(self.compiler)]
         try:
             super().build_extension(ext)
         except Exception as exc:

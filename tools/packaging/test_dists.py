@@ -7,6 +7,8 @@ import tarfile
 import zipfile
 from email.parser import Parser
 
+import pytest
+
 from conftest import ROOT, Venv, run, run_in_terminal
 
 #: the single version source, which setuptools reads too
@@ -146,3 +148,18 @@ def test_a_failing_compiler_fails_the_build_when_extensions_are_required(dists, 
     assert re.search(r"error: Command .*'false'.* returned non-zero exit status", screen), screen
     assert FALLBACK not in screen, screen
     assert not list(tmp_path.glob("*.whl"))
+
+
+@pytest.mark.parametrize(("cflags", "level"), [("-g", "-O3"), ("-O1 -g", "-O1")])
+def test_cflags_from_the_environment_keep_the_extensions_optimised(dists, tmp_path, cflags, level):
+    """setuptools uses CFLAGS instead of Python's own flags (-O3 among them):
+    without an -O level of the user's, the build adds -O3; with one, it is kept."""
+    out = run(
+        sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-cache-dir",
+        "-w", tmp_path, dists[0], CFLAGS=cflags, CYITER_REQUIRE_EXTENSIONS="1",
+    )
+    compiles = [line.split() for line in out.splitlines() if re.search(r"\s-c\s\S+\.c\s", line)]
+    assert len(compiles) == len(cython_modules(dists[0])), out
+    for args in compiles:
+        levels = [arg for arg in args if arg.startswith("-O")]
+        assert levels == [level], args

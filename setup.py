@@ -76,8 +76,8 @@ def _tell_user(message):
         pass
 
 
-def _optimization(compiler):
-    """``["-O3"]`` when the C compiler's command line has no ``-O`` level, else ``[]``.
+def _optimise(compiler):
+    """Add ``-O3`` to the C compiler's command line when it has no ``-O`` level.
 
     setuptools takes the CFLAGS of the environment *instead of* the flags
     Python was built with (its ``-O3`` among them), so that ``CFLAGS=-g`` or
@@ -85,10 +85,9 @@ def _optimization(compiler):
     times slower.  -O3 is what CPython builds itself with; a level the user
     gave is kept.  MSVC never reads CFLAGS (and has no ``compiler_so``).
     """
-    command = getattr(compiler, "compiler_so", None) or []
-    if not command or any(arg.startswith("-O") for arg in command):
-        return []
-    return ["-O3"]
+    command = getattr(compiler, "compiler_so", None)
+    if command and not any(arg.startswith("-O") for arg in command):
+        compiler.compiler_so = [*command, "-O3"]
 
 
 class OptionalBuildExt(build_ext):
@@ -104,8 +103,11 @@ class OptionalBuildExt(build_ext):
             errors = "\n    ".join(self._failures)
             _tell_user(FALLBACK_WARNING.format(error=errors))
 
+    def build_extensions(self):
+        _optimise(self.compiler)  # once, on the compiler every extension is built with
+        super().build_extensions()
+
     def build_extension(self, ext):
-        ext.extra_compile_args = [*ext.extra_compile_args, *_optimization(self.compiler)]
         try:
             super().build_extension(ext)
         except Exception as exc:

@@ -135,6 +135,9 @@ def extensions():
         Extension(
             f"cyiter._cy.{pyx.stem}",
             [str(pyx.relative_to(HERE))],
+            # the C helpers (cyiter_*.h) live beside the .pyx files
+            include_dirs=[str(pyx.parent.relative_to(HERE))],
+            depends=[str(h.relative_to(HERE)) for h in pyx.parent.glob("*.h")],
         )
         for pyx in PYX
     ]

@@ -1,11 +1,13 @@
 """The package surface: the twin selector and its environment switches."""
 
+import ast
 import gc
 import os
 import subprocess
 import sys
 import types
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +36,17 @@ def _extension_built():
     except ImportError:
         return False
     return True
+
+
+def test_stub_declares_the_public_names():
+    """The stub's ``__all__`` (a literal, for type checkers) is the runtime's."""
+    stub = Path(cyiter.__file__).with_suffix(".pyi")
+    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "__all__":
+            assert ast.literal_eval(node.value) == cyiter.__all__
+            break
+    else:
+        raise AssertionError("__init__.pyi has no __all__")
 
 
 def test_public_names_come_from_the_active_twin():

@@ -11,34 +11,30 @@ import sys
 
 from cyiter._env import env_flag
 
-#: One module per family of iterators, the same name in ``_cy`` and ``_py``.
-FAMILIES = ("sequences", "batching", "flattening", "readers", "delimited")
-
-#: The public iterator classes, in the order of the SPEC.
-NAMES = (
-    "count",
-    "fibonacci",
-    "batched",
-    "chunked",
-    "flatten",
-    "collapse",
-    "read_chunks",
-    "read_lines",
-    "read_csv",
-)
+#: The public iterator classes, declared here and nowhere else: for each
+#: family, its module (the same name in ``_cy`` and ``_py``) and its names, in
+#: the order of the documentation.  ``cyiter.__all__`` derives from it.
+FAMILIES = {
+    "sequences": ("count", "fibonacci"),
+    "batching": ("batched", "chunked"),
+    "flattening": ("flatten", "collapse"),
+    "readers": ("read_chunks", "read_lines"),
+    "delimited": ("read_csv",),
+}
+NAMES = tuple(name for names in FAMILIES.values() for name in names)
 
 
-def load_twin(kind: str) -> dict:
+def load_twin(kind: str) -> dict[str, type]:
     """Return ``{name: class}`` for the twin *kind* ("cython" or "python")."""
     package = "cyiter._cy" if kind == "cython" else "cyiter._py"
     classes = {}
-    for family in FAMILIES:
+    for family, names in FAMILIES.items():
         module = importlib.import_module(f"{package}.{family}")
-        for name in getattr(module, "__all__"):
-            classes[name] = getattr(module, name)
-    missing = set(NAMES) - set(classes)
-    if missing:
-        raise ImportError(f"{package} lacks {sorted(missing)}")
+        for name in names:
+            try:
+                classes[name] = getattr(module, name)
+            except AttributeError:
+                raise ImportError(f"{package}.{family} lacks {name}") from None
     return classes
 
 

@@ -140,12 +140,12 @@ def twin_classes(kind):
         reason = f"{kind} twin unavailable: {exc}"
     package = "cyiter._cy" if kind == CYTHON else "cyiter._py"
     classes = {}
-    for family in _select.FAMILIES:
+    for family, names in _select.FAMILIES.items():
         try:
             module = importlib.import_module(f"{package}.{family}")
         except ImportError:
             continue
-        classes.update((name, getattr(module, name)) for name in module.__all__)
+        classes.update((name, getattr(module, name)) for name in names)
     return classes, reason
 
 

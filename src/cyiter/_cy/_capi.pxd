@@ -1,7 +1,11 @@
 # cython: language_level=3
-"""C-API pieces that Cython's own ``cpython`` declarations lack.
+"""Every C declaration cyiter's Cython modules share, in one place.
 
-All of them are public, documented CPython API (no underscore names).
+The C lives in real headers beside this file (``cyiter_capi.h``,
+``cyiter_io.h``); the rest is public CPython API that Cython's own
+``cpython`` declarations lack.  Names: the C name without its ``cyiter_``
+or ``Py`` prefix, in lower case; ``_raw`` marks a function returning a new
+reference as a raw pointer (NULL with an exception set).
 """
 
 from cpython.object cimport PyObject, PyTypeObject
@@ -19,24 +23,54 @@ cdef extern from "Python.h":
     TypeSlots* type_slots "Py_TYPE"(object)
     TypeSlots* type_slots_of "Py_TYPE"(PyObject*)
     PyTypeObject* type_of "Py_TYPE"(PyObject*)
+    PyTypeObject PyList_Type
 
     PyObject* PyErr_Occurred()
     int PyErr_ExceptionMatches(PyObject*)
     void PyErr_Clear()
 
-    # The *_SET_ITEM macros steal a reference: take the raw pointer so that
-    # Cython does not add reference counting of its own.
-    void tuple_set_item "PyTuple_SET_ITEM"(object, Py_ssize_t, PyObject*)
-    void list_set_item "PyList_SET_ITEM"(object, Py_ssize_t, PyObject*)
-    void Py_DecRef(PyObject*)
-
-    # The size and items of a list or tuple held as a raw pointer (the
-    # cpython.list / cpython.tuple versions take an object).  No bounds
-    # check: every use states why its index is in range.
+    # Raw pointers, so that Cython adds no reference counting of its own.
+    # The *_set_item macros steal the reference to the item.  No bounds
+    # check: every use says why its index is in range.
+    void incref "Py_INCREF"(PyObject*)
+    void decref "Py_DECREF"(PyObject*)
+    Py_ssize_t refcount "Py_REFCNT"(PyObject*)
+    void gc_untrack "PyObject_GC_UnTrack"(void*)
+    void tuple_set_item "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
+    void list_set_item "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     Py_ssize_t list_size "PyList_GET_SIZE"(PyObject*)
     PyObject* list_item "PyList_GET_ITEM"(PyObject*, Py_ssize_t)
     Py_ssize_t tuple_size "PyTuple_GET_SIZE"(PyObject*)
     PyObject* tuple_item "PyTuple_GET_ITEM"(PyObject*, Py_ssize_t)
+    # the item array of an exact list or tuple
+    PyObject** sequence_items "PySequence_Fast_ITEMS"(PyObject*)
+    PyObject* tuple_new_raw "PyTuple_New"(Py_ssize_t)
+    PyObject* bytes_raw "PyBytes_FromStringAndSize"(const char*, Py_ssize_t)
+    # PyObject_GetIter, NULL on error, for code that must act before raising
+    PyObject* get_iter_raw "PyObject_GetIter"(object)
+
+
+cdef extern from "cyiter_capi.h":
+    object steal "cyiter_steal"(PyObject* new_reference)
+    int init_plain_types "cyiter_init_plain_types"() except -1
+    bint is_plain_iterator "cyiter_is_plain_iterator"(PyObject*)
+    void prefetch_w "cyiter_prefetch_w"(PyObject*)
+    PyObject* list_new_raw "cyiter_list_new"(Py_ssize_t)
+    object list_new "cyiter_list_new"(Py_ssize_t)
+    PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
+    bint CAN_REUSE "CYITER_CAN_REUSE"
+    void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
+    void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
+    unsigned long thread_tag "cyiter_thread_tag"() noexcept nogil
+
+
+cdef extern from "cyiter_io.h":
+    Py_ssize_t sys_read "cyiter_sys_read"(int fd, char* buf, Py_ssize_t n) nogil
+    ctypedef struct nl_scan "cyiter_nl_scan":
+        Py_ssize_t block
+    Py_ssize_t next_nl "cyiter_next_nl"(
+        nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end, int text, int* ascii
+    ) noexcept nogil
 
 
 cdef inline int iteration_stopped() except -1:
@@ -48,42 +82,3 @@ cdef inline int iteration_stopped() except -1:
         PyErr_Clear()
         return 0
     return -1
-
-
-cdef extern from *:
-    """
-    static CYTHON_INLINE PyObject* cyiter_steal(PyObject* reference) { return reference; }
-    """
-    # Own a new reference as an object at no cost; a NULL (the call that
-    # made it failed) propagates the pending exception like any error.
-    object steal "cyiter_steal"(PyObject* new_reference)
-    # PyObject_GetIter, NULL on error, for code that must act before raising
-    PyObject* get_iter_or_null "PyObject_GetIter"(object)
-
-
-cdef extern from *:
-    """
-    /* Builtin iterators whose next() runs no Python code while they yield
-       items.  The exception: at its end a list or tuple iterator lets go of
-       its sequence, and freeing that may run an item's __del__ (which may do
-       anything, e.g. call next() on the cyiter iterator reading it, or walk
-       gc.get_objects()).  So a caller holds the iterator across the call and
-       re-reads its own state after a NULL, and fills no container that
-       Python code could see half-filled. */
-    static PyTypeObject *cyiter_plain_types[3];
-    static CYTHON_INLINE int cyiter_is_plain_iterator(PyObject *it) {
-        PyTypeObject *t = Py_TYPE(it);
-        return t == cyiter_plain_types[0] || t == cyiter_plain_types[1]
-            || t == cyiter_plain_types[2];
-    }
-    """
-    PyTypeObject* plain_types "cyiter_plain_types"[3]
-    bint is_plain_iterator "cyiter_is_plain_iterator"(PyObject*)
-
-
-cdef inline void init_plain_types():
-    """Fill ``plain_types``: call once when a module that uses it loads.
-    (Static builtin types: the pointers never dangle.)"""
-    cdef object kind
-    for i, kind in enumerate((type(iter([])), type(iter(())), type(iter(range(0))))):
-        plain_types[i] = <PyTypeObject*>kind

@@ -22,35 +22,7 @@ allocates nothing a garbage collection could start from (or re-reads the
 state after allocating), and it must step aside while ``running`` is set.
 """
 
-from cpython.pythread cimport PyThread_get_thread_ident
-
-# A tag of the running thread, for ``Guard.running``: unique among live
-# threads, like PyThread_get_thread_ident().  On glibc that ident is
-# pthread_self(), the address of the thread's control block, which is also
-# what the thread pointer register holds on x86-64 and AArch64: read
-# directly, the tag is one instruction (``__builtin_thread_pointer()``).
-# Elsewhere on glibc it is the address of a thread-local byte (initial-exec
-# TLS, which glibc's static TLS reserve serves for a module loaded by
-# dlopen: two or three instructions); anywhere else the runtime's call.
-# That call was most of the guard's cost on the paths that take it.
-cdef extern from *:
-    """
-    #if defined(__has_builtin)
-    #  if __has_builtin(__builtin_thread_pointer)
-    #    define CYITER_HAS_THREAD_POINTER 1
-    #  endif
-    #endif
-    #if defined(__GLIBC__) && defined(CYITER_HAS_THREAD_POINTER) \
-        && (defined(__x86_64__) || defined(__aarch64__))
-    #define cyiter_thread_tag() ((unsigned long)(uintptr_t)__builtin_thread_pointer())
-    #elif defined(__GLIBC__) && defined(__GNUC__)
-    static __thread char cyiter_thread_anchor __attribute__((tls_model("initial-exec")));
-    #define cyiter_thread_tag() ((unsigned long)(uintptr_t)&cyiter_thread_anchor)
-    #else
-    #define cyiter_thread_tag() PyThread_get_thread_ident()
-    #endif
-    """
-    unsigned long thread_tag "cyiter_thread_tag"()
+from cyiter._cy._capi cimport thread_tag
 
 
 cdef struct Guard:

@@ -15,19 +15,33 @@ cimport cython
 from cpython.iterator cimport PyIter_Check
 from cpython.list cimport PyList_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.object cimport PyObject, PyTypeObject
+from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_New
 
 from cyiter._cy._capi cimport (
+    CAN_REUSE,
     PyErr_Clear,
+    PyList_Type,
+    decref,
+    gc_untrack,
+    incref,
     iteration_stopped,
     iternextfunc,
+    list_new,
+    list_new_raw,
     list_set_item,
     list_size,
+    prefetch_w,
+    refcount,
+    sequence_items,
     steal,
     tuple_item,
+    tuple_new_raw,
+    tuple_refilled,
+    tuple_retracked,
     tuple_set_item,
+    tuple_size,
     type_of,
     type_slots,
 )
@@ -40,7 +54,6 @@ from types import GenericAlias
 from cyiter._batchargs import batched_args, chunked_args, sliceable
 from cyiter._state import object_repr, restore
 
-__all__ = ["batched", "chunked"]
 
 # Batches of up to this many items are gathered in a C array the iterator
 # owns, then moved into the result; larger ones go through a list, so that a
@@ -58,113 +71,6 @@ cdef enum:
 cdef object DONE = object()
 
 
-cdef extern from *:
-    """
-    /* Result tuple reuse (see _Grouper._reusable for when it is done).
-
-       CYITER_CAN_REUSE is 1 where a tuple whose reference count is 1 is
-       reachable through that one reference only, and where a tuple refilled
-       in place cannot be told from a new one:
-       - not on a free-threaded build: there a count of 1 does not prove
-         that no other thread is taking a reference (CPython decides it with
-         private API);
-       - not on PyPy or GraalPy, whose counts are emulated, nor with the
-         limited API (CYTHON_COMPILING_IN_CPYTHON excludes all three);
-       - up to 3.13 a tuple is its header and its items;
-       - 3.14 and 3.15 also cache the hash in the tuple (ob_hash, -1 for
-         "not computed", gh-131525): it is reset, as CPython's own
-         _PyTuple_Recycle does;
-       - later versions: off until their tuple layout has been checked. */
-    #if !CYTHON_COMPILING_IN_CPYTHON || defined(Py_GIL_DISABLED)
-    #  define CYITER_CAN_REUSE 0
-    #  define CYITER_RESET_TUPLE_HASH(t) ((void)0)
-    #elif PY_VERSION_HEX < 0x030E0000
-    #  define CYITER_CAN_REUSE 1
-    #  define CYITER_RESET_TUPLE_HASH(t) ((void)0)
-    #elif PY_VERSION_HEX < 0x03100000
-    #  define CYITER_CAN_REUSE 1
-    #  define CYITER_RESET_TUPLE_HASH(t) (((PyTupleObject *)(t))->ob_hash = -1)
-    #else
-    #  define CYITER_CAN_REUSE 0
-    #  define CYITER_RESET_TUPLE_HASH(t) ((void)0)
-    #endif
-
-    /* Make a tuple refilled in place as good as a new one: forget the hash
-       of its old items, and have the collector track it again if it had
-       untracked it (it untracks a tuple of untracked items; refilled with,
-       say, lists, an untracked tuple would hide their cycles: bpo-42536).
-       Tracking allocates nothing and runs no collection. */
-    static CYTHON_INLINE void cyiter_tuple_refilled(PyObject *t) {
-        CYITER_RESET_TUPLE_HASH(t);
-        if (!PyObject_GC_IsTracked(t)) {
-            PyObject_GC_Track(t);
-        }
-    }
-
-    /* Ask for the object at p to be in cache soon, to be written. */
-    #if defined(__GNUC__) || defined(__clang__)
-    #  define cyiter_prefetch_w(p) __builtin_prefetch((p), 1, 3)
-    #else
-    #  define cyiter_prefetch_w(p) ((void)(p))
-    #endif
-
-    /* A list of n slots, each to be set once with PyList_SET_ITEM; NULL
-       with MemoryError set.  Free-threaded CPython's PyList_New(n > 0)
-       frees a garbage item pointer when it cannot allocate the item array
-       (python/cpython#152125; see docs/hardening.md, "Found in CPython"),
-       so there the list is [None] * n, made by a path that starts from an
-       empty list and fails cleanly.  A slot's None is overwritten without
-       a decref: None is immortal on every free-threaded CPython. */
-    #ifdef Py_GIL_DISABLED
-    static PyObject *cyiter_list_new(Py_ssize_t n) {
-        PyObject *one, *list;
-        if (n <= 0) {
-            return PyList_New(0);
-        }
-        one = PyList_New(0);
-        if (one == NULL) {
-            return NULL;
-        }
-        if (PyList_Append(one, Py_None) < 0) {
-            Py_DECREF(one);
-            return NULL;
-        }
-        list = PySequence_Repeat(one, n);
-        Py_DECREF(one);
-        return list;
-    }
-    #else
-    #  define cyiter_list_new PyList_New
-    #endif
-
-    /* The same for a tuple refilled while untracked. */
-    static CYTHON_INLINE void cyiter_tuple_retracked(PyObject *t) {
-        CYITER_RESET_TUPLE_HASH(t);
-        PyObject_GC_Track(t);
-    }
-    """
-    bint CAN_REUSE "CYITER_CAN_REUSE"
-    void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
-    void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
-    void prefetch_w "cyiter_prefetch_w"(PyObject*)
-    # raw pointers, so that Cython adds no reference counting of its own
-    void decref "Py_DECREF"(PyObject*)
-    Py_ssize_t refcount "Py_REFCNT"(PyObject*)
-    Py_ssize_t tuple_size "PyTuple_GET_SIZE"(PyObject*)
-    void incref "Py_INCREF"(PyObject*)
-    void gc_untrack "PyObject_GC_UnTrack"(void*)
-    # steals the reference to the item, as tuple_set_item does
-    void tuple_set_raw "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
-    void list_set_raw "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
-    # new references, NULL on failure (MemoryError set)
-    PyObject* tuple_new_raw "PyTuple_New"(Py_ssize_t)
-    PyObject* list_new_raw "cyiter_list_new"(Py_ssize_t)
-    object list_new "cyiter_list_new"(Py_ssize_t)
-    # the item array of an exact list or tuple
-    PyObject** sequence_items_raw "PySequence_Fast_ITEMS"(PyObject*)
-    PyTypeObject PyList_Type
-
-
 cdef inline Py_ssize_t _swap(
     PyObject* batch, Py_ssize_t k, PyObject* item, PyObject** parked, Py_ssize_t m
 ) noexcept:
@@ -175,7 +81,7 @@ cdef inline Py_ssize_t _swap(
     keeps ``k`` and ``m`` in bounds."""
     cdef PyObject* old = tuple_item(batch, k)
     incref(item)
-    tuple_set_raw(batch, k, item)
+    tuple_set_item(batch, k, item)
     if refcount(old) > 1:
         decref(old)
         return m
@@ -490,7 +396,7 @@ cdef class _Grouper:
             if item == NULL:
                 break
             old = tuple_item(batch, k)
-            tuple_set_raw(batch, k, item)
+            tuple_set_item(batch, k, item)
             decref(old)
             k += 1
         if k == n:
@@ -529,7 +435,7 @@ cdef class _Grouper:
             return NULL
         self.pos = start + n
         # reads seq[start:start + n], in bounds (above)
-        return self._refill(sequence_items_raw(seq) + start, n, size - start, parked)
+        return self._refill(sequence_items(seq) + start, n, size - start, parked)
 
     @cython.final
     cdef int _release_parked(self, Py_ssize_t n) except -1:
@@ -589,7 +495,7 @@ cdef class _Grouper:
         # Bounds: 0 <= start and start + k <= size == len(seq), and nothing
         # below can resize seq, so every index read is in [0, len(seq));
         # i < ahead keeps start + i + AHEAD < size.
-        src = sequence_items_raw(<PyObject*>seq) + start
+        src = sequence_items(<PyObject*>seq) + start
         ahead = _prefetching(k, size - start)
         for i in range(k):
             if i < ahead:
@@ -597,9 +503,9 @@ cdef class _Grouper:
             item = src[i]
             Py_INCREF(<object>item)
             if self.as_list:
-                list_set_item(result, i, item)
+                list_set_item(<PyObject*>result, i, item)
             else:
-                tuple_set_item(result, i, item)
+                tuple_set_item(<PyObject*>result, i, item)
         if last:
             self._exhaust()
         else:
@@ -675,9 +581,9 @@ cdef class _Grouper:
         # 0 <= k < i <= n <= capacity
         for k in range(i):
             if self.as_list:
-                list_set_raw(result, k, self.items[k])
+                list_set_item(result, k, self.items[k])
             else:
-                tuple_set_raw(result, k, self.items[k])
+                tuple_set_item(result, k, self.items[k])
         if CAN_REUSE and i == self.n and not self.as_list:
             self.last_batch = <tuple>result
         return result

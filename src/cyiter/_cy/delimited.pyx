@@ -67,7 +67,6 @@ from cyiter._dialect import NotConverted, converted
 from cyiter._source import open_source, reopen
 from cyiter._state import restore
 
-__all__ = ["read_csv"]
 
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)

@@ -21,7 +21,7 @@ from cyiter._cy._capi cimport (
     init_plain_types,
     is_plain_iterator,
     PyErr_ExceptionMatches,
-    get_iter_or_null,
+    get_iter_raw,
     iteration_stopped,
     list_item,
     list_size,
@@ -40,7 +40,6 @@ from types import GenericAlias
 
 from cyiter._state import object_repr, restore
 
-__all__ = ["flatten", "collapse"]
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
@@ -313,7 +312,7 @@ cdef class flatten:
             return 0
         self.index = -1
         self.active = None
-        new_active = get_iter_or_null(iterable)
+        new_active = get_iter_raw(iterable)
         if new_active == NULL:
             # not iterable: that ends it, as in chain
             self.source_index = -1
@@ -691,7 +690,7 @@ cdef class collapse:
                 continue
             if type_slots(node).tp_iter == NULL and not PySequence_Check(node):
                 return node  # not iterable: an atom (without raising TypeError)
-            child_ptr = get_iter_or_null(node)
+            child_ptr = get_iter_raw(node)
             if child_ptr == NULL and PyErr_ExceptionMatches(<PyObject*>TypeError):
                 PyErr_Clear()
                 return node  # iter() refused it: an atom, as for the reference

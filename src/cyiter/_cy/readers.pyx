@@ -25,7 +25,7 @@ from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.errno cimport EINTR, errno
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
-from cyiter._cy._capi cimport steal
+from cyiter._cy._capi cimport ascii_text_raw, bytes_raw, next_nl, nl_scan, steal, sys_read
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 import io
@@ -35,128 +35,6 @@ from types import GenericAlias
 from cyiter import _readargs
 from cyiter._source import open_source, reopen
 from cyiter._state import restore
-
-__all__ = ["read_chunks", "read_lines"]
-
-cdef extern from *:
-    """
-    /* Where is the next b"\\n"?  With SSE2 (every x86-64), a bit mask of the
-       newlines of a 64-byte block is computed once and kept, so that each
-       short line costs a count-trailing-zeros instead of a memchr call. */
-    #if defined(__SSE2__) || defined(_M_X64)
-    #include <emmintrin.h>
-    #define CYITER_NL_MASKS 1
-    #endif
-    #if defined(_MSC_VER)
-    #include <intrin.h>
-    static inline int cyiter_ctz64(unsigned long long x) {
-        unsigned long i; _BitScanForward64(&i, x); return (int)i;
-    }
-    #else
-    #define cyiter_ctz64(x) __builtin_ctzll(x)
-    #endif
-
-    typedef struct {
-        Py_ssize_t block;
-        unsigned long long mask;  /* b"\\n" bytes of the block, from the last pos on */
-        unsigned long long high;  /* bytes >= 0x80 (not ASCII) of the block */
-    } cyiter_nl_scan;
-
-    #ifdef CYITER_NL_MASKS
-    /* the newline and high-bit masks of p[0:64] (p 16-byte aligned), bits
-       at n and after dropped */
-    static inline void cyiter_masks(const char* p, Py_ssize_t n, int text,
-                                    unsigned long long* nl_mask,
-                                    unsigned long long* high_mask) {
-        const __m128i nl = _mm_set1_epi8('\\n');
-        const __m128i a = _mm_load_si128((const __m128i*)p);
-        const __m128i b = _mm_load_si128((const __m128i*)(p + 16));
-        const __m128i c = _mm_load_si128((const __m128i*)(p + 32));
-        const __m128i d = _mm_load_si128((const __m128i*)(p + 48));
-        unsigned long long m =
-            (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl))
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)) << 16
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl)) << 32
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)) << 48;
-        unsigned long long h = !text ? 0 :
-            (unsigned long long)(unsigned)_mm_movemask_epi8(a)
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(b) << 16
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(c) << 32
-            | (unsigned long long)(unsigned)_mm_movemask_epi8(d) << 48;
-        if (n < 64) {
-            m &= (1ULL << n) - 1;
-            h &= (1ULL << n) - 1;
-        }
-        *nl_mask = m;
-        *high_mask = h;
-    }
-    #endif
-
-    /* Index of the first b"\\n" in data[pos:end], or -1; with *text* set,
-       *ascii tells whether data[pos:that index] is all ASCII (a constant
-       *text* compiles the work away).  data is 64-byte aligned with 64
-       readable bytes after end; s caches one block's masks and must be reset
-       (block = -1) whenever data[:end] changes. */
-    static inline Py_ssize_t cyiter_next_nl(cyiter_nl_scan* s, const char* data,
-                                           Py_ssize_t pos, Py_ssize_t end,
-                                           int text, int* ascii) {
-    #ifdef CYITER_NL_MASKS
-        Py_ssize_t block = pos & ~(Py_ssize_t)63;
-        unsigned long long mask, high, from, seen = 0;
-        if (pos >= end) return -1;
-        if (s->block == block) {
-            mask = s->mask;
-            high = text ? s->high : 0;
-        } else {
-            cyiter_masks(data + block, end - block, text, &mask, &high);
-        }
-        from = ~0ULL << (pos & 63);
-        mask &= from;
-        high &= from;
-        while (mask == 0) {
-            seen |= high;
-            block += 64;
-            if (block >= end) { s->block = -1; return -1; }
-            cyiter_masks(data + block, end - block, text, &mask, &high);
-        }
-        s->block = block;
-        s->mask = mask;
-        if (text) {
-            s->high = high;
-            *ascii = (seen | (high & ((mask & (0 - mask)) - 1))) == 0;
-        }
-        return block + cyiter_ctz64(mask);
-    #else
-        const char* nl = (const char*)memchr(data + pos, '\\n', (size_t)(end - pos));
-        (void)s;
-        (void)text;
-        *ascii = 0;  /* unknown: decode */
-        return nl == NULL ? -1 : nl - data;
-    #endif
-    }
-    """
-    ctypedef struct cyiter_nl_scan:
-        Py_ssize_t block
-    Py_ssize_t cyiter_next_nl(
-        cyiter_nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end, int text, int* ascii
-    ) noexcept nogil
-
-
-cdef extern from *:
-    """
-    /* read(2) on the descriptor of a file the reader opened itself: what
-       FileIO.readinto does, without a memoryview and a method call */
-    #ifdef _WIN32
-    #include <io.h>
-    #include <limits.h>
-    #define cyiter_sys_read(fd, buf, n) \\
-        ((Py_ssize_t)_read((fd), (buf), (unsigned)((n) > INT_MAX ? INT_MAX : (n))))
-    #else
-    #include <unistd.h>
-    #define cyiter_sys_read(fd, buf, n) ((Py_ssize_t)read((fd), (buf), (size_t)(n)))
-    #endif
-    """
-    Py_ssize_t cyiter_sys_read(int fd, char* buf, Py_ssize_t n) nogil
 
 
 # read_chunks reads chunks smaller than DIRECT_CHUNK through a buffer of
@@ -288,7 +166,7 @@ cdef class _Reader:
         if self.fd >= 0:
             while True:
                 with nogil:
-                    got = cyiter_sys_read(self.fd, into, size)
+                    got = sys_read(self.fd, into, size)
                 if got >= 0:
                     return got
                 if errno != EINTR:
@@ -494,23 +372,6 @@ cdef class read_chunks(_Reader):
             guard_leave(&self.guard)
 
 
-cdef extern from *:
-    """
-    /* p[:n], all ASCII, as str (every codec read_lines accepts decodes
-       ASCII as is); NULL with MemoryError set when it cannot be made */
-    static CYTHON_INLINE PyObject* cyiter_ascii_text(const char* p, Py_ssize_t n) {
-        PyObject* text = PyUnicode_New(n, 127);
-        if (text != NULL) {
-            memcpy(PyUnicode_1BYTE_DATA(text), p, (size_t)n);
-        }
-        return text;
-    }
-    """
-    # new references, NULL with MemoryError set
-    PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
-    PyObject* bytes_raw "PyBytes_FromStringAndSize"(const char* p, Py_ssize_t n)
-
-
 @cython.final
 cdef class read_lines(_Reader):
     """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
@@ -554,7 +415,7 @@ cdef class read_lines(_Reader):
     cdef Py_ssize_t stop_at
     cdef Py_ssize_t buffer_size
     cdef Py_ssize_t maxlen   # NO_LIMIT: none
-    cdef cyiter_nl_scan scan
+    cdef nl_scan scan
 
     def __cinit__(self, *args, **kwargs):
         self.errors = "strict"
@@ -688,9 +549,9 @@ cdef class read_lines(_Reader):
         # another thread's read), only the guarded path may run
         if self.pos < self.stop_at and not self.guard.running:
             if self.codec is None:
-                nl = cyiter_next_nl(&self.scan, self.data, self.pos, self.end, 0, &ascii)
+                nl = next_nl(&self.scan, self.data, self.pos, self.end, 0, &ascii)
             else:
-                nl = cyiter_next_nl(&self.scan, self.data, self.pos, self.end, 1, &ascii)
+                nl = next_nl(&self.scan, self.data, self.pos, self.end, 1, &ascii)
             if nl >= 0:
                 p = self.data + self.pos
                 n = nl - self.pos

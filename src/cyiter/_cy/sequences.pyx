@@ -18,7 +18,6 @@ from types import GenericAlias
 
 from cyiter._state import restore
 
-__all__ = ["count", "fibonacci"]
 
 cdef Py_ssize_t SSIZE_MAX = sys.maxsize
 cdef Py_ssize_t SSIZE_MIN = -sys.maxsize - 1

@@ -13,7 +13,6 @@ from cyiter._batchargs import batched_args, chunked_args, sliceable
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
-__all__ = ["batched", "chunked"]
 
 
 def _ssize(n):

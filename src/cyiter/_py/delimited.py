@@ -14,7 +14,6 @@ from cyiter._py._guard import Guarded, guarded
 from cyiter._source import open_source, reopen
 from cyiter._state import restore
 
-__all__ = ["read_csv"]
 
 _BUFFER_SIZE = 1 << 17
 _BOM = b"\xef\xbb\xbf"

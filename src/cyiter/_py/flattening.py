@@ -8,7 +8,6 @@ from types import GenericAlias
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
-__all__ = ["flatten", "collapse"]
 
 
 def _check_iterator(name, it):

@@ -12,7 +12,6 @@ from cyiter._py._guard import Guarded, guarded
 from cyiter._source import open_source, reopen
 from cyiter._state import restore
 
-__all__ = ["read_chunks", "read_lines"]
 
 
 def _read(src, size):

@@ -10,7 +10,6 @@ from types import GenericAlias
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import restore
 
-__all__ = ["count", "fibonacci"]
 
 _SSIZE_MAX = sys.maxsize
 _SSIZE_MIN = -sys.maxsize - 1

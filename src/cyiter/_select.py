@@ -23,6 +23,10 @@ FAMILIES = {
 }
 NAMES = tuple(name for names in FAMILIES.values() for name in names)
 
+#: Public functions written once, in plain Python, over whichever twin is
+#: active: their module and names, declared here and nowhere else.
+FUNCTIONS: dict[str, tuple[str, ...]] = {}
+
 
 def load_twin(kind: str) -> dict[str, type]:
     """Return ``{name: class}`` for the twin *kind* ("cython" or "python")."""

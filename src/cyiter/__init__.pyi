@@ -59,6 +59,8 @@ class _BinaryFile(Protocol):
 # A path (opened and closed by the reader) or a binary file object (never
 # closed by cyiter).
 _Source: TypeAlias = str | os.PathLike[str] | os.PathLike[bytes] | _BinaryFile
+# What the readers decompress: the kind, "infer" (from the first bytes) or None.
+_Compression: TypeAlias = Literal["infer", "gzip", "bz2", "xz", "zstd"] | None
 
 # 3. Sequences
 
@@ -139,6 +141,7 @@ class read_chunks:
         *,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = None,
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -166,6 +169,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload
     def __init__(
@@ -179,6 +183,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload  # an encoding only known at runtime: lines of either type
     def __init__(
@@ -192,6 +197,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -224,6 +230,9 @@ class read_csv(Generic[_T]):
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
         quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload
     def __init__(
@@ -243,6 +252,9 @@ class read_csv(Generic[_T]):
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
         quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @property
     def offset(self) -> int: ...

@@ -75,7 +75,9 @@ cdef class _Reader:
         try:
             self._finish()  # called again: the old source goes
             self._configure(options)
-            self._open(open_source(source, self.name, options["start"] != 0 or options["stop"] is not None))
+            ranged = options["start"] != 0 or options["stop"] is not None
+            self._open(open_source(source, self.name, ranged, options["compression"]))
+            options["compression"] = self.src.compression  # (pickles record what was found)
             self._begin(options["start"])
         finally:
             guard_leave(&self.guard)
@@ -279,7 +281,7 @@ cdef class _Reader:
             self.path = path
             self.label = repr(path)
             if offset is not None:
-                self._open(reopen(path, identity, offset, name))
+                self._open(reopen(path, identity, offset, name, options["compression"]))
                 self._resume(offset, extra)
         finally:
             guard_leave(&self.guard)
@@ -291,7 +293,7 @@ cdef class _Reader:
 
 @cython.final
 cdef class read_chunks(_Reader):
-    """read_chunks(source, size=65536, *, start=0, stop=None)
+    """read_chunks(source, size=65536, *, start=0, stop=None, compression=None)
 --
 
     ``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
@@ -303,6 +305,12 @@ cdef class read_chunks(_Reader):
     moved to *start*.  A pipe can be read only without a range.  ``.offset``
     is the file offset of the next chunk.  A reader over a path pickles and
     resumes at the same chunk.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" (not the default here) recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> from cyiter import read_chunks
     >>> import io
@@ -409,7 +417,7 @@ cdef class read_chunks(_Reader):
 
 @cython.final
 cdef class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
+    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None, compression="infer")
 --
 
     The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
@@ -424,6 +432,12 @@ cdef class read_lines(_Reader):
     ``close()``, the end of a ``with`` block or garbage collection), or a
     binary file object, never closed by cyiter; a seekable one is first
     moved to *start*.  A pipe can be read only without a range.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     A line belongs to the byte range ``[start, stop)`` that holds its first
     byte, so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every line

@@ -149,7 +149,7 @@ def _plain_line(d):
 
 
 class read_csv(_Reader):
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL)
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL, compression="infer")
 
     Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
     over ``open(source, newline="", encoding=encoding, errors=errors)`` with
@@ -166,6 +166,12 @@ class read_csv(_Reader):
     object (read from its start when it can seek; never closed).  ``offset``
     is the byte offset of the next row; a reader over a path pickles and
     resumes at that row.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> import io
     >>> from cyiter import read_csv

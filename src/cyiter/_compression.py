@@ -26,9 +26,12 @@ KINDS = ("gzip", "bz2", "xz", "zstd")
 SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 
 #: Enough leading bytes to tell every kind apart.
-MAGIC_SIZE = 6
+MAGIC_SIZE = 10
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# after "BZh" and the block size, a bz2 stream goes on with the magic of its
+# first block or, if it is empty, of its end: text never starts like that
+_BZ2_BLOCKS = (b"1AY&SY", b"\x17rE8P\x90")
 _TRUNCATED = "Compressed file ended before the end-of-stream marker was reached"
 # compressed bytes read from the file at a time
 _INPUT_SIZE = 1 << 17
@@ -39,9 +42,9 @@ _ZSTANDARD_PIECE = 4096
 
 def detect(head: bytes) -> str | None:
     """The kind of compressed data that starts with *head*, or None."""
-    if head.startswith(_GZIP_MAGIC):
+    if head.startswith(_GZIP_MAGIC + b"\x08"):  # (8: deflate, gzip's only method)
         return "gzip"
-    if head[:3] == b"BZh" and head[3:4] in b"123456789" and len(head) > 3:
+    if head[:3] == b"BZh" and b"1" <= head[3:4] <= b"9" and head[4:10] in _BZ2_BLOCKS:
         return "bz2"
     if head.startswith(b"\xfd7zXZ\x00"):
         return "xz"

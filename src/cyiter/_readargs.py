@@ -112,6 +112,27 @@ def read_csv(
     }
 
 
+def read_jsonl(
+    source: Any,
+    *,
+    loads: Any = None,
+    start: Any = 0,
+    stop: Any = None,
+    compression: Any = "infer",
+    buffer_size: Any = 1 << 20,
+    max_line_length: Any = None,
+) -> tuple[Any, Options]:
+    if loads is not None and not callable(loads):
+        raise TypeError(f"loads must be callable or None, not {type(loads).__name__}")
+    return source, {
+        "loads": loads,
+        **_range(start, stop),
+        "compression": _compression.check(compression),
+        "buffer_size": _size(buffer_size, "buffer_size"),
+        "max_line_length": _limit(max_line_length, "max_line_length"),
+    }
+
+
 def codec_name(encoding: Any, errors: Any) -> str | None:
     """The codec name to decode lines with (None: bytes lines), or an error.
 

@@ -415,7 +415,6 @@ cdef class read_chunks(_Reader):
             guard_leave(&self.guard)
 
 
-@cython.final
 cdef class read_lines(_Reader):
     """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None, compression="infer")
 --
@@ -451,22 +450,6 @@ cdef class read_lines(_Reader):
     >>> list(read_lines(io.BytesIO(b"one\\r\\ntwo\\nthree"), encoding="utf-8"))
     ['one', 'two', 'three']
     """
-
-    cdef object codec       # normalised codec name, None for bytes lines
-    cdef bytes codec_b
-    cdef bytes errors_b
-    cdef bint utf8
-    cdef bint sig            # utf-8-sig: drop a BOM at the start of the file
-    cdef bint as_is          # an ASCII line is that text: copy, do not decode
-    cdef bint keepends
-    cdef bint skip           # discard through the next b"\n" first
-    cdef long long stop      # -1: none
-    # the fast path of __next__ runs while pos < stop_at: stop - base, so
-    # that no line starting at stop or after is ours; -1 while skip is set
-    cdef Py_ssize_t stop_at
-    cdef Py_ssize_t buffer_size
-    cdef Py_ssize_t maxlen   # NO_LIMIT: none
-    cdef nl_scan scan
 
     def __cinit__(self, *args, **kwargs):
         self._configure(_readargs.read_lines(None)[1])  # (a new object is exhausted)
@@ -511,7 +494,7 @@ cdef class read_lines(_Reader):
     cdef dict _extra_state(self):
         return {"skip": self.skip}
 
-    cdef inline void _set_stop_at(self) noexcept:
+    cdef void _set_stop_at(self) noexcept:
         if self.src is None or self.skip:
             self.stop_at = -1
         elif self.stop < 0 or self.stop - self.base >= <long long>NO_LIMIT:

@@ -106,9 +106,11 @@ def encode_again(record: Any, index: int, error: Exception, fallback: Callable[[
     the record."""
     if fallback is not None:
         try:
-            return document(fallback(record), index)
+            doc = fallback(record)
         except (TypeError, ValueError) as exc:
             error = exc
+        else:
+            return document(doc, index)
     kind = TypeError if isinstance(error, TypeError) else ValueError
     raise kind(f"record {index} cannot be written as JSON: {error}") from error
 

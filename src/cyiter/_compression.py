@@ -36,7 +36,7 @@ _TRUNCATED = "Compressed file ended before the end-of-stream marker was reached"
 # compressed bytes read from the file at a time
 _INPUT_SIZE = 1 << 17
 # decompressed bytes made at a time, at most: they are still in the CPU's
-# cache when the reader scans them (about 5% faster than 1 MiB at a time)
+# cache when the reader scans them (docs/internals.md, "Compressed sources")
 _OUTPUT_STEP = 1 << 18
 # zstandard's decompressor has no output limit: it is fed this much at a
 # time, which zstd expands at most about 32768 times (a 128 MiB worst case)

@@ -11,7 +11,8 @@ BOM, ...) is parsed again by ``json.loads``, and a line holding a run of
 :data:`LONG_DIGITS` digits or more, where orjson would make an integer too
 large for 64 bits a float, goes to ``json.loads`` alone.  The default
 encoder is ``orjson.dumps`` with ``json.dumps`` behind it for what orjson
-refuses (integers beyond 64 bits, keys that are not str).
+refuses (integers beyond 64 bits, keys that are not str).  The reasons and
+measurements are in docs/internals.md, "JSON Lines".
 """
 
 from __future__ import annotations

@@ -17,15 +17,14 @@ import pickle
 import subprocess
 import sys
 import threading
-import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_readers import expected, files, load_in
+from test_readers import expected, files, load_in, write  # noqa: F401 (write: a fixture)
 from test_sources import FAULTS, Faulty, drain_through_faults
 
-from cyiter import _compression, _source
+from cyiter import _source
 
 with_impl = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
 
@@ -105,15 +104,6 @@ def members(kind, parts):
     return b"".join(COMPRESS[kind](part) for part in parts)
 
 
-@pytest.fixture
-def write(tmp_path):
-    path = tmp_path / "data.cmp"
-
-    def write(data):
-        path.write_bytes(data)
-        return path
-
-    return write
 
 
 def block(monkeypatch, *modules):

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import roundtrip
 from test_compression import COMPRESS, KINDS, block, zstd_decompress
-from test_readers import lines_with_starts, load_in, strip
+from test_readers import lines_with_starts, load_in, strip, write  # noqa: F401 (write: a fixture)
 
 
 with_impl = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
@@ -113,15 +113,6 @@ def values_of(data):
     return [item for _, item in reference(data)]
 
 
-@pytest.fixture
-def write(tmp_path):
-    path = tmp_path / "data.jsonl"
-
-    def write(data):
-        path.write_bytes(data)
-        return path
-
-    return write
 
 
 class TestReadJsonl:

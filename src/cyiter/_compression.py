@@ -223,15 +223,6 @@ class Decompressed:
         self._done = False
         self._error: BaseException | None = None
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.position
-
     def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
         """Go forward to decompressed offset *pos* (what a resumed pickle
         does); going back is not possible."""

@@ -104,8 +104,6 @@ def members(kind, parts):
     return b"".join(COMPRESS[kind](part) for part in parts)
 
 
-
-
 def block(monkeypatch, *modules):
     """Make *modules* fail to import (as if not installed)."""
     for name in modules:

@@ -7,9 +7,11 @@ of every size; for writing, ``json.dumps(record, separators=(",", ":"),
 ensure_ascii=False)`` and reading the file back.
 """
 
+import bz2
 import gzip
 import io
 import json
+import lzma
 import os
 import pickle
 import signal
@@ -25,7 +27,6 @@ from support import roundtrip
 from test_compression import COMPRESS, KINDS, block, zstd_decompress
 from test_readers import lines_with_starts, load_in, strip, write  # noqa: F401 (write: a fixture)
 
-
 with_impl = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
 
 SCALARS = (
@@ -37,11 +38,14 @@ SCALARS = (
     | st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
     | st.sampled_from(["", "\\", '"', "\n", "\u2028", "é", "😀", "\x00", "12345678901234567890"])
 )
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
-    max_leaves=10,
-)
+
+
+def containers(inner):
+    """Lists and dicts of what *inner* gives (for st.recursive)."""
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+
+
+VALUES = st.recursive(SCALARS, containers, max_leaves=10)
 # lines that are not JSON, or that only json.loads reads
 ODD_LINES = st.sampled_from(
     [
@@ -63,7 +67,8 @@ def jsonl_files(draw, odd=True):
             lines.append(draw(ODD_LINES))
             continue
         value = draw(VALUES)
-        text = json.dumps(value, ensure_ascii=draw(st.booleans()), separators=draw(st.sampled_from([(",", ":"), (", ", ": ")])))
+        separators = draw(st.sampled_from([(",", ":"), (", ", ": ")]))
+        text = json.dumps(value, ensure_ascii=draw(st.booleans()), separators=separators)
         lines.append(draw(st.sampled_from([b"", b" ", b"\t"])) + text.encode("utf-8", "surrogatepass"))
     ends = [draw(st.sampled_from([b"\n", b"\r\n"])) for _ in lines]
     data = b"".join(line + end for line, end in zip(lines, ends))
@@ -111,8 +116,6 @@ def drain(reader):
 
 def values_of(data):
     return [item for _, item in reference(data)]
-
-
 
 
 class TestReadJsonl:
@@ -270,7 +273,7 @@ class TestReadJsonl:
 RECORDS = st.lists(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(st.characters(exclude_categories=("Cs",))),
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+        containers,
         max_leaves=8,
     ),
     max_size=20,
@@ -362,7 +365,7 @@ class TestWriteJsonl:
         path = tmp_path / f"out.jsonl{suffix}"
         impl.write_jsonl(path, records)
         raw = path.read_bytes()
-        text = zstd_decompress(raw) if kind == "zstd" else {"gzip": gzip, "bz2": __import__("bz2"), "xz": __import__("lzma")}[kind].decompress(raw)
+        text = zstd_decompress(raw) if kind == "zstd" else {"gzip": gzip, "bz2": bz2, "xz": lzma}[kind].decompress(raw)
         assert text == "".join(compact(r) + "\n" for r in records).encode()
         assert list(impl.read_jsonl(path)) == records
         impl.write_jsonl(tmp_path / "plain.gz", records, compression=None)

@@ -57,14 +57,16 @@ def detect(head: bytes) -> str | None:
     return None
 
 
-def check(value: Any, infer: bool = True) -> str | None:
-    """*value* as a compression option: None, one of :data:`KINDS`, or "infer"."""
-    if value is None or value in KINDS or (infer and value == "infer"):
-        return value  # type: ignore[no-any-return]
-    if not isinstance(value, str):
+def check(value: Any) -> str | None:
+    """*value* as a compression option: None, "infer" or one of :data:`KINDS`."""
+    if not isinstance(value, (str, type(None))):
         raise TypeError(f"compression must be a str or None, not {type(value).__name__}")
-    choices = ", ".join(repr(kind) for kind in (("infer",) if infer else ()) + KINDS)
-    raise ValueError(f"compression must be None, {choices}, not {value!r}")
+    if value is not None and value != "infer" and value not in KINDS:
+        raise ValueError(
+            "compression must be None, 'infer', 'gzip', 'bz2', 'xz' or 'zstd', "
+            f"not {value!r}"
+        )
+    return value
 
 
 def from_suffix(path: str) -> str | None:

@@ -58,7 +58,11 @@ class Source:
         file is now is where the compressed data starts).  The stream goes
         forward only; ``seek`` to a later offset decompresses up to it."""
         read = self.readinto
-        self.file = Decompressed(kind, lambda view: checked_length(read(view), len(view)), self.raw, self.seekable)
+
+        def read_checked(view: Any) -> int:
+            return checked_length(read(view), len(view))
+
+        self.file = Decompressed(kind, read_checked, self.raw, self.seekable)
         self.readinto = self.file.readinto
         self.compression = kind
         self.seekable = True

@@ -13,6 +13,8 @@ Lines file (256 MiB by default):
   (``cyiter._py._guard.guarded``): ``orjson.loads(lines[i])`` over lines
   split in advance, so no reading, no scanning, no offsets, no checks;
 - *unguarded floor*: the same without the guard;
+- *orjson alone*: ``deque(map(orjson.loads, lines))``, the parse without
+  any iterator, the ceiling of every reader, the Cython twin included;
 - ``read_jsonl``, the pure twin, and the Cython twin.
 
 The guarded floor is the fastest a pure read_jsonl could be: the reference's
@@ -86,6 +88,7 @@ def main(rounds, mib):
             'orjson loop over open(p, "rb")': reference,
             "guarded floor": lambda: deque(Floor(lines), maxlen=0),
             "unguarded floor": lambda: deque(Unguarded(lines), maxlen=0),
+            "orjson alone": lambda: deque(map(orjson.loads, lines), maxlen=0),
             "read_jsonl (pure Python)": lambda: deque(pure_read_jsonl(f.path), maxlen=0),
         }
         if cython_read_jsonl is not None:

@@ -141,11 +141,10 @@ cdef class read_jsonl(read_lines):
             raise
 
 
+# the pure twin's docstring, without a signature line (the function has its own)
+@cython.embedsignature(False)
 def write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False):
-    """write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False)
---
-
-    Write each record of *iterable* as one line of JSON to *path* (UTF-8,
+    """Write each record of *iterable* as one line of JSON to *path* (UTF-8,
     each line ending in ``\\n``) and return how many records were written.
 
     *dumps* encodes a record as str or bytes; by default ``orjson.dumps``

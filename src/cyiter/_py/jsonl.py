@@ -80,9 +80,7 @@ class read_jsonl(read_lines):
 
 
 def write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False):
-    """write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False)
-
-    Write each record of *iterable* as one line of JSON to *path* (UTF-8,
+    """Write each record of *iterable* as one line of JSON to *path* (UTF-8,
     each line ending in ``\\n``) and return how many records were written.
 
     *dumps* encodes a record as str or bytes; by default ``orjson.dumps``

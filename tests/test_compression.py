@@ -299,6 +299,22 @@ class TestOffsetsAndPickles:
             assert list(copy) == rest
         assert [line for line in head if line is not None] + rest == expected(data)
 
+    @pytest.mark.parametrize("name", ["read_csv", "read_chunks"])
+    def test_the_other_readers_resume_too(self, impl, other_impl, write, monkeypatch, name):
+        data = "id,text\r\n" + "".join(f'{i},"a\nb {i}"\r\n' for i in range(2000))
+        path = write(gzip.compress(data.encode()))
+        sizes = (1000,) if name == "read_chunks" else ()
+        reader = getattr(impl, name)(path, *sizes, compression="infer")
+        head = [next(reader) for _ in range(3)]
+        state = pickle.dumps(reader)
+        rest = list(reader)
+        for twin in (impl, other_impl):
+            assert list(load_in(twin, state, monkeypatch)) == rest
+        if name == "read_csv":
+            assert head + rest == list(csv.DictReader(io.StringIO(data, newline="")))
+        else:
+            assert b"".join(head + rest) == data.encode()
+
     @pytest.mark.parametrize("kind", KINDS)
     def test_offset_counts_decompressed_bytes(self, impl, write, kind):
         data = b"".join(b"line %d\n" % i for i in range(1000))

@@ -65,13 +65,7 @@ class Floor(Guarded):
 
 class Unguarded(Floor):
     __slots__ = ()
-
-    def __next__(self):
-        i = self._i
-        if i == len(self._lines):
-            raise StopIteration
-        self._i = i + 1
-        return orjson.loads(self._lines[i])
+    __next__ = Floor.__next__.__wrapped__  # (the same, without the guard)
 
 
 def main(rounds, mib):

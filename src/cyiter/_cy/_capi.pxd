@@ -36,6 +36,7 @@ cdef extern from "Python.h":
     void decref "Py_DECREF"(PyObject*)
     Py_ssize_t refcount "Py_REFCNT"(PyObject*)
     void gc_untrack "PyObject_GC_UnTrack"(void*)
+    void gc_track "PyObject_GC_Track"(void*)
     void tuple_set_item "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     void list_set_item "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     Py_ssize_t list_size "PyList_GET_SIZE"(PyObject*)
@@ -60,8 +61,15 @@ cdef extern from "cyiter_capi.h":
     PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
     bint CAN_REUSE "CYITER_CAN_REUSE"
     void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
-    void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
     unsigned long thread_tag "cyiter_thread_tag"() noexcept nogil
+    Py_ssize_t refill "cyiter_refill"(
+        PyObject** slots, Py_ssize_t n, PyObject** src, Py_ssize_t avail, PyObject* it,
+        PyObject** parked, Py_ssize_t* nparked
+    ) noexcept
+    Py_ssize_t fill "cyiter_fill"(
+        PyObject** slots, Py_ssize_t n, PyObject** src, Py_ssize_t avail, PyObject* it
+    ) noexcept
+    PyObject** tuple_items "cyiter_tuple_items"(PyObject*)
 
 
 cdef extern from "cyiter_io.h":

@@ -7,23 +7,22 @@ from cpython.object cimport PyObject
 from cyiter._cy._capi cimport (
     CAN_REUSE,
     PyList_Type,
-    PyErr_Occurred,
     decref,
     fill,
-    incref,
-    iteration_stopped,
     gc_track,
     gc_untrack,
+    incref,
     init_plain_types,
     is_plain_iterator,
+    iteration_stopped,
     iternextfunc,
     list_new_raw,
-    refill,
-    tuple_items,
     list_size,
     refcount,
+    refill,
     sequence_items,
     steal,
+    tuple_items,
     tuple_new_raw,
     tuple_refilled,
     tuple_size,
@@ -185,8 +184,11 @@ cdef class _Grouper:
             tuple_refilled(batch)
         elif self._seq is not None:
             batch = self._new(n)
-            if batch == NULL or self._remaining() < n:
-                # a collection in the allocation may have shrunk the list
+            if batch == NULL:
+                guard_leave(&self._guard)
+                return steal(NULL)  # the MemoryError: nothing was taken
+            if self._remaining() < n:
+                # a collection in the allocation shrank the list
                 return self._other(batch, NULL, 0, 0)
             # _seq[_pos:_pos + n] is in bounds (above), and nothing here runs
             # Python code or allocates: it cannot change meanwhile
@@ -202,8 +204,9 @@ cdef class _Grouper:
                 return self._other(NULL, self._items, got, 0)
             batch = self._new(n)
             if batch == NULL:
-                _release(self._items, n)
-                return self._other(NULL, NULL, 0, 0)
+                _release(self._items, n)  # lost, as the pure twin's
+                guard_leave(&self._guard)
+                return steal(NULL)  # the MemoryError
             slots = sequence_items(batch)
             for got in range(n):  # moves the references: n is the length of both
                 slots[got] = self._items[got]
@@ -252,15 +255,13 @@ cdef class _Grouper:
     cdef object _other(self, PyObject* batch, PyObject** slots, Py_ssize_t got, Py_ssize_t parked):
         """Every batch the fast paths do not make, under the guard, which it
         leaves.  A fast path that stopped hands over its unfinished *batch*
-        (a reference this takes over; NULL: none, or a MemoryError set) and
+        (a reference this takes over, or NULL) and
         the *got* < n items it put into *slots* before the iterator ended
         (``_items`` when *batch* is NULL), *parked* of them in ``_items``."""
         cdef Py_ssize_t n = self._n
         try:
             if slots != NULL:
                 items = self._taken(slots, got)
-            elif batch == NULL and PyErr_Occurred() != NULL:
-                raise MemoryError  # (replaced by the pending one)
             elif self._seq is not None:
                 return self._slice()
             elif self._it is None:

@@ -144,7 +144,9 @@ cdef class _Grouper:
                     guard_leave(&self._guard)
                     return steal(batch)
                 result = self._other(batch, tuple_items(batch), got, parked)
-            elif 0 < n <= self._capacity and (self._it is not None or self._remaining() >= n):
+            elif 0 < n <= self._capacity and (
+                self._it is not None or (self._seq is not None and self._remaining() >= n)
+            ):
                 result = self._full(n)
             else:
                 result = self._other(NULL, NULL, 0, 0)

@@ -9,7 +9,7 @@ is sliced from ``pos`` 0, anything else is pulled through its iterator
 from __future__ import annotations
 
 import sys
-from operator import index
+from operator import index, length_hint
 from typing import Any
 
 ISLICE_STOP = (
@@ -25,10 +25,10 @@ def sliceable(iterable: object) -> bool:
 
 def ssize(n: Any) -> int:
     """*n* converted as a C ``Py_ssize_t`` argument is."""
-    n = index(n)
-    if not -sys.maxsize - 1 <= n <= sys.maxsize:
+    value: int = index(n)
+    if not -sys.maxsize - 1 <= value <= sys.maxsize:
         raise OverflowError("Python int too large to convert to C ssize_t")
-    return n
+    return value
 
 
 def _source(iterable: Any, n: int, strict: bool) -> Args:
@@ -67,6 +67,25 @@ def is_iterator(obj: object) -> bool:
     """Whether *obj*'s type has a ``__next__`` of its own or inherited (a C
     ``tp_iternext`` the Cython twins may call), not one of its metaclass."""
     return any("__next__" in vars(cls) for cls in type(obj).__mro__)
+
+
+def batches_left(seq: Any, pos: int, it: Any, n: int) -> Any:
+    """``__length_hint__`` of both twins: the batches left of a list or
+    tuple *seq* sliced from *pos*, or of an iterator *it* (NotImplemented
+    when it does not tell), or 0 once both are None."""
+    if seq is not None:
+        remaining = len(seq) - pos
+    elif it is not None:
+        remaining = length_hint(it, -1)
+        if remaining < 0:
+            return NotImplemented
+    else:
+        return 0
+    if remaining <= 0:
+        return 0
+    if n == -1:
+        return 1
+    return (remaining - 1) // n + 1
 
 
 def checked_state(name: str, source: Any, pos: int | None, n: int) -> None:

@@ -32,10 +32,9 @@ from cyiter._cy._capi cimport (
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 
 from itertools import islice
-from operator import length_hint
 from types import GenericAlias
 
-from cyiter._batchargs import batched_args, checked_state, chunked_args
+from cyiter._batchargs import batched_args, batches_left, checked_state, chunked_args
 from cyiter._state import object_repr, restore
 
 
@@ -312,20 +311,7 @@ cdef class _Grouper:
 
     @cython.critical_section
     def __length_hint__(self):
-        cdef Py_ssize_t remaining
-        if self._seq is not None:
-            remaining = len(self._seq) - self._pos
-        elif self._it is not None:
-            remaining = length_hint(self._it, -1)
-            if remaining < 0:
-                return NotImplemented
-        else:
-            return 0
-        if remaining <= 0:
-            return 0
-        if self._n == -1:
-            return 1
-        return (remaining - 1) // self._n + 1
+        return batches_left(self._seq, self._pos, self._it, self._n)
 
     @cython.critical_section
     def __reduce__(self):

@@ -21,5 +21,5 @@ class InitSignature:
             return None  # an iterator is not callable: inspect goes on as usual
         from inspect import Parameter, Signature, signature
 
-        params = list(signature(cls.__init__).parameters.values())[1:]
+        params = list(signature(getattr(cls, "__init__")).parameters.values())[1:]
         return Signature([p.replace(annotation=Parameter.empty) for p in params])

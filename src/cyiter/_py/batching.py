@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from itertools import islice
-from operator import length_hint
 from types import GenericAlias
 from typing import Any
 
-from cyiter._batchargs import batched_args, checked_state, chunked_args, ssize
+from cyiter._batchargs import batched_args, batches_left, checked_state, chunked_args, ssize
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
@@ -95,22 +94,7 @@ class _Grouper(Guarded):
         return self._last(list(seq[start:]))
 
     def __length_hint__(self) -> Any:
-        # each source read once, as in __reduce__: another thread's next()
-        # may end it meanwhile
-        seq, it = self._seq, self._it
-        if seq is not None:
-            remaining = len(seq) - self._pos
-        elif it is not None:
-            remaining = length_hint(it, -1)
-            if remaining < 0:
-                return NotImplemented
-        else:
-            return 0
-        if remaining <= 0:
-            return 0
-        if self._n == -1:
-            return 1
-        return (remaining - 1) // self._n + 1
+        return batches_left(self._seq, self._pos, self._it, self._n)
 
     def __reduce__(self) -> Any:
         seq = self._seq  # read once: another thread's next() may end it meanwhile
@@ -141,7 +125,9 @@ class batched(_Grouper):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias:
+        return GenericAlias(cls, item)
     _name = "batched"
     _incomplete = "batched(): incomplete batch"
 
@@ -160,7 +146,9 @@ class chunked(_Grouper):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias:
+        return GenericAlias(cls, item)
     _name = "chunked"
     _incomplete = "iterable is not divisible by n."
     _as_list = True

@@ -27,7 +27,9 @@ class flatten(Guarded):
     """
 
     __slots__ = ("_source", "_active")
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias:
+        return GenericAlias(cls, item)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
@@ -93,10 +95,11 @@ class collapse(Guarded):
     """
 
     __slots__ = ("_stack", "_base_type", "_levels", "_passthrough")
+    _stack: list[Iterator[Any]]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
-        self._stack: list[Iterator[Any]] = []
+        self._stack = []
         self._base_type = self._levels = None
         self._passthrough = False
         return self

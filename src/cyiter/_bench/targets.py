@@ -50,7 +50,7 @@ def _targets():
         )
     for n in (2, 10):
         yield target(
-            14, f"batched, iterator input, n={n}: at least as fast as iteration_utilities.grouper",
+            2, f"batched, iterator input, n={n}: at least as fast as iteration_utilities.grouper",
             (f"batched/iterator/n={n}",), "iteration_utilities.grouper", 1.0,
         )
     for n in (100, 1000):

@@ -30,15 +30,12 @@ cdef extern from "Python.h":
     void PyErr_Clear()
 
     # Raw pointers, so that Cython adds no reference counting of its own.
-    # The *_set_item macros steal the reference to the item.  No bounds
-    # check: every use says why its index is in range.
+    # No bounds check: every use says why its index is in range.
     void incref "Py_INCREF"(PyObject*)
     void decref "Py_DECREF"(PyObject*)
     Py_ssize_t refcount "Py_REFCNT"(PyObject*)
     void gc_untrack "PyObject_GC_UnTrack"(void*)
     void gc_track "PyObject_GC_Track"(void*)
-    void tuple_set_item "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
-    void list_set_item "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     Py_ssize_t list_size "PyList_GET_SIZE"(PyObject*)
     PyObject* list_item "PyList_GET_ITEM"(PyObject*, Py_ssize_t)
     Py_ssize_t tuple_size "PyTuple_GET_SIZE"(PyObject*)
@@ -55,9 +52,7 @@ cdef extern from "cyiter_capi.h":
     object steal "cyiter_steal"(PyObject* new_reference)
     int init_plain_types "cyiter_init_plain_types"() except -1
     bint is_plain_iterator "cyiter_is_plain_iterator"(PyObject*)
-    void prefetch_w "cyiter_prefetch_w"(PyObject*)
     PyObject* list_new_raw "cyiter_list_new"(Py_ssize_t)
-    object list_new "cyiter_list_new"(Py_ssize_t)
     PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
     bint CAN_REUSE "CYITER_CAN_REUSE"
     void tuple_refilled "cyiter_tuple_refilled"(PyObject*)

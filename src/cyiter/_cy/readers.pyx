@@ -212,9 +212,11 @@ cdef class _Reader:
         return self
 
     def __enter__(self):
+        """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
     def __exit__(self, *exc_info):
+        """Close the reader."""
         self.close()
 
     def __del__(self):
@@ -409,7 +411,7 @@ cdef class read_chunks(_Reader):
 
 @cython.final
 cdef class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
+    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1048576, max_line_length=None)
 --
 
     The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is

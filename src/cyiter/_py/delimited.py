@@ -43,7 +43,7 @@ import csv
 import re
 from types import GenericAlias
 
-from cyiter import _dialect, _readargs
+from cyiter import _csvsync, _dialect, _readargs
 from cyiter._py._guard import guarded
 from cyiter._py.readers import _Reader
 
@@ -149,9 +149,7 @@ def _plain_line(d):
 
 
 class read_csv(_Reader):
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL)
-
-    Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
+    """Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
     over ``open(source, newline="", encoding=encoding, errors=errors)`` with
     the same dialect options: the first row names the fields unless
     *fieldnames* is given, blank lines are skipped, a short row gets
@@ -163,9 +161,12 @@ class read_csv(_Reader):
     encodings are supported (ValueError otherwise).
 
     *source* is a path (opened and closed by the reader) or a binary file
-    object (read from its start when it can seek; never closed).  ``offset``
-    is the byte offset of the next row; a reader over a path pickles and
-    resumes at that row.
+    object (read from its start when it can seek; never closed).  A row
+    belongs to the byte range ``[start, stop)`` that holds its first byte,
+    so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every row exactly
+    once; a range after the first takes its field names from the file's
+    first row unless *fieldnames* is given.  ``offset`` is the byte offset
+    of the next row; a reader over a path pickles and resumes at that row.
 
     >>> import io
     >>> from cyiter import read_csv
@@ -184,6 +185,7 @@ class read_csv(_Reader):
         "_restkey",
         "_restval",
         "_stop",
+        "_empty",
         "_align_to",
         "_rec",
         "_cr",
@@ -227,6 +229,7 @@ class read_csv(_Reader):
         self._restkey = options["restkey"]
         self._restval = options["restval"]
         self._stop = options["stop"]
+        self._empty = self._stop is not None and self._stop <= options["start"]
         self._align_to = 0
         self._unquoted = _byte_class(_NL, _CR, d.delimiter_byte, d.escape_byte)
         self._quoted = _byte_class(_NL, _CR, d.quote_byte, d.escape_byte)
@@ -335,17 +338,27 @@ class read_csv(_Reader):
 
     def _ready(self):
         """Read the header if it is due and get to the range's first row;
-        False at the end."""
-        if self._names is None and not self._header():
+        False at the end (an empty range has none)."""
+        if self._empty:
             return False
-        if self._align_to:
-            self._align()
+        if not self._align_to:
+            return self._names is not None or self._header()
+        # a range after the first reads the header quietly: its errors are
+        # the first range's, and the names are those of the first row
+        # without one, as csv.DictReader takes them
+        while self._names is None:
+            try:
+                if not self._header():
+                    return False
+            except (csv.Error, UnicodeError, _dialect.NotConverted):
+                pass
+        self._align()
         return True
 
     def _row(self):
         """The fields of the next row that is not blank and starts before
         ``stop``, or None at the end."""
-        if (self._names is None or self._align_to) and not self._ready():
+        if (self._names is None or self._align_to or self._empty) and not self._ready():
             return None
         while True:
             if self._stop is not None and self._base + self._pos >= self._stop:
@@ -355,15 +368,26 @@ class read_csv(_Reader):
                 return row
 
     def _align(self):
-        """Move to the first record that starts at ``_align_to`` or after:
-        the records before it belong to the ranges before."""
+        """Move to the first record that starts at ``_align_to`` or after
+        (and after the header): the records before it are the ranges'
+        before.  Found by ``_csvsync`` without parsing what comes before,
+        except with errors="ignore", where undecodable bytes the csv module
+        never sees can change how records are cut."""
+        if self._ignore and (self._d.utf8 or self._d.undecodable):
+            target = self._align_by_parsing()
+        else:
+            target = _csvsync.first_record(self._src, self._d, self._align_to)
+        self._resume(max(target, self._base + self._pos), {"fieldnames": self._names, "align_to": 0})
+
+    def _align_by_parsing(self):
+        """The first record at ``_align_to`` or after, found by parsing."""
         while self._base + self._pos < self._align_to:
             try:
                 if self._record() is None:
                     break
             except (csv.Error, UnicodeError, _dialect.NotConverted):
                 pass  # (an error of a row before the range: the range before reports it)
-        self._align_to = 0
+        return self._base + self._pos
 
     # -- reading ----------------------------------------------------------
 

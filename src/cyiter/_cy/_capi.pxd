@@ -70,6 +70,8 @@ cdef extern from "cyiter_io.h":
     Py_ssize_t sys_read "cyiter_sys_read"(int fd, char* buf, Py_ssize_t n) nogil
     ctypedef struct nl_scan "cyiter_nl_scan":
         Py_ssize_t block
+    # new reference; NULL without an error: not that kind of text
+    PyObject* utf8_latin1_raw "cyiter_utf8_latin1"(const char* p, Py_ssize_t n)
     Py_ssize_t next_nl "cyiter_next_nl"(
         nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end, int text, int* ascii
     ) noexcept nogil

@@ -9,6 +9,6 @@ from cyiter._select import IMPLEMENTATION
 from cyiter._select import NAMES as _NAMES
 from cyiter._version import __version__
 
-globals().update(_CLASSES)
+globals().update((name, _CLASSES[name]) for name in _NAMES)
 
 __all__ = ["IMPLEMENTATION", "__version__", *_NAMES]

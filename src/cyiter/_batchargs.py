@@ -22,7 +22,7 @@ def sliceable(iterable):
 
 
 def _source(iterable, n, strict, iterate):
-    if sliceable(iterable):
+    if iterate is iter and sliceable(iterable):
         return iterable, 0, n, strict
     return iterate(iterable), None, n, strict
 

@@ -65,19 +65,18 @@ cdef class _Step:
 
     def throw(self, *args):
         cdef bint done = False
-        cdef int state = self.state
+        cdef int state = self._claim(RUNNING)
         if state != SUSPENDED:
             self._check(state)
-            self.state = DONE
+            self.state = DONE  # thrown into before it started
             raise thrown(args)
         out = self._throw(args, &done)
         return steal(stop_with(out)) if done else out
 
     def close(self):
-        cdef int state = self.state
+        cdef int state = self._claim(DONE)
         if state == RUNNING:
             raise ValueError("__anext__() already executing")
-        self.state = DONE
         if state == SUSPENDED:
             it = self.it
             self.it = None
@@ -93,6 +92,17 @@ cdef class _Step:
         if self.state == SUSPENDED:
             self.state = DONE
             self._abandon()
+
+    cdef int _claim(self, int next_state) noexcept:
+        """The state, replaced by ``next_state`` if it is NEW or SUSPENDED:
+        atomic on a free-threaded build too, so that one thread at a time
+        drives the step (another gets the error of a running one)."""
+        cdef int state
+        with cython.critical_section(self):
+            state = self.state
+            if state == NEW or state == SUSPENDED:
+                self.state = next_state
+        return state
 
     cdef int _check(self, int state) except -1:
         if state == RUNNING:
@@ -114,11 +124,10 @@ cdef class _Step:
         item; raises what the iteration raises."""
         cdef PyObject* result
         cdef PySendResult status
-        cdef int state = self.state
+        cdef int state = self._claim(RUNNING)
         if state == SUSPENDED:
             it = self.it
             self.it = None
-            self.state = RUNNING
             status = iter_send(it, value, &result)
             if status == PYGEN_NEXT:
                 self.it = it
@@ -129,6 +138,7 @@ cdef class _Step:
             return self._drive(FAILED, steal(fetch_error_raw()), done)
         self._check(state)
         if value is not None:
+            self.state = NEW
             raise TypeError("can't send non-None value to a just-started __anext__()")
         self.state = DONE  # until entered
         self.owner.enter()
@@ -138,7 +148,6 @@ cdef class _Step:
     cdef object _throw(self, tuple args, bint* done):
         it = self.it
         self.it = None
-        self.state = RUNNING
         try:
             method = getattr(it, "throw", None)
             if method is None:

@@ -39,6 +39,13 @@ def _await_iter(obj):
 RETURN, NEXT, ERROR = range(3)
 
 
+def _send(it, value):
+    """``PyIter_Send``: a coroutine takes send(None), an iterator next()."""
+    if value is None and type(it) is not CoroutineType:
+        return next(it)
+    return it.send(value)
+
+
 def await_start(obj, anext):
     """Start awaiting *obj*, or ``obj.__anext__()`` when *anext* is true,
     and run it until it completes or suspends: ``(RETURN, value, None)``,
@@ -50,7 +57,10 @@ def await_start(obj, anext):
                 raise TypeError(f"'{type(obj).__name__}' object is not an async iterator")
             obj = get(obj)
         it = _await_iter(obj)
-        yielded = next(it)
+    except BaseException as exc:  # a StopIteration here is an error too
+        return ERROR, exc, None
+    try:
+        yielded = _send(it, None)
     except StopIteration as stop:
         return RETURN, stop.value, None
     except BaseException as exc:
@@ -135,7 +145,7 @@ class _Step:
         owner = self._owner
         try:
             if throw is None:
-                yielded = next(it) if value is None else it.send(value)
+                yielded = _send(it, value)
             else:
                 method = getattr(it, "throw", None)
                 if method is None:

@@ -17,9 +17,17 @@ from cyiter._cy._capi cimport (
     PYGEN_RETURN,
     PySendResult,
     await_start,
+    decref,
     fetch_error_raw,
+    incref,
     list_clear,
+    list_item,
+    list_new_raw,
+    list_set_item,
+    list_size,
     steal,
+    tuple_new_raw,
+    tuple_set_item,
 )
 from cyiter._cy.aio cimport AsyncIter
 
@@ -34,7 +42,12 @@ cdef class _AGrouper(AsyncIter):
     cdef Py_ssize_t n           # batch size; -1: everything in one batch
     cdef bint strict
     cdef bint end_on_error      # any error from the source ends it
-    cdef list items             # the batch being built
+    # The batch being built.  Without a timeout: its first ``count`` slots,
+    # the others hold None, so that the list's storage serves batch after
+    # batch (see _add and _take); with one: the whole list, which the
+    # feed's puller appends to.
+    cdef list items
+    cdef Py_ssize_t count
     cdef object error           # raised by the next __anext__(), after a batch
     cdef object feed            # a cyiter._aio.Feed with a timeout, else None
     # set by the subclass
@@ -54,6 +67,7 @@ cdef class _AGrouper(AsyncIter):
             self.strict = strict
             self.end_on_error = end_on_error
             self.items = items = []
+            self.count = 0
             self.error = None
             self.feed = None
             if timeout is not None and source is not None:
@@ -78,7 +92,7 @@ cdef class _AGrouper(AsyncIter):
         if self.feed is not None:  # the wait for the puller is over
             self.feed.unwait()
             return self._timed()
-        self.items.append(value)
+        self._add(value)
         return self._pull()
 
     cdef object _pull(self):
@@ -88,12 +102,11 @@ cdef class _AGrouper(AsyncIter):
         cdef PyObject* it
         cdef PyObject* value
         cdef PySendResult status
-        items = self.items
         source = self.source  # held across its calls
-        while len(items) != self.n:
+        while self.count != self.n:
             status = await_start(source, True, &it, &value)
             if status == PYGEN_RETURN:
-                items.append(steal(value))
+                self._add(steal(value))
             elif status == PYGEN_NEXT:
                 return self.suspended(steal(it), steal(value))
             else:
@@ -124,7 +137,7 @@ cdef class _AGrouper(AsyncIter):
         (the last batch first); an Exception behind a non-empty batch is
         raised by the next call, after the batch; anything else is raised
         at once and the batch so far kept for the next call."""
-        items = self.items
+        items = self.count if self.feed is None else len(self.items)
         if isinstance(exc, StopAsyncIteration):
             batch = self._take() if items else None
             self._exhaust()
@@ -140,20 +153,57 @@ cdef class _AGrouper(AsyncIter):
             self._exhaust()
         raise exc
 
-    cdef object _take(self):
+    cdef inline int _add(self, object value) except -1:
+        """Put ``value`` in the next slot (no timeout).  The slot's None is
+        let go last: the list is whole if that runs code (it does not, but
+        for a list that code reached through gc.get_referents and filled)."""
+        cdef PyObject* old
+        cdef Py_ssize_t k = self.count
         items = self.items
-        if self.as_list:
-            batch = PyList_GetSlice(items, 0, len(items))
+        if k < list_size(<PyObject*>items):
+            old = list_item(<PyObject*>items, k)
+            incref(<PyObject*>value)
+            list_set_item(<PyObject*>items, k, <PyObject*>value)
+            decref(old)
         else:
-            batch = PyList_AsTuple(items)
-        list_clear(items)
+            items.append(value)
+        self.count = k + 1
+        return 0
+
+    cdef object _take(self):
+        """The batch built so far, as a new tuple or list."""
+        cdef PyObject* batch
+        cdef PyObject* item
+        cdef Py_ssize_t i, k
+        items = self.items
         if self.feed is not None:
+            result = PyList_GetSlice(items, 0, len(items)) if self.as_list else PyList_AsTuple(items)
+            list_clear(items)
             self.feed.taken()
-        return batch
+            return result
+        # the items move from their slots into the batch, None back in
+        # their place; code that reached the list (gc.get_referents) and
+        # shortened it gets the slots that are left
+        k = min(self.count, list_size(<PyObject*>items))
+        batch = list_new_raw(k) if self.as_list else tuple_new_raw(k)
+        if batch == NULL:
+            return steal(batch)  # MemoryError; the items stay
+        # 0 <= i < k <= len(items) == len(batch); nothing here runs code
+        for i in range(k):
+            item = list_item(<PyObject*>items, i)
+            incref(<PyObject*>None)
+            list_set_item(<PyObject*>items, i, <PyObject*>None)
+            if self.as_list:
+                list_set_item(batch, i, item)
+            else:
+                tuple_set_item(batch, i, item)
+        self.count = 0
+        return steal(batch)
 
     cdef int _exhaust(self) except -1:
         self.source = None
         self.feed = None
+        self.count = 0
         list_clear(self.items)
         return 0
 

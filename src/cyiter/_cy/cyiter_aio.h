@@ -43,6 +43,12 @@ static inline PyObject *cyiter_await_iter(PyObject *obj) {
     if (it == NULL) {
         return NULL;
     }
+    if (it == obj && Py_TYPE(it)->tp_iternext != NULL) {
+        /* its own iterator (an async generator's __anext__() object): a
+           non-NULL tp_iternext is what PyIter_Check asks, bar a sentinel
+           that raises TypeError when called, an error either way */
+        return it;
+    }
     if (PyCoro_CheckExact(it)) {
         Py_DECREF(it);
         PyErr_SetString(PyExc_TypeError, "__await__() returned a coroutine");

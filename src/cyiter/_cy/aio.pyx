@@ -218,6 +218,8 @@ cdef class _Step:
 # the cost of the rest of a batch (docs/internals.md, "Async iterators").
 
 cdef PyObject* _step_send(_Step step, object value) except NULL:
+    # (never called from Cython code where speed counts: a Cython caller
+    # takes the NULL of a completion for an error, adding a traceback)
     cdef bint done = False
     out = step._send(value, &done)
     if done:
@@ -227,7 +229,12 @@ cdef PyObject* _step_send(_Step step, object value) except NULL:
 
 
 cdef PyObject* _step_next(PyObject* step) except NULL:
-    return _step_send(<_Step>step, None)
+    cdef bint done = False
+    out = (<_Step>step)._send(None, &done)
+    if done:
+        return stop_with(out)
+    incref(<PyObject*>out)
+    return <PyObject*>out
 
 
 cdef PySendResult _step_am_send(PyObject* step, PyObject* arg, PyObject** result) noexcept:

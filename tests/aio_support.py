@@ -57,7 +57,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         return self.now
 
 
-def run(main, *args, virtual=False, collect_garbage=True):
+def run(main, *args, virtual=False, collect_garbage=True, debug=True):
     """``main(*args)`` on a fresh event loop in debug mode, checked.
 
     Fails if asyncio reports anything through its exception handler (during
@@ -65,12 +65,14 @@ def run(main, *args, virtual=False, collect_garbage=True):
     any task but the main one is pending once ``main`` has returned and the
     loop has turned a few times (cancelled tasks end on the next turn).
     The collection takes tens of milliseconds in a test process: the many
-    runs of a hypothesis test that makes no task skip it.
+    runs of a hypothesis test that makes no task skip it.  Debug mode
+    records a traceback at every callback scheduled: a run of thousands of
+    schedules, checked for their results only, goes without.
     """
     loop = VirtualClockLoop() if virtual else asyncio.new_event_loop()
     reports = []
     loop.set_exception_handler(lambda loop, context: reports.append(context))
-    loop.set_debug(True)
+    loop.set_debug(debug)
 
     async def checked():
         result = await main(*args)

@@ -9,6 +9,7 @@ is never closed.
 
 import asyncio
 import gc
+import random
 
 import asyncstdlib
 import pytest
@@ -112,6 +113,26 @@ def test_asyncstdlib_closes_the_source_and_cyiter_does_not(impl):
     assert run(main) == (1, 0)
 
 
+async def cancelled(impl, size, delays, n, timeout, cancel_after):
+    """The items two consumers get, one after the other, from one iterator:
+    the first is cancelled after *cancel_after* units, the second drains it."""
+    src = Source(range(size), delays=delays)
+    it = impl.abatched(src, n, timeout=None if timeout is None else timeout * UNIT)
+    got = []
+
+    async def consume():
+        async for batch in it:
+            got.extend(batch)
+
+    task = asyncio.get_running_loop().create_task(consume())
+    await asyncio.sleep(cancel_after * UNIT)
+    task.cancel()  # unless it is done
+    await asyncio.gather(task, return_exceptions=True)
+    async for batch in it:
+        got.extend(batch)
+    return got
+
+
 class TestCancellingTheConsumer:
     @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
@@ -124,26 +145,22 @@ class TestCancellingTheConsumer:
     def test_nothing_lost_nothing_left(self, impl, size, delays, n, timeout, cancel_after):
         """Cancel the consumer at a random time; a second consumer of the
         same iterator then gets every item the first did not, once."""
-        items = list(range(size))
+        case = (size, delays, n, timeout, cancel_after)
+        assert run(cancelled, impl, *case, virtual=True, collect_garbage=False) == list(range(size))
 
+    def test_thousands_of_cancellations(self, impl):
         async def main():
-            src = Source(items, delays=delays)
-            it = impl.abatched(src, n, timeout=None if timeout is None else timeout * UNIT)
-            got = []
+            for seed in range(1000):
+                rng = random.Random(seed)
+                size = rng.randrange(21)
+                delays = [rng.choice([None, rng.randint(0, 5)]) for _ in range(size + 1)]
+                timeout = rng.choice([None, rng.randint(0, 6)])
+                case = (size, delays, rng.randint(1, 5), timeout, rng.randint(0, 40))
+                assert await cancelled(impl, *case) == list(range(size)), (seed, case)
+                await settle()
+                assert not others(), (seed, case)
 
-            async def consume():
-                async for batch in it:
-                    got.extend(batch)
-
-            task = asyncio.get_running_loop().create_task(consume())
-            await asyncio.sleep(cancel_after * UNIT)
-            task.cancel()  # unless it is done
-            await asyncio.gather(task, return_exceptions=True)
-            async for batch in it:
-                got.extend(batch)
-            return got
-
-        assert run(main, virtual=True, collect_garbage=False) == items
+        run(main, virtual=True, debug=False)
 
     @pytest.mark.parametrize("timeout", TIMEOUTS)
     def test_wait_for_timing_out_loses_nothing(self, impl, timeout):

@@ -8,6 +8,7 @@ one runs at a time.
 """
 
 import asyncio
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -149,43 +150,71 @@ def schedules(draw):
     }
 
 
+async def follow(impl, schedule):
+    """Run *schedule* (see :func:`schedules`) and check every rule; the
+    source and the batches it gave, for the caller to check more."""
+    s = schedule
+    items = list(range(s["size"]))
+    src = Source(items, delays=s["delays"], fail_at=s["fail_at"])
+    n, timeout = s["n"], s["timeout"]
+    it = impl.abatched(src, n, timeout=timeout * UNIT)
+    first, error = await timed(it, s["pause"])
+    rest = []
+    if error is not None:  # then the source is asked again
+        rest, error2 = await timed(it)
+        assert error2 is None
+    records = first + rest
+    batches = [b for b, _, _ in records]
+    # nothing lost, duplicated or reordered; the error raised once
+    assert [x for b in batches for x in b] == items
+    assert (error is not None) == (s["fail_at"] is not None)
+    assert all(1 <= len(b) <= n for b in batches)
+    # one pull at a time, none cancelled
+    assert src.most_in_flight == 1 and len(src.ended) == src.pulls
+    arrived = [t / UNIT for t in src.arrived]
+    position = 0
+    for k, (batch, called, delivered) in enumerate(records):
+        first_at = max(called, arrived[position])
+        last_at = arrived[position + len(batch) - 1]
+        position += len(batch)
+        assert last_at <= delivered <= first_at + timeout
+        if len(batch) == n:
+            assert delivered == max(called, last_at)
+        elif position < len(items) and not (error and k == len(first) - 1):
+            # a short batch that neither the end nor the error cut short
+            assert delivered == first_at + timeout
+            assert arrived[position] >= delivered  # nothing left behind
+    return batches
+
+
+def random_schedule(rng):
+    """What :func:`schedules` draws, from a random.Random."""
+    size = rng.randrange(31)
+    return {
+        "delays": [rng.choice([None, 0, rng.randint(1, 8)]) for _ in range(size + 1)],
+        "size": size,
+        "n": rng.randint(1, 6),
+        "timeout": rng.randint(0, 10),
+        "fail_at": rng.choice([None, rng.randint(0, size)]),
+        "pause": [rng.randint(0, 6) for _ in range(rng.randrange(size + 1))],
+    }
+
+
 class TestRandomSchedules:
     @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(schedule=schedules())
     def test_nothing_lost_and_every_batch_on_time(self, impl, schedule):
-        s = schedule
-        items = list(range(s["size"]))
-        src = Source(items, delays=s["delays"], fail_at=s["fail_at"])
-        n, timeout = s["n"], s["timeout"]
+        run(follow, impl, schedule, virtual=True, collect_garbage=False)
 
+    def test_thousands_of_schedules(self, impl):
+        # hypothesis shrinks a failure; this covers more ground, one loop
+        # for all (a failure names its seed)
         async def main():
-            it = impl.abatched(src, n, timeout=timeout * UNIT)
-            first, error = await timed(it, s["pause"])
-            rest = []
-            if error is not None:  # then the source is asked again
-                rest, error2 = await timed(it)
-                assert error2 is None
-            return first, error, rest
+            for seed in range(2000):
+                schedule = random_schedule(random.Random(seed))
+                try:
+                    await follow(impl, schedule)
+                except AssertionError as exc:
+                    raise AssertionError(f"seed {seed}: {schedule}") from exc
 
-        first, error, rest = run(main, virtual=True, collect_garbage=False)
-        records = first + rest
-        batches = [b for b, _, _ in records]
-        # nothing lost, duplicated or reordered; the error raised once
-        assert [x for b in batches for x in b] == items
-        assert (error is not None) == (s["fail_at"] is not None)
-        assert all(1 <= len(b) <= n for b in batches)
-        # one pull at a time, none cancelled
-        assert src.most_in_flight == 1 and len(src.ended) == src.pulls
-        arrived = [t / UNIT for t in src.arrived]
-        position = 0
-        for k, (batch, called, delivered) in enumerate(records):
-            first_at = max(called, arrived[position])
-            last_at = arrived[position + len(batch) - 1]
-            position += len(batch)
-            assert last_at <= delivered <= first_at + timeout
-            if len(batch) == n:
-                assert delivered == max(called, last_at)
-            elif position < len(items) and not (error and k == len(first) - 1):
-                # a short batch that neither the end nor the error cut short
-                assert delivered == first_at + timeout
-                assert arrived[position] >= delivered  # nothing left behind
+        run(main, virtual=True, debug=False)

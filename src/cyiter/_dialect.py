@@ -21,11 +21,12 @@ quote character ordinary, and ``QUOTE_NONNUMERIC``, ``QUOTE_STRINGS`` and
 
 import codecs
 import csv
+import sys
 from collections import namedtuple
 from functools import lru_cache
 from operator import index as _index
 
-__all__ = ["Dialect", "NotConverted", "check", "converted", "field_names", "options"]
+__all__ = ["Dialect", "NotConverted", "check", "converted", "field_names", "options", "single_byte"]
 
 #: The options of read_csv as given, in signature order (pickles hold them).
 OPTIONS = (
@@ -141,7 +142,7 @@ def check(
     codecs.lookup_error(errors)
     name = codecs.lookup(encoding).name
     utf8 = name in ("utf-8", "utf-8-sig")
-    if not utf8 and not _single_byte(name):
+    if not utf8 and not single_byte(name):
         raise ValueError(
             "read_csv parses bytes, which is only right for UTF-8 and single-byte "
             f"encodings (latin-1, cp1252, ...); {encoding!r} is neither: read such a "
@@ -180,6 +181,7 @@ def check(
     max_field_size = _index(max_field_size)
     if max_field_size < 0:
         raise ValueError(f"max_field_size must be at least zero, not {max_field_size}")
+    max_field_size = min(max_field_size, sys.maxsize)  # no field is longer
     return Dialect(
         dialect.delimiter,
         dialect.quotechar,
@@ -208,7 +210,7 @@ _REPLACEMENT = "\\x0123456789abcdef"  # what backslashreplace writes for a byte
 
 
 @lru_cache(maxsize=None)
-def _single_byte(name):
+def single_byte(name):
     """True when codec *name* decodes every byte on its own, ASCII as itself."""
     for byte in range(256):
         decoder = codecs.getincrementaldecoder(name)("surrogateescape")

@@ -32,6 +32,10 @@ AIO_FAMILIES = {
 }
 AIO_NAMES = tuple(name for names in AIO_FAMILIES.values() for name in names)
 
+#: Public functions written once, in plain Python, over whichever twin is
+#: active: their module and names, declared here and nowhere else.
+FUNCTIONS: dict[str, tuple[str, ...]] = {}
+
 
 def load_twin(kind: str) -> dict[str, type]:
     """Return ``{name: class}`` for every public class of the twin *kind*

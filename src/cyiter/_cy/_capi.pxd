@@ -26,6 +26,8 @@ cdef extern from "Python.h":
     PyTypeObject PyList_Type
 
     PyObject* PyErr_Occurred()
+    # PyLong_AsSsize_t without Cython's error check: -1 with an error set on overflow
+    Py_ssize_t long_as_ssize "PyLong_AsSsize_t"(object) noexcept
     int PyErr_ExceptionMatches(PyObject*)
     void PyErr_Clear()
 

@@ -66,6 +66,25 @@ cdef extern from "cyiter_capi.h":
     unsigned long thread_tag "cyiter_thread_tag"() noexcept nogil
 
 
+cdef extern from "cyiter_aio.h":
+    ctypedef enum PySendResult:
+        PYGEN_RETURN
+        PYGEN_ERROR
+        PYGEN_NEXT
+    PySendResult await_start "cyiter_await_start"(
+        object obj, int anext, PyObject** it, PyObject** result
+    )
+    PySendResult iter_send "PyIter_Send"(object it, object value, PyObject** result)
+    ctypedef PySendResult (*sendfunc)(PyObject*, PyObject*, PyObject**) noexcept
+    PyObject* fetch_error_raw "cyiter_fetch_error"()
+    PyObject* stop_with "cyiter_stop_with"(object value)
+    void restore_error "cyiter_restore_error"(object exc)
+    int install_step_slots "cyiter_install_step_slots"(
+        object type, iternextfunc next, sendfunc send
+    ) except -1
+    int list_clear "cyiter_list_clear"(object) except -1
+
+
 cdef extern from "cyiter_io.h":
     Py_ssize_t sys_read "cyiter_sys_read"(int fd, char* buf, Py_ssize_t n) nogil
     ctypedef struct nl_scan "cyiter_nl_scan":

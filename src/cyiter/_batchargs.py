@@ -4,6 +4,8 @@ The argument checks follow the reference's order and errors, and return
 ``(source, pos, n, strict)`` for the twins' ``_set``: an exact list or tuple
 is sliced from ``pos`` 0, anything else is pulled through its iterator
 (``pos`` None); ``n`` -1 means everything in one batch.
+The async twins (``cyiter.aio``) pass ``iterate=aiter``: an async iterable
+is never a list or tuple, so it is always pulled.
 """
 
 from __future__ import annotations
@@ -31,25 +33,25 @@ def ssize(n: Any) -> int:
     return value
 
 
-def _source(iterable: Any, n: int, strict: bool) -> Args:
-    if sliceable(iterable):
+def _source(iterable: Any, n: int, strict: bool, iterate: Any) -> Args:
+    if iterate is iter and sliceable(iterable):
         return iterable, 0, n, strict
-    return iter(iterable), None, n, strict
+    return iterate(iterable), None, n, strict
 
 
-def batched_args(iterable: Any, n: int, strict: Any) -> Args:
+def batched_args(iterable: Any, n: int, strict: Any, iterate: Any = iter) -> Args:
     """itertools.batched's checks; *n* is already a C-sized int."""
     if n < 1:
         raise ValueError("n must be at least one")
-    return _source(iterable, n, bool(strict))
+    return _source(iterable, n, bool(strict), iterate)
 
 
-def chunked_args(iterable: Any, n: Any, strict: Any) -> Args:
+def chunked_args(iterable: Any, n: Any, strict: Any, iterate: Any = iter) -> Args:
     """more_itertools.chunked's checks, in its order; the islice() one it
     makes at the first next() is made at once."""
     if n is not None and n < 0:
         raise ValueError("n must be at least 0")
-    it = iter(iterable)
+    it = iterate(iterable)
     if strict and n is None:
         raise ValueError("n must not be None when using strict mode.")
     if n is not None:

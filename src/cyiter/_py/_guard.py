@@ -65,7 +65,7 @@ def guarded(method: _Method) -> _Method:
     (``__next__``, ``_set``); the error names the class, the public name."""
 
     @wraps(method)
-    def locked(self: Guarded, *args: Any) -> Any:
+    def locked(self: Guarded, *args: Any, **kwargs: Any) -> Any:
         try:
             self._token.pop()
         except IndexError:
@@ -76,7 +76,9 @@ def guarded(method: _Method) -> _Method:
             self._owner = get_ident()
             # without arguments (``__next__``) a plain call: a call that
             # unpacks *args costs a fifth of a pure-Python next() on 3.11
-            return method(self, *args) if args else method(self)
+            if args or kwargs:
+                return method(self, *args, **kwargs)
+            return method(self)
         finally:
             self._owner = 0
             self._token.append(None)

@@ -61,18 +61,18 @@ _CR = 13
 _SPACE = 32
 _LINE_END = re.compile(b"[\r\n]")
 
-# the states of the csv module's parser
-(
-    START_RECORD,
-    START_FIELD,
+# the states of the csv module's parser (the ranges' search runs them too)
+from cyiter._csvsync import (  # noqa: E402
+    AFTER_ESCAPED_CRNL,
+    EAT_CRNL,
+    ESCAPE_IN_QUOTED_FIELD,
     ESCAPED_CHAR,
     IN_FIELD,
     IN_QUOTED_FIELD,
-    ESCAPE_IN_QUOTED_FIELD,
     QUOTE_IN_QUOTED_FIELD,
-    EAT_CRNL,
-    AFTER_ESCAPED_CRNL,
-) = range(9)
+    START_FIELD,
+    START_RECORD,
+)
 
 
 def _utf8_undecodable(buf: bytes, pos: int) -> int:

@@ -48,6 +48,17 @@ from types import GenericAlias
 from typing import Any, NoReturn, TypeVar
 
 from cyiter import _csvsync, _dialect, _readargs
+from cyiter._csvsync import (  # the parser's states, which the ranges' search runs too
+    AFTER_ESCAPED_CRNL,
+    EAT_CRNL,
+    ESCAPE_IN_QUOTED_FIELD,
+    ESCAPED_CHAR,
+    IN_FIELD,
+    IN_QUOTED_FIELD,
+    QUOTE_IN_QUOTED_FIELD,
+    START_FIELD,
+    START_RECORD,
+)
 from cyiter._py._guard import guarded
 from cyiter._py.readers import _Reader
 
@@ -61,18 +72,6 @@ _CR = 13
 _SPACE = 32
 _LINE_END = re.compile(b"[\r\n]")
 
-# the states of the csv module's parser (the ranges' search runs them too)
-from cyiter._csvsync import (  # noqa: E402
-    AFTER_ESCAPED_CRNL,
-    EAT_CRNL,
-    ESCAPE_IN_QUOTED_FIELD,
-    ESCAPED_CHAR,
-    IN_FIELD,
-    IN_QUOTED_FIELD,
-    QUOTE_IN_QUOTED_FIELD,
-    START_FIELD,
-    START_RECORD,
-)
 
 
 def _utf8_undecodable(buf: bytes, pos: int) -> int:

@@ -368,6 +368,40 @@ class TestText:
             got = list(impl.read_lines(path, encoding=encoding, keepends=keepends))
             assert got == (want if keepends else [line.rstrip("\n") for line in want])
 
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=200)
+    @given(
+        text=st.text(st.sampled_from("ab \r\n\x80\xa0\xbf\xc0\xe9\xffß€Ωд日😀"), max_size=60),
+        junk=st.sampled_from([b"", b"\xc3", b"\xc2\x41", b"\x80", b"\xc3\xc3\xa9", b"\xc4\x80", b"\xed\xa0\x80"]),
+        at=st.integers(0, 200),
+        errors=st.sampled_from(["strict", "replace", "surrogateescape"]),
+    )
+    def test_utf8_lines_decode_as_each_line_decodes(self, impl, tmp_path, text, junk, at, errors):
+        data = text.encode("utf-8")
+        at = min(at, len(data))
+        data = data[:at] + junk + data[at:]
+        path = tmp_path / "t"
+        path.write_bytes(data)
+        want = []
+        lines = data.split(b"\n")
+        last = lines.pop()  # (no b"\n" after it: its b"\r" stays)
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines] + ([last] if last else [])
+        for line in lines:
+            try:
+                want.append(line.decode("utf-8", errors))
+            except UnicodeDecodeError as exc:
+                want.append((type(exc), str(exc)))
+        reader = impl.read_lines(path, encoding="utf-8", errors=errors, keepends=False)
+        got = []
+        while True:
+            try:
+                got.append(next(reader))
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                got.append((type(exc), str(exc)))
+        assert got == want
+        assert all(type(g) is str for g in got if not isinstance(g, tuple))
+
     def test_a_file_that_is_only_a_bom_has_no_line(self, impl, tmp_path):
         path = tmp_path / "t"
         path.write_bytes(b"\xef\xbb\xbf")

@@ -135,7 +135,14 @@ class collapse:
 
 @final
 class read_chunks:
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        size: SupportsIndex = 65536,
+        *,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> Self: ...
     def __init__(
         self,
         source: _Source,
@@ -158,7 +165,18 @@ class read_chunks:
 class read_lines(Generic[AnyStr]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        encoding: str | None = None,
+        errors: str = "strict",
+        keepends: bool = False,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_lines[bytes],
@@ -213,7 +231,26 @@ class read_lines(Generic[AnyStr]):
 class read_csv(Generic[_T]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        fieldnames: Sequence[_T] | None = None,
+        delimiter: str = ",",
+        quotechar: str | None = '"',
+        escapechar: str | None = None,
+        doublequote: bool = True,
+        skipinitialspace: bool = False,
+        strict: bool = False,
+        restkey: str | None = None,
+        restval: str | None = None,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        max_field_size: SupportsIndex = 131072,
+        quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_csv[str],

@@ -120,16 +120,16 @@ def document(doc: Any, index: int) -> bytes:
     """What an encoder returned for record *index*, as the bytes of one line."""
     if isinstance(doc, str):
         try:
-            doc = doc.encode("utf-8")
+            data = doc.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ValueError(f"record {index} cannot be written as UTF-8: {exc}") from exc
-    elif isinstance(doc, (bytearray, memoryview)):
-        doc = bytes(doc)
-    elif not isinstance(doc, bytes):
+    elif isinstance(doc, (bytes, bytearray, memoryview)):
+        data = bytes(doc)
+    else:
         raise TypeError(f"dumps must return str or bytes, not {type(doc).__name__} (record {index})")
-    if b"\n" in doc:
+    if b"\n" in data:
         raise ValueError(f"dumps returned a document with a line break for record {index}")
-    return doc
+    return data
 
 
 class Output:

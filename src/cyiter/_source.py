@@ -43,6 +43,9 @@ class Source:
 
     __slots__ = ("file", "readinto", "path", "seekable", "regular", "raw", "compression", "__weakref__")
 
+    file: Any
+    readinto: Callable[[Any], Any] | None
+
     def __init__(self, file: Any, path: str | None) -> None:
         self.file = self.raw = file
         self.compression: str | None = None
@@ -58,6 +61,7 @@ class Source:
         file is now is where the compressed data starts).  The stream goes
         forward only; ``seek`` to a later offset decompresses up to it."""
         read = self.readinto
+        assert read is not None  # (an open source)
 
         def read_checked(view: Any) -> int:
             return checked_length(read(view), len(view))
@@ -155,9 +159,11 @@ def _head(src: Source) -> bytes:
     head = bytearray(MAGIC_SIZE)
     view = memoryview(head)
     got = 0
+    readinto = src.readinto
+    assert readinto is not None  # (an open source)
     src.file.seek(0)
     while got < MAGIC_SIZE:
-        n = checked_length(src.readinto(view[got:]), MAGIC_SIZE - got)
+        n = checked_length(readinto(view[got:]), MAGIC_SIZE - got)
         if n == 0:
             break
         got += n

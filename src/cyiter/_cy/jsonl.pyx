@@ -25,7 +25,7 @@ cdef Py_ssize_t WRITE_BLOCK = _jsonl.WRITE_BLOCK
 
 
 cdef class read_jsonl(read_lines):
-    """read_jsonl(source, *, loads=None, start=0, stop=None, compression="infer", buffer_size=1 << 20, max_line_length=None)
+    """read_jsonl(source, *, loads=None, start=0, stop=None, compression="infer", buffer_size=1048576, max_line_length=None)
 --
 
     One JSON value per non-blank line of *source* (a line of only ASCII

@@ -20,7 +20,7 @@ from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
 from libc.errno cimport EINTR, errno
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
-from cyiter._cy._capi cimport ascii_text_raw, bytes_raw, long_as_ssize, next_nl, nl_scan, steal, sys_read
+from cyiter._cy._capi cimport PyErr_Occurred, ascii_text_raw, bytes_raw, long_as_ssize, next_nl, nl_scan, steal, sys_read, utf8_latin1_raw
 from cyiter._cy._guard cimport guard_enter, guard_leave
 
 import io
@@ -214,9 +214,11 @@ cdef class _Reader:
         return self
 
     def __enter__(self):
+        """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
     def __exit__(self, *exc_info):
+        """Close the reader."""
         self.close()
 
     def __del__(self):
@@ -416,7 +418,7 @@ cdef class read_chunks(_Reader):
 
 
 cdef class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None, compression="infer")
+    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1048576, max_line_length=None, compression="infer")
 --
 
     The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
@@ -553,7 +555,7 @@ cdef class read_lines(_Reader):
         cdef char* p
         cdef PyObject* line
         cdef Py_ssize_t nl, n
-        cdef int ascii
+        cdef int ascii = 0
         # while the guard is taken (a callback of this very reader, or
         # another thread's read), only the general path may run
         if self.pos < self.stop_at and not self.guard.running:
@@ -576,12 +578,14 @@ cdef class read_lines(_Reader):
                     elif ascii and self.as_is:
                         line = ascii_text_raw(p, n)
                     else:
-                        # a codec or error handler may call back into Python
-                        guard_enter(&self.guard, "read_lines")
-                        try:
-                            return self._decoded(p, n, False, nl + 1)
-                        finally:
-                            guard_leave(&self.guard)
+                        line = utf8_latin1_raw(p, n) if self.utf8 and n > 0 else NULL
+                        if line == NULL and PyErr_Occurred() == NULL:
+                            # a codec or error handler may call back into Python
+                            guard_enter(&self.guard, "read_lines")
+                            try:
+                                return self._decoded(p, n, False, nl + 1)
+                            finally:
+                                guard_leave(&self.guard)
                     if line != NULL:
                         self.pos = nl + 1
                     return steal(line)

@@ -16,9 +16,7 @@ _next_line = read_lines.__next__.__wrapped__
 
 
 class read_jsonl(read_lines):
-    """read_jsonl(source, *, loads=None, start=0, stop=None, compression="infer", buffer_size=1 << 20, max_line_length=None)
-
-    One JSON value per non-blank line of *source* (a line of only ASCII
+    """One JSON value per non-blank line of *source* (a line of only ASCII
     whitespace is blank), parsed by *loads*: by default ``orjson.loads``
     when orjson is installed, with ``json.loads`` taking the lines orjson
     refuses (NaN, Infinity, lone surrogates) and those with a run of 19

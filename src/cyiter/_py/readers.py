@@ -46,7 +46,11 @@ class _Reader(Guarded):
         super().__init_subclass__(**kwargs)
         if "_bind" in cls.__dict__:
             # the public signature is that of the argument checks
-            cls.__signature__ = inspect.signature(cls._bind)  # type: ignore[attr-defined]
+            signature = inspect.signature(cls._bind)
+            cls.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+                return_annotation=signature.empty,
+            )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
@@ -130,9 +134,11 @@ class _Reader(Guarded):
         return self
 
     def __enter__(self):
+        """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
     def __exit__(self, *exc_info):
+        """Close the reader."""
         self.close()
 
     def __del__(self):
@@ -189,9 +195,7 @@ class _Reader(Guarded):
 
 
 class read_chunks(_Reader):
-    """read_chunks(source, size=65536, *, start=0, stop=None, compression=None)
-
-    ``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
+    """``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
     byte offset *start* up to *stop* (None: the end of the file).
 
     *source* is a path, which the reader opens and closes (at exhaustion,
@@ -251,9 +255,7 @@ class read_chunks(_Reader):
 
 
 class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None, compression="infer")
-
-    The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
+    """The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
     None, else ``str`` decoded with *encoding* and *errors* (an
     ASCII-compatible encoding: utf-8, latin-1, cp1252, shift_jis, ..., or
     utf-8-sig; others such as utf-16 raise ValueError).  Without *keepends*

@@ -142,6 +142,7 @@ class read_chunks:
         *,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = None,
     ) -> Self: ...
     def __init__(
         self,
@@ -176,6 +177,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> Self: ...
     @overload
     def __init__(
@@ -250,6 +252,7 @@ class read_csv(Generic[_T]):
         quoting: int = 0,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> Self: ...
     @overload
     def __init__(
@@ -313,7 +316,17 @@ class read_csv(Generic[_T]):
 class read_jsonl(Generic[_T]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        loads: Callable[[bytes], Any] | None = None,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_jsonl[Any],

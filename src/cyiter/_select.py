@@ -35,7 +35,9 @@ AIO_NAMES = tuple(name for names in AIO_FAMILIES.values() for name in names)
 
 #: Public functions written once, in plain Python, over whichever twin is
 #: active: their module and names, declared here and nowhere else.
-FUNCTIONS: dict[str, tuple[str, ...]] = {}
+FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "cyiter._pipeline": ("pipeline",),
+}
 
 
 def load_twin(kind: str) -> dict[str, type]:

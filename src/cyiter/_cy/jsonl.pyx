@@ -179,12 +179,13 @@ def write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False
     return _jsonl.write(_encode_records, path, iterable, dumps, compression, append)
 
 
-def _encode_records(records, encode, fallback, write):
-    """Encode *records* into blocks of lines handed to *write*; how many."""
+def _encode_records(records, encode, fallback, write, Py_ssize_t first=0):
+    """Encode *records* into blocks of lines handed to *write*; the index
+    after the last, counting from *first* (errors name records by it)."""
     cdef bytearray block = PyByteArray_FromStringAndSize(NULL, WRITE_BLOCK)
     cdef char* out = PyByteArray_AS_STRING(block)
     cdef Py_ssize_t used = 0
-    cdef Py_ssize_t count = 0
+    cdef Py_ssize_t count = first
     cdef Py_ssize_t n
     for record in records:
         try:

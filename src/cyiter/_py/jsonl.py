@@ -113,12 +113,13 @@ def write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False
     return _jsonl.write(_encode_records, path, iterable, dumps, compression, append)
 
 
-def _encode_records(records, encode, fallback, write):
-    """Encode *records* into blocks of lines handed to *write*; how many."""
+def _encode_records(records, encode, fallback, write, first=0):
+    """Encode *records* into blocks of lines handed to *write*; the index
+    after the last, counting from *first* (errors name records by it)."""
     # (each document is copied into the block at once: keeping orjson's
     # bytes objects alive costs ten times their making)
     block = bytearray()
-    count = 0
+    count = first
     for record in records:
         try:
             doc = encode(record)

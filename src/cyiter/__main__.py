@@ -1,4 +1,4 @@
-"""The ``cyiter`` command: ``python -m cyiter bench [options]``."""
+"""The ``cyiter`` command: ``python -m cyiter bench|convert [options]``."""
 
 import argparse
 import shlex
@@ -6,7 +6,7 @@ import sys
 
 
 def main(argv=None) -> int:
-    from cyiter import IMPLEMENTATION, __version__
+    from cyiter import IMPLEMENTATION, __version__, _convert
     from cyiter import _bench
 
     parser = argparse.ArgumentParser(
@@ -26,12 +26,23 @@ def main(argv=None) -> int:
         "references, on data generated in a temporary directory.",
     )
     _bench.add_arguments(bench)
+    convert = commands.add_parser(
+        "convert",
+        help="convert CSV, TSV or JSON Lines (compressed or not) to JSON Lines, CSV or TSV",
+        description="Convert SRC to DST, the formats and compressions told by their suffixes "
+        "(.csv, .tsv, .jsonl, .ndjson; .gz, .bz2, .xz, .zst). Exit status: 0 done, 1 error, "
+        "2 bad arguments, 130 interrupted (the checkpoint, if any, kept for a rerun).",
+    )
+    _convert.add_arguments(convert)
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    return _bench.run(args, shlex.join(["python", "-m", "cyiter", *argv]))
+    command = shlex.join(["python", "-m", "cyiter", *argv])
+    if args.command == "convert":
+        return _convert.run(args, command)
+    return _bench.run(args, command)
 
 
 if __name__ == "__main__":

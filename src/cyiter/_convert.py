@@ -50,12 +50,12 @@ def format_of(path: str, role: str) -> str:
 
 
 def _reader(src: str) -> Any:
-    import cyiter
+    from cyiter._select import CLASSES
 
     fmt = format_of(src, "input")
     if fmt == "jsonl":
-        return cyiter.read_jsonl(src)
-    return cyiter.read_csv(src, delimiter="\t" if fmt == "tsv" else ",")
+        return CLASSES["read_jsonl"](src)
+    return CLASSES["read_csv"](src, delimiter="\t" if fmt == "tsv" else ",")
 
 
 def run(args: argparse.Namespace, command: str) -> int:

@@ -29,8 +29,12 @@ NAMES = tuple(name for names in FAMILIES.values() for name in names)
 AIO_FAMILIES = {
     "aiobatching": ("abatched", "achunked"),
     "aioflattening": ("aflatten",),
+    "aioreaders": ("aread_chunks", "aread_lines", "aread_csv"),
 }
 AIO_NAMES = tuple(name for names in AIO_FAMILIES.values() for name in names)
+
+#: The classes whose pickles ``cyiter._state.restore`` makes again.
+PICKLED = NAMES + AIO_FAMILIES["aioreaders"]
 
 #: Public functions written once, in plain Python, over whichever twin is
 #: active: their module and names, declared here and nowhere else.

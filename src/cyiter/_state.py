@@ -13,7 +13,7 @@ def restore(name: str):
     """
     from cyiter import _select
 
-    if name not in _select.NAMES:
+    if name not in _select.PICKLED:
         raise TypeError(f"cyiter cannot restore an object named {name!r}")
     cls = _select.CLASSES[name]
     return cls.__new__(cls)

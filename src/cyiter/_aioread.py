@@ -1,0 +1,346 @@
+"""What both twins of cyiter.aio's readers share: the file their sync
+reader reads (:class:`Feed`), its reads in a worker thread, and the
+declaration of an async reader over a sync one (:func:`declare`).
+
+An async reader drives a sync reader of its own twin on the event loop's
+thread.  That sync reader reads a :class:`Feed`, never the file: the feed
+hands out the bytes of the last read done in a worker thread, and when it
+has none returns None, which the reader core makes BlockingIOError with
+nothing consumed.  The async reader then reads the next buffer in the
+event loop's default executor and calls the sync reader again.  So every
+reader (its ranges, ``.offset``, pickles, errors) is written once, and a
+buffered item costs one call of the sync reader.  docs/internals.md,
+"Async readers", tells the rest.
+"""
+
+import errno
+import inspect
+import sys
+import threading
+
+from cyiter import _readargs
+from cyiter._source import Source, checked_length, seek
+
+
+def _loop(name):
+    asyncio = sys.modules.get("asyncio")
+    loop = None
+    if asyncio is not None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+    if loop is None:
+        raise RuntimeError(
+            f"{name} needs a running asyncio event loop: it reads its file in the "
+            "loop's default executor"
+        )
+    return loop
+
+
+class Feed:
+    """The file of an async reader's sync reader.
+
+    ``readinto`` gives the bytes of the last buffer read in the worker
+    thread; with none it returns None (the sync reader raises
+    BlockingIOError and consumes nothing) and records the size asked, which
+    :meth:`fetch` then reads in the worker thread.  A *job* (a fetch, or
+    the sync reader's positioning, see :meth:`position`) runs in the worker
+    while the consumer awaits a future of its own (:meth:`wait`): cancelling
+    the consumer never loses a read, whose bytes, or error, the next call of
+    the sync reader gets.  ``lock`` is held by whoever touches the real
+    file, so that it is only ever read by one thread; the thread that holds
+    it through :meth:`blocking` reads the file as it is (the sync reader's
+    ``.offset`` or the first row of a CSV range, found by random reads).
+    """
+
+    __slots__ = (
+        "src", "data", "at", "outcome", "failure", "wanted", "target", "spare",
+        "lock", "owner", "running", "closing", "waiter", "loop", "then",
+    )  # fmt: skip
+
+    def __init__(self, src):
+        self.src = src  # the real source (a cyiter._source.Source)
+        self.data = b""  # the bytes read and not yet handed out: data[at:]
+        self.at = 0
+        self.outcome = None  # a fetch's bytes or error, for readinto to take
+        self.failure = None  # what the positioning job raised, for settle()
+        self.wanted = 0  # the size of the read that found nothing
+        self.target = None  # where the file must be moved before the next read
+        self.spare = bytearray()  # the buffer fetches read into, reused
+        self.lock = threading.RLock()
+        self.owner = None  # the thread reading the file as it is (blocking)
+        self.running = False  # a job is in the worker thread
+        self.closing = False
+        self.waiter = None  # the consumer's future
+        self.loop = None  # the loop of the job that runs
+        self.then = None  # called once the job has ended (closing the reader)
+
+    def source(self):
+        """The Source the sync reader reads: this feed, as a file of the same path."""
+        return Source(self, self.src.path)
+
+    # -- the file, as the sync reader sees it --------------------------------
+
+    def readinto(self, view):
+        self.wanted = 0
+        if self.running and self.owner != threading.get_ident():
+            self.wanted = len(view)
+            return None  # (a read is in flight: only the async side waits for it)
+        with self.lock:
+            if self.at == len(self.data):
+                outcome = self.outcome
+                if outcome is not None:
+                    self.outcome = None
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+                    self.data, self.at = outcome, 0
+                    if not outcome:
+                        return 0  # the end of the file
+                elif self.owner == threading.get_ident():
+                    return self._read(view)
+                else:
+                    self.wanted = len(view)
+                    return None
+            n = min(len(view), len(self.data) - self.at)
+            view[:n] = self.data[self.at : self.at + n]
+            self.at += n
+            return n
+
+    def read(self, n):
+        """(for ``cyiter._csvsync``, which reads a file object's bytes)"""
+        buffer = bytearray(n)
+        got = self.readinto(memoryview(buffer))
+        if got is None:
+            checked_length(got, n, "read()")
+        return bytes(buffer[:got])
+
+    def seek(self, pos, whence=0):
+        """Moving forgets what was read ahead; the real file moves before
+        its next read (from the start, which is all the readers ask), or
+        at once (from elsewhere, when reading the file as it is)."""
+        with self.lock:
+            self.data, self.at, self.outcome = b"", 0, None
+            if whence == 0:
+                self.target = pos
+                return pos
+            self.target = None
+            return self._file().seek(pos, whence)
+
+    def seekable(self):
+        return self.src.seekable
+
+    def readable(self):
+        return True
+
+    def fileno(self):
+        return self._file().fileno()
+
+    def close(self):
+        """Close the real source now, or as soon as the read in flight ends."""
+        self.closing = True
+        if self.lock.acquire(False):
+            try:
+                self._shut()
+            finally:
+                self.lock.release()
+
+    def __repr__(self):
+        return repr(self.src)
+
+    def _file(self):
+        file = self.src.file
+        if file is None:
+            raise ValueError("I/O operation on closed file.")
+        return file
+
+    def _read(self, view):
+        """A read of the real file, where the reader is."""
+        self._file()
+        if self.target is not None:
+            seek(self.src, self.target)
+            self.target = None
+        return self.src.readinto(view)
+
+    def _shut(self):
+        self.src.close()
+        self.data, self.at, self.spare = b"", 0, bytearray()
+
+    def _after_job(self):
+        """(in the worker) The job is over: close if asked meanwhile."""
+        if self.closing:
+            self.close()
+
+    # -- the async side -------------------------------------------------------
+
+    def fetch(self, name):
+        """Start reading the next buffer in the worker thread, if the sync
+        reader found the feed empty; False if it did not (its
+        BlockingIOError is then the real file's)."""
+        size, self.wanted = self.wanted, 0
+        if size == 0:
+            return False
+        self._start(name, self._fetch, size)
+        return True
+
+    def position(self, name, reader):
+        """Start the sync *reader*'s positioning (``reader.offset``: the
+        first line or row of a range, after a resume) in the worker thread,
+        reading the file as it is."""
+        self._start(name, self._position, reader)
+
+    def wait(self, name):
+        """The future the consumer awaits until the job has ended (it never
+        fails: the job's outcome goes to the sync reader or :meth:`settle`)."""
+        loop = _loop(name)
+        if loop is not self.loop:
+            raise RuntimeError(f"this {name} reader's read belongs to another event loop")
+        self.waiter = waiter = loop.create_future()
+        return waiter
+
+    def unwait(self):
+        """The consumer stopped waiting (cancelled, or gone)."""
+        self.waiter = None
+
+    def settle(self):
+        """The job has ended: raise what the positioning raised, if anything."""
+        with self.lock:
+            failure, self.failure = self.failure, None
+        if failure is not None:
+            raise failure
+
+    def blocking(self, fn, *args):
+        """``fn(*args)``, the sync reader reading the file as it is (in the
+        calling thread; after the read in flight, if there is one)."""
+        with self.lock:
+            owner, self.owner = self.owner, threading.get_ident()
+            try:
+                return fn(*args)
+            finally:
+                self.owner = owner
+
+    def _start(self, name, job, arg):
+        loop = _loop(name)
+        self.running = True
+        try:
+            future = loop.run_in_executor(None, job, arg)
+        except BaseException:
+            self.running = False
+            raise
+        self.loop = loop
+        future.add_done_callback(self._ended)
+
+    def _ended(self, future):
+        # (on the loop's thread) jobs keep their outcome: the future only
+        # fails if closing the file after the job does (nobody to tell)
+        if not future.cancelled():
+            future.exception()
+        if self.running:
+            return  # (an earlier job's: the one running now wakes the consumer)
+        then, self.then = self.then, None
+        if then is not None:
+            then()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _fetch(self, size):
+        """(in the worker) Read the next buffer of at most *size* bytes."""
+        with self.lock:
+            try:
+                if len(self.spare) < size:
+                    self.spare = bytearray(size)
+                view = memoryview(self.spare)[:size]
+                self.outcome = view[: checked_length(self._read(view), size)]
+            except BaseException as exc:
+                self.outcome = exc  # (for the sync reader, which raises it)
+            finally:
+                self.running = False
+        self._after_job()
+
+    def _position(self, reader):
+        with self.lock:
+            owner, self.owner = self.owner, threading.get_ident()
+            try:
+                reader.offset  # noqa: B018 (positions the reader)
+            except BaseException as exc:
+                self.failure = exc
+            finally:
+                self.owner = owner
+                self.running = False
+        self._after_job()
+
+
+def forwarded(name, doc):
+    """A property of an async reader that gives its sync reader's *name*
+    (at once; reading the file in the calling thread if it must)."""
+
+    def get(self):
+        return self._sync_get(name)
+
+    def put(self, value):
+        self._sync_set(name, value)
+
+    return property(get, put, None, doc)
+
+
+_DOC = """{name}{signature}
+
+The items of :class:`cyiter.{sync}` for ``async for``: the same arguments,
+values, errors (its own, word for word), byte ranges, ``.offset`` and
+pickles, which resume in either twin.  The file is read in the event
+loop's default executor, one buffer at a time (the size {sync} reads), and
+an item already read is handed out without suspending.  A range's first
+item is found in the executor too.  Cancelling the consumer never loses a
+read: the next ``__anext__()`` takes what it read.
+
+``aclose()``, ``async with`` and the end of the file close a file the
+reader opened (after the read in flight, if any), never a file object
+passed in.  The file is opened at creation, in the calling thread.
+"""
+
+_EXAMPLE = """
+>>> import asyncio, io
+>>> from cyiter.aio import {name}
+>>> async def main():
+...     async with {name}({args}) as items:
+...         return [item async for item in items]
+>>> asyncio.run(main())
+{result}
+"""
+
+#: The docstring example of each async reader: its arguments and result.
+_EXAMPLES = {
+    "read_chunks": ('io.BytesIO(b"abcdefg"), 3', "[b'abc', b'def', b'g']"),
+    "read_lines": ('io.BytesIO(b"one\\r\\ntwo\\nthree"), encoding="utf-8"', "['one', 'two', 'three']"),
+    "read_csv": ('io.BytesIO(b"name,qty\\r\\nbolt,3\\r\\n")', "[{'name': 'bolt', 'qty': '3'}]"),
+}
+
+
+def _doc(name, signature, sync):
+    doc = _DOC.format(name=name, signature=signature, sync=sync)
+    if sync in _EXAMPLES:
+        args, result = _EXAMPLES[sync]
+        doc += _EXAMPLE.format(name=name, args=args, result=result)
+    return doc
+
+
+def declare(base, sync, module, *properties):
+    """The async reader over the sync reader class *sync*: a subclass of
+    *base* (the twin's async reader) named ``"a" + sync.__name__``, whose
+    signature and documentation come from *sync*'s argument checks.
+    *properties* names the sync reader's properties to forward."""
+    name = "a" + sync.__name__
+    signature = _readargs.signature(sync.__name__)
+    namespace = {
+        "__slots__": (),
+        "__module__": module,
+        "__qualname__": name,
+        "__doc__": _doc(name, signature, sync.__name__),
+        "__signature__": signature,
+        "_sync": sync,
+        "_name": name,
+    }
+    for prop in properties:
+        namespace[prop] = forwarded(prop, inspect.getdoc(getattr(sync, prop)))
+    return type(name, (base,), namespace)

@@ -1,0 +1,633 @@
+"""The async readers (aread_chunks, aread_lines, aread_csv), on both twins.
+
+Their reference is their sync twin of the same twin: over the same file
+and arguments, ``async for`` gives what ``for`` gives, errors and messages
+included, and ``.offset`` after every item; ranges, pickles and faulty
+sources as the sync suites test them.  Then what is theirs alone: reads in
+a worker thread one buffer at a time (counted), an item at hand handed out
+without suspending, cancellation at any point losing nothing, and cleanup
+(``run`` of aio_support fails on any task left or anything asyncio reports,
+in debug mode; pytest makes warnings errors).
+"""
+
+import asyncio
+import csv
+import errno
+import gc
+import io
+import os
+import pickle
+import random
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aio_support import run, settle
+from cyiter import _select
+
+slow = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    max_examples=40,
+)
+
+FRAGMENTS = [b"a", b"bc", b"\n", b"\n", b"\r", b"\r\n", b"\xc3\xa9", b"\xe2\x82\xac", b"\xff", b"x" * 37, b"\xef\xbb\xbf"]
+FILES = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(b"".join)
+CSV_BYTES = st.lists(
+    st.sampled_from([b"a", b"b", b",", b'"', b'""', b"\\", b"\r", b"\n", b"\r\n", b" ", b";", b"\xc3\xa9", b"\xff"]),
+    max_size=40,
+).map(b"".join)
+
+
+def sync_of(impl, name):
+    """The sync reader class of the async reader *name*."""
+    return getattr(impl, name[1:])
+
+
+def make(cls, source, options):
+    options = dict(options)
+    if cls.__name__.endswith("read_chunks"):
+        return cls(source, options.pop("size", 5), **options)
+    return cls(source, **options)
+
+
+def sync_trace(reader, max_errors=20):
+    """What *reader* gives until it ends: items, errors as (type, message),
+    and ``.offset`` after each."""
+    out = []
+    while True:
+        try:
+            out.append(next(reader))
+        except StopIteration:
+            break
+        except Exception as exc:
+            out.append((type(exc), str(exc)))
+            max_errors -= 1
+            if max_errors == 0:
+                break
+        out.append(("offset", reader.offset))
+    out.append(("end", reader.offset))
+    return out
+
+
+async def async_trace(reader, max_errors=20):
+    """:func:`sync_trace` of an async reader."""
+    out = []
+    while True:
+        try:
+            out.append(await anext(reader))
+        except StopAsyncIteration:
+            break
+        except Exception as exc:
+            out.append((type(exc), str(exc)))
+            max_errors -= 1
+            if max_errors == 0:
+                break
+        out.append(("offset", reader.offset))
+    out.append(("end", reader.offset))
+    return out
+
+
+def both(impl, name, source, **options):
+    """(what the sync reader gives, what the async one gives) over *source*
+    (a path; a callable making a fresh file object for each)."""
+    fresh = source if callable(source) else (lambda: source)
+    want = sync_trace(make(sync_of(impl, name), fresh(), options))
+
+    async def main():
+        return await async_trace(make(getattr(impl, name), fresh(), options))
+
+    return want, run(main, collect_garbage=False)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write(data) -> path of a file holding *data* (the same path every call)."""
+    path = tmp_path / "data.bin"
+
+    def write(data):
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+class TestSameAsSync:
+    @slow
+    @given(
+        data=FILES,
+        buffer_size=st.integers(1, 70),
+        keepends=st.booleans(),
+        encoding=st.sampled_from([None, "utf-8", "latin-1", "utf-8-sig", "ascii"]),
+        errors=st.sampled_from(["strict", "replace", "surrogateescape"]),
+        start=st.integers(0, 300),
+        stop=st.none() | st.integers(0, 400),
+        limit=st.none() | st.integers(0, 40),
+    )
+    def test_lines(self, impl, write, data, buffer_size, keepends, encoding, errors, start, stop, limit):
+        want, got = both(
+            impl, "aread_lines", write(data), buffer_size=buffer_size, keepends=keepends,
+            encoding=encoding, errors=errors, start=start, stop=stop, max_line_length=limit,
+        )  # fmt: skip
+        assert got == want
+
+    @slow
+    @given(data=FILES, size=st.integers(1, 70), start=st.integers(0, 450), stop=st.none() | st.integers(0, 450))
+    def test_chunks(self, impl, write, data, size, start, stop):
+        want, got = both(impl, "aread_chunks", write(data), size=size, start=start, stop=stop)
+        assert got == want
+        assert b"".join(item for item in got if isinstance(item, bytes)) == data[start:stop]
+
+    @slow
+    @given(
+        data=CSV_BYTES,
+        dialect=st.fixed_dictionaries(
+            {},
+            optional={
+                "delimiter": st.sampled_from([",", ";", "\t"]),
+                "quotechar": st.sampled_from(['"', "'"]),
+                "escapechar": st.sampled_from([None, "\\"]),
+                "doublequote": st.booleans(),
+                "skipinitialspace": st.booleans(),
+                "strict": st.booleans(),
+                "quoting": st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_NONE, csv.QUOTE_NONNUMERIC]),
+                "errors": st.sampled_from(["strict", "replace", "ignore"]),
+                "encoding": st.sampled_from(["utf-8", "latin-1", "utf-8-sig"]),
+                "fieldnames": st.sampled_from([None, ["x", "y"]]),
+                "restkey": st.sampled_from([None, "rest"]),
+                "restval": st.sampled_from([None, "-"]),
+                "max_field_size": st.integers(1, 8),
+            },
+        ),
+        start=st.integers(0, 60),
+        stop=st.none() | st.integers(0, 80),
+    )
+    def test_csv(self, impl, write, data, dialect, start, stop):
+        try:
+            csv.reader([], **{k: v for k, v in dialect.items() if k in ("delimiter", "quotechar", "escapechar", "doublequote", "skipinitialspace", "strict", "quoting")})
+        except (csv.Error, TypeError, ValueError):
+            return  # (refusals: test_errors_at_creation)
+        want, got = both(impl, "aread_csv", write(data), start=start, stop=stop, **dialect)
+        assert got == want
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_a_file_object(self, impl, name):
+        data = b"a,b\r\n1,2\n\xc3\xa9,\"x\ny\"\n" * 300
+        want, got = both(impl, name, lambda: io.BytesIO(data))
+        assert got == want and len(got) > 600
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_a_big_file_in_many_buffers(self, impl, write, name):
+        data = b"".join(b"%d,line %d\r\n" % (i, i * i) for i in range(30000))
+        options = {"buffer_size": 4096} if name == "aread_lines" else {}
+        if name == "aread_chunks":
+            options = {"size": 1000}
+        want, got = both(impl, name, write(data), **options)
+        assert got == want
+
+
+class TestRanges:
+    @slow
+    @given(data=FILES, buffer_size=st.integers(1, 70), cuts=st.lists(st.integers(0, 450), max_size=4))
+    def test_lines_of_ranges_are_every_line_once(self, impl, write, data, buffer_size, cuts):
+        path = write(data)
+        bounds = [0, *sorted(cuts), None]
+
+        async def main():
+            out = []
+            for start, stop in zip(bounds, bounds[1:]):
+                reader = impl.aread_lines(path, buffer_size=buffer_size, start=start, stop=stop)
+                out += [line async for line in reader]
+            return out
+
+        assert run(main, collect_garbage=False) == list(sync_of(impl, "aread_lines")(path, buffer_size=buffer_size))
+
+    @slow
+    @given(data=CSV_BYTES, cuts=st.lists(st.integers(0, 80), max_size=4))
+    def test_rows_of_ranges_are_one_pass(self, impl, write, data, cuts):
+        path = write(b"h1,h2\r\n" + data)
+        bounds = [0, *sorted(cuts), None]
+        want = sync_trace(impl.read_csv(path, errors="replace"), max_errors=1000)
+        want = [row for row in want if isinstance(row, dict)]
+
+        async def main():
+            out = []
+            for start, stop in zip(bounds, bounds[1:]):
+                reader = impl.aread_csv(path, errors="replace", start=start, stop=stop)
+                trace = await async_trace(reader, max_errors=1000)
+                out += [row for row in trace if isinstance(row, dict)]
+            return out
+
+        assert run(main, collect_garbage=False) == want
+
+    @pytest.mark.parametrize("name", ["aread_lines", "aread_csv"])
+    def test_offset_before_the_first_item_of_a_range(self, impl, write, name):
+        path = write(b"head,er\r\n" + b"".join(b'%d,"x\ny"\r\n' % i for i in range(2000)))
+        sync = sync_of(impl, name)(path, start=5000)
+
+        async def main():
+            reader = getattr(impl, name)(path, start=5000)
+            offset = reader.offset  # (found by reading, in this thread)
+            first = await anext(reader)
+            return offset, first, reader.offset
+
+        offset = sync.offset
+        assert run(main) == (offset, next(sync), sync.offset)
+
+    def test_fieldnames_of_a_range_come_from_the_header(self, impl, write):
+        path = write(b"h1,h2\r\n" + b"1,2\r\n" * 1000)
+
+        async def main():
+            reader = impl.aread_csv(path, start=3000)
+            names = reader.fieldnames
+            rows = [row async for row in reader]
+            return names, rows
+
+        names, rows = run(main)
+        assert names == ["h1", "h2"] and rows == list(impl.read_csv(path, start=3000))
+        assert rows and rows[0] == {"h1": "1", "h2": "2"}
+
+
+def load_in(twin, data, monkeypatch):
+    monkeypatch.setattr(_select, "CLASSES", twin.classes)
+    return pickle.loads(data)
+
+
+class TestPickles:
+    @slow
+    @given(
+        name=st.sampled_from(["aread_chunks", "aread_lines", "aread_csv"]),
+        data=CSV_BYTES,
+        k=st.integers(0, 12),
+        start=st.integers(0, 40),
+        pure=st.booleans(),
+    )
+    def test_a_pickle_resumes_where_it_was_in_either_twin(self, impl, other_impl, write, monkeypatch, name, data, k, start, pure):
+        path = write(b"h1,h2\r\n" + data * 3)
+        options = {"start": start, "errors": "replace"} if name != "aread_chunks" else {"start": start}
+        sync = make(sync_of(impl, name), path, options)
+        want = sync_trace(sync, max_errors=1000)
+
+        async def main():
+            reader = make(getattr(impl, name), path, options)
+            head, ended = [], False
+            for _ in range(k):
+                try:
+                    head.append(await anext(reader))
+                except StopAsyncIteration:
+                    ended = True
+                    break
+                except Exception as exc:
+                    head.append((type(exc), str(exc)))
+                head.append(("offset", reader.offset))
+            state = pickle.dumps(reader)
+            twin = other_impl if pure else impl
+            copy = load_in(twin, state, monkeypatch)
+            assert type(copy).__name__ == name and type(copy) is getattr(twin, name)
+            rest = await async_trace(copy, max_errors=1000)
+            mine = await async_trace(reader, max_errors=1000)
+            return head, rest, mine, ended
+
+        head, rest, mine, ended = run(main, collect_garbage=False)
+        assert head + mine == want
+        if not ended:
+            assert head + rest == want
+        else:  # (an exhausted reader pickles as exhausted: no offset)
+            assert rest == [("end", 0)]
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_the_state_is_the_sync_readers(self, impl, write, name):
+        path = write(b"a,b\r\n" + b"1,2\r\n" * 5000)
+        sync = make(sync_of(impl, name), path, {"start": 7})
+        for _ in range(100):
+            next(sync)
+
+        async def main():
+            reader = make(getattr(impl, name), path, {"start": 7})
+            for _ in range(100):
+                await anext(reader)
+            return reader.__reduce__()
+
+        function, args, state = run(main)
+        assert (function, args) == (sync.__reduce__()[0], (name,))
+        assert state == sync.__reduce__()[2]
+        # and a sync pickle's state resumes an async reader, and back
+        copy = getattr(impl, name).__new__(getattr(impl, name))
+        copy.__setstate__(sync.__reduce__()[2])
+
+        async def rest():
+            return [item async for item in copy]
+
+        assert run(rest) == list(sync)
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_exhausted_and_closed_pickle_as_exhausted(self, impl, write, name):
+        path = write(b"a,b\r\n1,2\r\n")
+
+        async def main():
+            done = make(getattr(impl, name), path, {})
+            [x async for x in done]
+            closed = make(getattr(impl, name), path, {})
+            await closed.aclose()
+            return [[x async for x in pickle.loads(pickle.dumps(r))] for r in (done, closed)]
+
+        assert run(main) == [[], []]
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_a_file_object_does_not_pickle(self, impl, name):
+        sync = make(sync_of(impl, name), io.BytesIO(b"a\n"), {})
+        with pytest.raises(TypeError) as theirs:
+            pickle.dumps(sync)
+        with pytest.raises(TypeError) as ours:
+            pickle.dumps(make(getattr(impl, name), io.BytesIO(b"a\n"), {}))
+        assert str(ours.value) == str(theirs.value) and "file object" in str(ours.value)
+
+    def test_a_changed_file_does_not_resume(self, impl, write):
+        path = write(b"a\nb\n" * 100)
+
+        async def main():
+            reader = impl.aread_lines(path)
+            await anext(reader)
+            state = pickle.dumps(reader)
+            await reader.aclose()
+            write(b"other\n")
+            with pytest.raises(ValueError, match="since the reader was pickled"):
+                pickle.loads(state)
+
+        run(main)
+
+    def test_bad_states_are_refused_as_the_sync_readers_refuse_them(self, impl):
+        for state in ({}, {"path": "relative", "identity": None, "offset": None, "options": {}, "skip": False}):
+            with pytest.raises(TypeError) as theirs:
+                impl.read_lines.__new__(impl.read_lines).__setstate__(state)
+            with pytest.raises(TypeError) as ours:
+                impl.aread_lines.__new__(impl.aread_lines).__setstate__(state)
+            assert str(ours.value) == str(theirs.value)
+
+
+class Faulty(io.RawIOBase):
+    """Gives *data* in reads of the given sizes; where *faults* says so, a
+    read fails instead (an exception to raise, or None to return).  Counts
+    its reads and the threads that made them."""
+
+    def __init__(self, data, sizes=(), faults=()):
+        self.data = data
+        self.sizes = list(sizes) or [1 << 30]
+        self.faults = dict(faults)
+        self.calls = 0
+        self.threads = set()
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self.calls += 1
+        self.threads.add(threading.get_ident())
+        if self.calls in self.faults:
+            fault = self.faults[self.calls]
+            if fault is None:
+                return None
+            raise fault
+        n = min(len(buffer), self.sizes[self.calls % len(self.sizes)], len(self.data))
+        buffer[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+FAULTS = st.sampled_from(
+    [
+        None,
+        OSError(errno.EIO, "disk on fire"),
+        BlockingIOError(errno.EAGAIN, "try again"),
+        InterruptedError(errno.EINTR, "interrupted"),
+        KeyboardInterrupt(),
+    ]
+)
+
+
+async def through_faults(reader):
+    """Everything *reader* yields, asking again after every fault; the
+    faults seen, as (type, message)."""
+    got, seen = [], []
+    for _ in range(1000):
+        try:
+            got.append(await anext(reader))
+        except StopAsyncIteration:
+            return got, seen
+        except (OSError, KeyboardInterrupt) as exc:
+            seen.append((type(exc), str(exc)))
+    raise AssertionError("the reader never ended")
+
+
+def sync_through_faults(reader):
+    got, seen = [], []
+    for _ in range(1000):
+        try:
+            got.append(next(reader))
+        except StopIteration:
+            return got, seen
+        except (OSError, KeyboardInterrupt) as exc:
+            seen.append((type(exc), str(exc)))
+    raise AssertionError("the reader never ended")
+
+
+class TestFaults:
+    """The fault injection of test_sources, through the async readers: the
+    faults come out in order with the sync reader's messages, and nothing
+    is lost or invented."""
+
+    @slow
+    @given(
+        name=st.sampled_from(["aread_chunks", "aread_lines", "aread_csv"]),
+        rows=st.lists(st.lists(st.text(st.sampled_from('ab,"\n\r é'), max_size=6), min_size=2, max_size=2), max_size=8),
+        sizes=st.lists(st.integers(1, 9), max_size=4),
+        faults=st.dictionaries(st.integers(1, 30), FAULTS, max_size=6),
+    )
+    def test_a_fault_loses_nothing_and_invents_nothing(self, impl, name, rows, sizes, faults):
+        out = io.StringIO()
+        csv.writer(out).writerows([["h1", "h2"], *rows])
+        data = out.getvalue().encode("utf-8")
+        want, seen_sync = sync_through_faults(make(sync_of(impl, name), Faulty(data, sizes, faults), {}))
+        source = Faulty(data, sizes, faults)
+
+        async def main():
+            return await through_faults(make(getattr(impl, name), source, {}))
+
+        got, seen = run(main, collect_garbage=False)
+        assert got == want
+        assert [kind for kind, _ in seen] == [kind for kind, _ in seen_sync]
+        assert len(seen) == sum(1 for call in faults if call <= source.calls)
+        assert threading.get_ident() not in source.threads  # read in the worker only
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_none_is_the_sync_readers_error(self, impl, name):
+        data = b"a,b\r\n1,2\r\n3,4\r\n"
+        want = sync_through_faults(make(sync_of(impl, name), Faulty(data, [4], {2: None, 3: None}), {}))
+
+        async def main():
+            return await through_faults(make(getattr(impl, name), Faulty(data, [4], {2: None, 3: None}), {}))
+
+        got = run(main)
+        assert got == want
+        assert got[1] and all(kind is BlockingIOError and "returned None" in message for kind, message in got[1])
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    @pytest.mark.parametrize("length", [-1, 2**40, 1.5, "3"])
+    def test_an_impossible_length_is_the_sync_readers_error(self, impl, name, length):
+        class Liar(io.RawIOBase):
+            lies = 1
+            data = b"a,b\n1\n"
+
+            def readable(self):
+                return True
+
+            def readinto(self, buffer):
+                if self.lies:
+                    self.lies -= 1
+                    return length
+                n = len(self.data)
+                buffer[:n] = self.data
+                self.data = b""
+                return n
+
+        sync = make(sync_of(impl, name), Liar(), {})
+        with pytest.raises((OSError, TypeError)) as theirs:
+            next(sync)
+
+        async def main():
+            reader = make(getattr(impl, name), Liar(), {})
+            with pytest.raises((OSError, TypeError)) as ours:
+                await anext(reader)
+            return (ours.type, str(ours.value)), [x async for x in reader]
+
+        assert run(main) == ((theirs.type, str(theirs.value)), list(sync))
+
+
+class TestSources:
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    @pytest.mark.parametrize(
+        "source, options",
+        [
+            ("missing", {}),
+            ("directory", {}),
+            (io.StringIO("a"), {}),
+            (b"bytes", {}),
+            (42, {}),
+            ("file", {"start": -1}),
+            ("file", {"stop": "x"}),
+            ("file", {"size": 0}),
+            ("file", {"encoding": "utf-16"}),
+            ("file", {"encoding": "no-such"}),
+            ("file", {"buffer_size": 0}),
+            ("file", {"delimiter": "ab"}),
+            ("file", {"quoting": 99}),
+            ("file", {"nothing": 1}),
+        ],
+    )
+    def test_errors_at_creation_are_the_sync_readers(self, impl, tmp_path, name, source, options):
+        (tmp_path / "file").write_bytes(b"a\n")
+        if isinstance(source, str):
+            source = tmp_path if source == "directory" else tmp_path / source
+        errors = []
+        for cls in (sync_of(impl, name), getattr(impl, name)):
+            with pytest.raises(Exception) as caught:
+                make(cls, source, options)
+            errors.append((caught.type, str(caught.value)))
+        assert errors[0] == errors[1]
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_a_range_needs_a_seekable_source(self, impl, name):
+        read_fd, write_fd = os.pipe()
+        try:
+            with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+                with pytest.raises(io.UnsupportedOperation, match="seekable"):
+                    make(getattr(impl, name), pipe, {"start": 1})
+        finally:
+            os.close(write_fd)
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_a_pipe_written_while_the_loop_reads(self, impl, name):
+        """The reads wait in the worker thread: the writer, a task on the
+        same loop, goes on meanwhile."""
+        data = b"".join(b"%d,line\r\n" % i for i in range(3000))
+        want = make(sync_of(impl, name), io.BytesIO(data), {})
+        want = list(want)
+
+        async def main():
+            read_fd, write_fd = os.pipe()
+            os.set_blocking(write_fd, False)
+
+            async def writer():
+                view = memoryview(data)
+                while view:
+                    try:
+                        view = view[os.write(write_fd, view[:1000]) :]
+                    except BlockingIOError:
+                        pass
+                    await asyncio.sleep(0.001)
+                os.close(write_fd)
+
+            task = asyncio.get_running_loop().create_task(writer())
+            with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+                got = [item async for item in make(getattr(impl, name), pipe, {})]
+            await task
+            return got
+
+        assert run(main) == want
+
+    @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+    def test_a_fifo_by_path(self, impl, tmp_path):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        writer = os.open(fifo, os.O_RDWR)  # (so that opening for reading does not block)
+
+        async def main():
+            reader = impl.aread_lines(fifo, encoding="utf-8")
+            waiting = asyncio.ensure_future(anext(reader))
+            await asyncio.sleep(0.05)
+            assert not waiting.done()  # a read waits in the worker, not the loop
+            os.write(writer, b"first\nsecond\nthi")
+            assert await waiting == "first"
+            assert await anext(reader) == "second"
+            later = asyncio.ensure_future(anext(reader))
+            await asyncio.sleep(0.01)
+            os.write(writer, b"rd\n")
+            os.close(writer)
+            return await later, [line async for line in reader], reader.offset
+
+        assert run(main) == ("third", [], 19)
+
+    @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_a_file_object_is_never_closed_and_a_path_is(self, impl, write, name):
+        path = write(b"a,b\r\n1,2\r\n" * 100)
+
+        async def main():
+            f = open(path, "rb")
+            async with make(getattr(impl, name), f, {}) as reader:
+                await anext(reader)
+            assert not f.closed
+            f.close()
+            assert opened(path) == 0
+            reader = make(getattr(impl, name), path, {})
+            await anext(reader)
+            assert opened(path) == 1
+            await reader.aclose()
+            assert opened(path) == 0
+            reader = make(getattr(impl, name), path, {})
+            [x async for x in reader]
+            assert opened(path) == 0  # at the end
+
+        run(main)
+
+
+def opened(path):
+    """How many of this process's file descriptors are open on *path*."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+        except OSError:
+            pass  # (closed meanwhile: the listing's own descriptor)
+    return count

@@ -631,3 +631,353 @@ def opened(path):
         except OSError:
             pass  # (closed meanwhile: the listing's own descriptor)
     return count
+
+
+def count_hops():
+    """Count the jobs the running loop's executor is given from now on."""
+    loop = asyncio.get_running_loop()
+    hops = []
+    submit = loop.run_in_executor
+
+    def counting(executor, fn, *args):
+        hops.append(fn)
+        return submit(executor, fn, *args)
+
+    loop.run_in_executor = counting
+    return hops
+
+
+class TestThreadHops:
+    @pytest.mark.parametrize(
+        "name, options, buffer",
+        [
+            ("aread_lines", {"buffer_size": 1 << 16}, 1 << 16),
+            ("aread_lines", {"buffer_size": 1 << 16, "encoding": "utf-8", "start": 10}, 1 << 16),
+            ("aread_csv", {}, 1 << 17),
+            ("aread_chunks", {"size": 100}, 1 << 18),
+        ],
+    )
+    def test_one_read_per_buffer_not_per_item(self, impl, write, name, options, buffer):
+        data = b"".join(b"%d,some text\r\n" % i for i in range(100000))
+        path = write(data)
+
+        async def main():
+            hops = count_hops()
+            items = [item async for item in make(getattr(impl, name), path, options)]
+            return len(items), len(hops)
+
+        items, hops = run(main)
+        assert items > 10000
+        # a read per buffer, one that finds the end, and a range's positioning
+        assert hops <= len(data) // buffer + 3
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_an_item_at_hand_is_handed_out_without_suspending(self, impl, write, name):
+        path = write(b"".join(b"%d,x\n" % i for i in range(1000)))
+        options = {"size": 3} if name == "aread_chunks" else {}
+        want = list(make(sync_of(impl, name), path, options))
+
+        async def main():
+            reader = make(getattr(impl, name), path, options)
+            got = [await anext(reader)]  # (its first buffer is read meanwhile)
+            hops = count_hops()
+            while len(got) < 100:
+                step = reader.__anext__()
+                with pytest.raises(StopIteration) as done:
+                    step.send(None)  # completes at its first send
+                got.append(done.value.value)
+            assert not hops
+            return got + [item async for item in reader]
+
+        assert run(main) == want
+
+
+class Slow(io.RawIOBase):
+    """*data* in reads of at most *chunk* bytes, each taking up to *delay*
+    seconds (random, seeded); seekable when *seekable*."""
+
+    def __init__(self, data, chunk, delay, seed, seekable=False):
+        self.file = io.BytesIO(data)
+        self.chunk = chunk
+        self.delay = delay
+        self.rng = random.Random(seed)
+        self._seekable = seekable
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return self._seekable
+
+    def seek(self, pos, whence=0):
+        if not self._seekable:
+            raise io.UnsupportedOperation("seek")
+        return self.file.seek(pos, whence)
+
+    def readinto(self, buffer):
+        threading.Event().wait(self.rng.random() * self.delay)
+        return self.file.readinto(memoryview(buffer)[: self.chunk])
+
+
+async def cancelled_consumers(reader, rng):
+    """Everything *reader* gives to consumers cancelled at random times,
+    one after another, until one of them reaches the end."""
+    got = []
+
+    async def consume():
+        async for item in reader:
+            got.append(item)
+
+    loop = asyncio.get_running_loop()
+    while True:
+        task = loop.create_task(consume())
+        for _ in range(rng.randrange(6)):
+            await asyncio.sleep(0 if rng.random() < 0.5 else 0.0005)
+        task.cancel()
+        results = await asyncio.gather(task, return_exceptions=True)
+        if not isinstance(results[0], asyncio.CancelledError):
+            assert results[0] is None
+            return got
+
+
+class TestCancellation:
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_consumers_cancelled_at_random_points_lose_nothing(self, impl, name):
+        data = b"h1,h2\r\n" + b"".join(b'%d,"a\r\nb"\r\n' % i for i in range(150))
+
+        async def main():
+            for seed in range(25):
+                rng = random.Random(seed)
+                start = rng.choice([0, 0, 7, 500])
+                options = {"start": start}
+                seekable = start > 0 or rng.random() < 0.5
+                source = Slow(data, rng.randrange(1, 200), 0.001, seed, seekable)
+                want = list(make(sync_of(impl, name), io.BytesIO(data), options))
+                reader = make(getattr(impl, name), source, options)
+                got = await cancelled_consumers(reader, rng)
+                assert got == want, seed
+                await settle()
+                assert not (asyncio.all_tasks() - {asyncio.current_task()})
+
+        run(main, debug=False)
+
+    def test_wait_for_timing_out_loses_nothing(self, impl):
+        data = b"".join(b"line %d\n" % i for i in range(300))
+
+        async def main():
+            reader = impl.aread_lines(Slow(data, 50, 0.002, 1))
+            got = []
+            while True:
+                try:
+                    got.append(await asyncio.wait_for(anext(reader), 0.0005))
+                except asyncio.TimeoutError:
+                    continue
+                except StopAsyncIteration:
+                    return got
+
+        assert run(main) == list(impl.read_lines(io.BytesIO(data)))
+
+    def test_a_read_in_flight_when_the_reader_is_dropped(self, impl, write):
+        """The worker's read ends by itself; the file the reader opened is
+        closed then; its result, an error here, is reported nowhere."""
+        path = write(b"a\n" * 100)
+        release = threading.Event()
+
+        async def main():
+            reader = impl.aread_lines(path)
+            await anext(reader)
+            [line async for line in reader]
+            reader = impl.aread_lines(Gated(release, OSError(errno.EIO, "late failure")))
+            task = asyncio.ensure_future(anext(reader))
+            await asyncio.sleep(0.01)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            del reader, task
+            gc.collect()
+            release.set()
+            await asyncio.sleep(0.05)  # (the read ends, unobserved)
+            gc.collect()
+
+        run(main)
+
+    def test_the_file_opened_is_closed_after_a_read_in_flight(self, impl, tmp_path):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        writer = os.open(fifo, os.O_RDWR)
+
+        async def main():
+            mine = opened(fifo)  # (the writer's)
+            reader = impl.aread_lines(fifo)
+            task = asyncio.ensure_future(anext(reader))
+            await asyncio.sleep(0.02)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            assert opened(fifo) == mine + 1
+            closing = asyncio.ensure_future(reader.aclose())
+            await asyncio.sleep(0.02)
+            assert not closing.done() and opened(fifo) == mine + 1  # the read still waits
+            os.write(writer, b"x\n")
+            await closing
+            assert opened(fifo) == mine
+            assert [line async for line in reader] == []
+
+        try:
+            run(main)
+        finally:
+            os.close(writer)
+
+
+class Gated(io.RawIOBase):
+    """A source whose first read waits for *release*, then gives *outcome*
+    (raised if an exception, else bytes)."""
+
+    def __init__(self, release, outcome):
+        self.release = release
+        self.outcome = outcome
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        assert self.release.wait(10)
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        n = len(self.outcome)
+        buffer[:n] = self.outcome
+        self.outcome = b""
+        return n
+
+
+class TestWhileARead:
+    def test_a_second_anext_or_aclose_is_refused(self, impl):
+        release = threading.Event()
+
+        async def main():
+            reader = impl.aread_lines(Gated(release, b"a\nb\n"))
+            waiting = asyncio.ensure_future(anext(reader))
+            await asyncio.sleep(0.01)
+            with pytest.raises(RuntimeError, match="already running"):
+                await anext(reader)
+            with pytest.raises(RuntimeError, match="already running"):
+                await reader.aclose()
+            release.set()
+            return await waiting, [line async for line in reader]
+
+        assert run(main) == (b"a", [b"b"])
+
+    def test_offset_and_pickles_answer_at_once(self, impl, write):
+        """A read in flight holds up nothing the sync reader knows."""
+        path = write(b"".join(b"line %d\n" % i for i in range(40000)))
+        release = threading.Event()
+
+        async def main():
+            reader = impl.aread_lines(path, buffer_size=4096)
+            lines = [await anext(reader) for _ in range(10)]
+            # the next read waits in the worker until released
+            loop = asyncio.get_running_loop()
+            submit = loop.run_in_executor
+            loop.run_in_executor = lambda ex, fn, *a: submit(ex, lambda: (release.wait(10), fn(*a))[1])
+            while True:
+                waiting = asyncio.ensure_future(anext(reader))
+                await asyncio.sleep(0)
+                if not waiting.done():
+                    break
+                lines.append(waiting.result())
+            offset, state = reader.offset, pickle.dumps(reader)
+            release.set()
+            nxt = await waiting
+            return offset, state, nxt
+
+        offset, state, nxt = run(main)
+        sync = impl.read_lines(path)
+        while sync.offset != offset:
+            next(sync)
+        assert next(sync) == nxt
+
+        async def resumed():
+            return await anext(pickle.loads(state))
+
+        assert run(resumed) == nxt
+
+    def test_reinit_while_a_read_waits(self, impl, tmp_path):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        writer = os.open(fifo, os.O_RDWR)
+
+        async def main():
+            mine = opened(fifo)  # (the writer's)
+            reader = impl.aread_lines(fifo)
+            task = asyncio.ensure_future(anext(reader))
+            await asyncio.sleep(0.02)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            reader.__init__(io.BytesIO(b"new\n"))
+            assert [line async for line in reader] == [b"new"]
+            assert opened(fifo) == mine + 1  # (until the old read ends)
+            os.write(writer, b"x\n")
+            for _ in range(100):
+                await asyncio.sleep(0.01)
+                if opened(fifo) == mine:
+                    break
+            assert opened(fifo) == mine
+
+        try:
+            run(main)
+        finally:
+            os.close(writer)
+
+
+class TestCleanup:
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_aclose_twice_and_async_with(self, impl, write, name):
+        path = write(b"a,b\r\n1,2\r\n" * 1000)
+
+        async def main():
+            reader = make(getattr(impl, name), path, {})
+            first = await anext(reader)
+            await reader.aclose()
+            await reader.aclose()
+            assert await anext(reader, "end") == "end"
+            assert opened(path) == 0
+            async with make(getattr(impl, name), path, {}) as reader:
+                assert await anext(reader) == first
+            assert opened(path) == 0
+            with pytest.raises(KeyError):
+                async with make(getattr(impl, name), path, {}) as reader:
+                    await anext(reader)
+                    raise KeyError
+            assert opened(path) == 0
+            return first
+
+        run(main)
+
+    def test_break_out_of_async_for_then_drop(self, impl, write):
+        path = write(b"a\n" * 100000)
+
+        async def main():
+            async for _ in impl.aread_lines(path, buffer_size=1024):
+                break
+            gc.collect()
+            await settle()
+            assert opened(path) == 0
+            assert not (asyncio.all_tasks() - {asyncio.current_task()})
+
+        run(main)
+
+    def test_new_without_init_is_empty(self, impl):
+        async def main():
+            reader = impl.aread_csv.__new__(impl.aread_csv)
+            return [row async for row in reader], reader.offset, repr(reader)
+
+        assert run(main) == ([], 0, "<cyiter.aio.aread_csv nothing (closed)>")
+
+
+def test_under_trio_is_a_clear_error(impl):
+    trio = pytest.importorskip("trio")
+
+    async def main():
+        reader = impl.aread_lines(io.BytesIO(b"a\n"))
+        with pytest.raises(RuntimeError, match="needs a running asyncio event loop"):
+            await anext(reader)
+
+    trio.run(main)

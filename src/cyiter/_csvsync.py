@@ -237,7 +237,7 @@ def _rfind(read: Any, needles: bytes, low: int, high: int) -> int:
     (scanning back a block at a time, at memory speed)."""
     while high > low:
         at = max(low, high - _BLOCK)
-        data = read(at, high - at)
+        data: bytes = read(at, high - at)
         found = max(data.rfind(bytes((b,))) for b in needles)
         if found >= 0:
             return at + found
@@ -270,4 +270,5 @@ def _size(src: Any) -> int:
     file = src.file
     if src.path is not None:
         return os.fstat(file.fileno()).st_size
-    return int(file.seek(0, os.SEEK_END))
+    end: int = file.seek(0, os.SEEK_END)
+    return end

@@ -171,27 +171,27 @@ def _range(start: Any, stop: Any) -> Options:
 def _offset(value: Any, what: str) -> int:
     """*value* as a byte offset: an int that is at least zero (past the
     largest file offset is as good as the end of any file)."""
-    value = _index(value)
-    if value < 0:
-        raise ValueError(f"{what} must be at least zero, not {value}")
-    return min(value, MAX_OFFSET)
+    number = _index(value)
+    if number < 0:
+        raise ValueError(f"{what} must be at least zero, not {number}")
+    return min(number, MAX_OFFSET)
 
 
 def _limit(value: Any, what: str) -> int | None:
     """None (no limit), or *value* as a length that is at least zero."""
     if value is None:
         return None
-    value = _index(value)
-    if value < 0:
-        raise ValueError(f"{what} must be at least zero, not {value}")
-    return min(value, sys.maxsize)
+    number = _index(value)
+    if number < 0:
+        raise ValueError(f"{what} must be at least zero, not {number}")
+    return min(number, sys.maxsize)
 
 
 def _size(value: Any, what: str) -> int:
     """*value* as the size of a buffer or chunk: from 1 to MAX_SIZE."""
-    value = _index(value)
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, not {value}")
-    if value > MAX_SIZE:
-        raise ValueError(f"{what} must be at most 2**48, not {value}")
-    return value
+    number = _index(value)
+    if number < 1:
+        raise ValueError(f"{what} must be at least 1, not {number}")
+    if number > MAX_SIZE:
+        raise ValueError(f"{what} must be at most 2**48, not {number}")
+    return number

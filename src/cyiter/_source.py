@@ -38,6 +38,9 @@ class Source:
 
     __slots__ = ("file", "readinto", "path", "seekable", "regular", "__weakref__")
 
+    file: Any
+    readinto: Callable[[Any], Any] | None
+
     def __init__(self, file: Any, path: str | None) -> None:
         self.file = file
         self.path = path

@@ -48,6 +48,11 @@ def _targets():
             2, f"batched, {source} input, {n}: <= 0.9x the time of cytoolz.partition_all",
             (key,), "cytoolz.partition_all", 1 / 0.9,
         )
+    for n in (2, 10):
+        yield target(
+            2, f"batched, iterator input, n={n}: at least as fast as iteration_utilities.grouper",
+            (f"batched/iterator/n={n}",), "iteration_utilities.grouper", 1.0,
+        )
     for n in (100, 1000):
         yield target(
             2, f"batched, list input, n={n}: >= 1.5x faster than cytoolz.partition_all",

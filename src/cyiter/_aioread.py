@@ -288,11 +288,11 @@ _DOC = """{name}{signature}
 
 The items of :class:`cyiter.{sync}` for ``async for``: the same arguments,
 values, errors (its own, word for word), byte ranges, ``.offset`` and
-pickles, which resume in either twin.  The file is read in the event
-loop's default executor, one buffer at a time (the size {sync} reads), and
-an item already read is handed out without suspending.  A range's first
-item is found in the executor too.  Cancelling the consumer never loses a
-read: the next ``__anext__()`` takes what it read.
+pickles.  The file is read in the event loop's default executor, one
+buffer at a time (the buffer {sync} reads), and an item already read is
+handed out without suspending; a range's first item is found in the
+executor too.  Cancelling the consumer never loses a read: the next
+``__anext__()`` takes what it read.
 
 ``aclose()``, ``async with`` and the end of the file close a file the
 reader opened (after the read in flight, if any), never a file object

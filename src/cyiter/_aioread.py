@@ -1,6 +1,6 @@
 """What both twins of cyiter.aio's readers share: the file their sync
 reader reads (:class:`Feed`), its reads in a worker thread, and the
-declaration of an async reader over a sync one (:func:`declare`).
+description of an async reader over a sync one (:func:`described`).
 
 An async reader drives a sync reader of its own twin on the event loop's
 thread.  That sync reader reads a :class:`Feed`, never the file: the feed
@@ -271,19 +271,6 @@ class Feed:
         self._after_job()
 
 
-def forwarded(name, doc):
-    """A property of an async reader that gives its sync reader's *name*
-    (at once; reading the file in the calling thread if it must)."""
-
-    def get(self):
-        return self._sync_get(name)
-
-    def put(self, value):
-        self._sync_set(name, value)
-
-    return property(get, put, None, doc)
-
-
 _DOC = """{name}{signature}
 
 The items of :class:`cyiter.{sync}` for ``async for``: the same arguments,
@@ -325,22 +312,23 @@ def _doc(name, signature, sync):
     return doc
 
 
-def declare(base, sync, module, *properties):
-    """The async reader over the sync reader class *sync*: a subclass of
-    *base* (the twin's async reader) named ``"a" + sync.__name__``, whose
-    signature and documentation come from *sync*'s argument checks.
-    *properties* names the sync reader's properties to forward."""
+def described(sync):
+    """``(__doc__, __signature__, _sync, _name)`` of the async reader over
+    the sync reader class *sync*: its name is ``"a" + sync.__name__``, its
+    signature that of *sync*'s argument checks."""
     name = "a" + sync.__name__
     signature = _readargs.signature(sync.__name__)
-    namespace = {
-        "__slots__": (),
-        "__module__": module,
-        "__qualname__": name,
-        "__doc__": _doc(name, signature, sync.__name__),
-        "__signature__": signature,
-        "_sync": sync,
-        "_name": name,
-    }
-    for prop in properties:
-        namespace[prop] = forwarded(prop, inspect.getdoc(getattr(sync, prop)))
-    return type(name, (base,), namespace)
+    return _doc(name, signature, sync.__name__), signature, sync, name
+
+
+def forwarded(sync, name):
+    """A property of an async reader that gives its sync reader's *name*
+    (at once; reading the file in the calling thread if it must)."""
+
+    def get(self):
+        return self._sync_get(name)
+
+    def put(self, value):
+        self._sync_set(name, value)
+
+    return property(get, put, None, inspect.getdoc(getattr(sync, name)))

@@ -34,6 +34,7 @@ ITERATORS = (
     "read_lines",
     "read_csv",
     "abatched",
+    "aread_lines",
 )
 READERS = ("read_chunks", "read_lines", "read_csv")
 TWIN_LABELS = {CYTHON: "Cython", PYTHON: "pure Python"}
@@ -595,6 +596,86 @@ def abatched_cases(ctx):
     return [Pending("abatched", key, workload, build)]
 
 
+def _async_lines(make):
+    """``run`` for a candidate giving the lines of a file under ``async
+    for``, on an event loop of its own: *consume* gets as many Nones as it
+    gave (counted in the loop's body, the same for all)."""
+
+    def run(consume):
+        import asyncio
+
+        async def drain():
+            count = 0
+            async for _ in make():
+                count += 1
+            return count
+
+        loop = asyncio.new_event_loop()
+        try:
+            count = loop.run_until_complete(drain())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+        return consume(repeat(None, count))
+
+    return run
+
+
+async def _sync_lines(cls, path):
+    """The sync reader under ``async for``: wrapped in an async generator,
+    as one does to iterate it there (it reads in the loop's thread)."""
+    with cls(path, keepends=True) as lines:
+        for line in lines:
+            yield line
+
+
+async def _aiofiles_lines(aiofiles_open, path):
+    """aiofiles' line iteration: every line is a read in the executor."""
+    async with aiofiles_open(path, "rb") as file:
+        async for line in file:
+            yield line
+
+
+def aread_lines_cases(ctx):
+    """aread_lines beside the sync read_lines under ``async for`` (the same
+    file), and beside aiofiles on a smaller file (a thread hop per line
+    costs it tens of microseconds)."""
+    size = ctx.profile.file_bytes
+    small = max(4096, size // 16)
+    pending = []
+    for key, nbytes in (("aread_lines/bytes", size), ("aread_lines/aiofiles", small)):
+        workload = f"{data.size_label(nbytes)} file, bytes lines, keepends=True, async for"
+
+        def build(key=key, nbytes=nbytes, workload=workload):
+            f = ctx.lines_file() if nbytes == size else ctx.cached(
+                "small lines", lambda: data.lines_file(ctx.directory, small)
+            )
+
+            def make(cls):
+                return _async_lines(lambda: cls(f.path, keepends=True))
+
+            candidates = ctx.twin_candidates("aread_lines", make)
+            if key == "aread_lines/bytes":
+                classes, reason = ctx.twins[CYTHON]
+                label = "read_lines (Cython) in an async generator"
+                if "read_lines" in classes:
+                    sync = classes["read_lines"]
+                    candidates.append(Candidate(label, REFERENCE, _async_lines(lambda: _sync_lines(sync, f.path))))
+                else:
+                    candidates.append(Candidate(label, REFERENCE, reason=missing("read_lines", CYTHON, reason)))
+            else:
+                candidates.append(
+                    reference(
+                        "aiofiles line iteration", "aiofiles", "open",
+                        lambda fn: _async_lines(lambda: _aiofiles_lines(fn, f.path)),
+                    )
+                )  # fmt: skip
+            return Case("aread_lines", key, workload, "line", f.records, f.records, candidates, f.nbytes)
+
+        pending.append(Pending("aread_lines", key, workload, build))
+    return pending
+
+
 CASES = {
     "count": count_cases,
     "fibonacci": fibonacci_cases,
@@ -606,4 +687,5 @@ CASES = {
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
     "abatched": abatched_cases,
+    "aread_lines": aread_lines_cases,
 }

@@ -125,6 +125,14 @@ def _targets():
         19, "abatched, n=10: at most 20 ns/item above the async generator alone (within 94/74 of its time)",
         ("abatched/asyncgen/n=10",), "async generator alone (no batching)", 74 / 94,
     )
+    yield target(
+        19, "aread_lines: >= 100x the lines/s of aiofiles line iteration",
+        ("aread_lines/aiofiles",), "aiofiles line iteration", 100.0,
+    )
+    yield target(
+        19, "aread_lines: at most 2x the time per line of read_lines in an async generator",
+        ("aread_lines/bytes",), "read_lines (Cython) in an async generator", 1 / 2,
+    )
 
 
 TARGETS = tuple(_targets())

@@ -8,6 +8,7 @@ bytes are in memory, and otherwise awaits the read of the next buffer in a
 worker thread (docs/internals.md, "Async readers").
 """
 
+cimport cython
 from cpython.object cimport PyObject
 
 from cyiter._cy._capi cimport (
@@ -22,7 +23,7 @@ from cyiter._cy.readers cimport _Reader
 
 from types import GenericAlias
 
-from cyiter._aioread import Feed, declare
+from cyiter._aioread import Feed, described, forwarded
 from cyiter._cy.delimited import read_csv
 from cyiter._cy.readers import read_chunks, read_lines
 from cyiter._state import restore
@@ -46,7 +47,7 @@ cdef _retire(reader, feed):
 
 
 cdef class _AReader(AsyncIter):
-    """The async reader over a sync reader (``_sync``, set by ``declare``)."""
+    """The async reader over a sync reader (``_sync``, of the subclass)."""
 
     cdef object reader       # the sync reader, driven on the event loop's thread
     cdef object feed         # what it reads (a Feed); None for an empty reader
@@ -190,6 +191,19 @@ cdef class _AReader(AsyncIter):
         return "<cyiter.aio.a" + repr(self.reader)[len("<cyiter."):]
 
 
-aread_chunks = declare(_AReader, read_chunks, __name__)
-aread_lines = declare(_AReader, read_lines, __name__)
-aread_csv = declare(_AReader, read_csv, __name__, "fieldnames")
+# The async readers: each a declaration over its sync twin.
+
+@cython.final
+cdef class aread_chunks(_AReader):
+    __doc__, __signature__, _sync, _name = described(read_chunks)
+
+
+@cython.final
+cdef class aread_lines(_AReader):
+    __doc__, __signature__, _sync, _name = described(read_lines)
+
+
+@cython.final
+cdef class aread_csv(_AReader):
+    __doc__, __signature__, _sync, _name = described(read_csv)
+    fieldnames = forwarded(read_csv, "fieldnames")

@@ -7,7 +7,7 @@ of this twin, which reads a ``cyiter._aioread.Feed`` instead of the file
 
 from types import GenericAlias
 
-from cyiter._aioread import Feed, declare
+from cyiter._aioread import Feed, described, forwarded
 from cyiter._py.aio import AsyncIter
 from cyiter._py.delimited import read_csv
 from cyiter._py.readers import read_chunks, read_lines
@@ -32,7 +32,7 @@ def _retire(reader, feed):
 
 
 class _AReader(AsyncIter):
-    """The async reader over a sync reader (``_sync``, set by ``declare``)."""
+    """The async reader over a sync reader (``_sync``, of the subclass)."""
 
     __slots__ = ("_reader", "_feed", "_busy", "_positioning", "_closed")
     __class_getitem__ = classmethod(GenericAlias)
@@ -166,6 +166,20 @@ class _AReader(AsyncIter):
         return "<cyiter.aio.a" + repr(self._reader)[len("<cyiter.") :]
 
 
-aread_chunks = declare(_AReader, read_chunks, __name__)
-aread_lines = declare(_AReader, read_lines, __name__)
-aread_csv = declare(_AReader, read_csv, __name__, "fieldnames")
+# The async readers: each a declaration over its sync twin.
+
+
+class aread_chunks(_AReader):
+    __slots__ = ()
+    __doc__, __signature__, _sync, _name = described(read_chunks)
+
+
+class aread_lines(_AReader):
+    __slots__ = ()
+    __doc__, __signature__, _sync, _name = described(read_lines)
+
+
+class aread_csv(_AReader):
+    __slots__ = ()
+    __doc__, __signature__, _sync, _name = described(read_csv)
+    fieldnames = forwarded(read_csv, "fieldnames")

@@ -19,13 +19,14 @@ import os
 import pickle
 import random
 import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aio_support import run, settle
-from cyiter import _select
+from cyiter import _select, _source
 
 slow = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -618,6 +619,9 @@ class TestSources:
             reader = make(getattr(impl, name), path, {})
             [x async for x in reader]
             assert opened(path) == 0  # at the end
+            reader = make(getattr(impl, name), path, {"stop": 500})
+            [x async for x in reader]
+            assert opened(path) == 0  # at the end of a range, a read ahead in flight or not
 
         run(main)
 
@@ -758,6 +762,31 @@ class TestCancellation:
                 assert got == want, seed
                 await settle()
                 assert not (asyncio.all_tasks() - {asyncio.current_task()})
+
+        run(main, debug=False)
+
+    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    def test_on_a_regular_file_read_ahead(self, impl, write, monkeypatch, name):
+        """The same with the file's next buffer read while the last is
+        parsed (regular files only), each read taking a random while."""
+        path = write(b"h1,h2\r\n" + b"".join(b'%d,"a\r\nb"\r\n' % i for i in range(300)))
+        rng = random.Random(0)
+
+        class SlowFile(io.FileIO):
+            def readinto(self, buffer):
+                time.sleep(rng.random() * 0.001)
+                return super().readinto(memoryview(buffer)[: rng.randrange(1, 300)])
+
+        monkeypatch.setattr(_source, "open", lambda path, mode, buffering: SlowFile(path, mode), raising=False)
+
+        async def main():
+            for seed in range(25):
+                options = {"start": random.Random(seed).choice([0, 0, 7, 500, 3000])}
+                want = list(make(sync_of(impl, name), path, options))
+                got = await cancelled_consumers(make(getattr(impl, name), path, options), random.Random(seed))
+                assert got == want, seed
+                await settle()
+                assert opened(path) == 0 and not (asyncio.all_tasks() - {asyncio.current_task()})
 
         run(main, debug=False)
 
@@ -928,6 +957,32 @@ class TestWhileARead:
 
 
 class TestCleanup:
+    @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+    def test_the_end_of_a_range_waits_for_the_read_ahead(self, impl, write, monkeypatch):
+        """The next buffer of a regular file is read while the last is
+        parsed; at the end of a range, the iteration ends once that read
+        has, and with it the file."""
+        path = write(b"line\n" * 10000)
+        reads = []
+
+        class SlowFile(io.FileIO):
+            def readinto(self, buffer):
+                time.sleep(0.02)
+                reads.append(len(buffer))
+                return super().readinto(buffer)
+
+        monkeypatch.setattr(_source, "open", lambda path, mode, buffering: SlowFile(path, mode), raising=False)
+
+        async def main():
+            reader = impl.aread_lines(path, buffer_size=1024, stop=2000)
+            lines = [line async for line in reader]
+            return len(lines), opened(path)
+
+        assert run(main) == (400, 0)
+        # two buffers, and the one read ahead (unless the file was closed
+        # before its turn came)
+        assert reads in ([1024, 1024], [1024, 1024, 1024])
+
     @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
     def test_aclose_twice_and_async_with(self, impl, write, name):
         path = write(b"a,b\r\n1,2\r\n" * 1000)
@@ -981,3 +1036,46 @@ def test_under_trio_is_a_clear_error(impl):
             await anext(reader)
 
     trio.run(main)
+
+
+class TestFeed:
+    """The file the sync reader reads (cyiter._aioread.Feed), on its own."""
+
+    def test_a_seek_elsewhere_forgets_the_read_ahead(self, write, monkeypatch):
+        from cyiter._aioread import Feed
+
+        path = write(bytes(range(256)) * 64)
+        buffer = bytearray(100)
+        release = threading.Event()
+
+        class Held(io.FileIO):
+            reads = 0
+
+            def readinto(self, view):
+                Held.reads += 1
+                if Held.reads == 2:  # (the read ahead)
+                    assert release.wait(10)
+                return super().readinto(view)
+
+        monkeypatch.setattr(_source, "open", lambda path, mode, buffering: Held(path, mode), raising=False)
+
+        async def main():
+            feed = Feed(_source.open_source(path, "test"))
+            assert feed.seek(0) == 0
+            assert feed.readinto(memoryview(buffer)) is None  # (nothing at hand)
+            assert feed.fetch("test")
+            await feed.wait("test")
+            assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100))
+            assert feed.running  # the next buffer is being read ahead
+            assert feed.seek(100) == 100  # (where the reader is: nothing changes)
+            assert feed.seek(1000) == 1000
+            release.set()
+            await feed.wait("test")  # (the read ahead ends: it is stale)
+            assert feed.readinto(memoryview(buffer)) is None
+            assert feed.fetch("test")
+            await feed.wait("test")
+            assert feed.readinto(memoryview(buffer)) == 100
+            assert buffer == (bytes(range(256)) * 2)[1000 % 256 :][:100]
+            feed.close()
+
+        run(main)

@@ -13,8 +13,9 @@ buffered item costs one call of the sync reader.  docs/internals.md,
 "Async readers", tells the rest.
 """
 
-import errno
 import inspect
+import os
+import stat
 import sys
 import threading
 
@@ -38,42 +39,62 @@ def _loop(name):
     return loop
 
 
+_EMPTY = memoryview(b"")
+
+
+def _regular(file):
+    """Whether the file object *file* is a regular file's."""
+    try:
+        return stat.S_ISREG(os.fstat(file.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False  # (no descriptor: io.BytesIO, a socket's file, ...)
+
+
 class Feed:
     """The file of an async reader's sync reader.
 
-    ``readinto`` gives the bytes of the last buffer read in the worker
-    thread; with none it returns None (the sync reader raises
+    ``readinto`` hands out the bytes of the last buffer read in the worker
+    thread; with none at hand it returns None (the sync reader raises
     BlockingIOError and consumes nothing) and records the size asked, which
-    :meth:`fetch` then reads in the worker thread.  A *job* (a fetch, or
-    the sync reader's positioning, see :meth:`position`) runs in the worker
-    while the consumer awaits a future of its own (:meth:`wait`): cancelling
-    the consumer never loses a read, whose bytes, or error, the next call of
-    the sync reader gets.  ``lock`` is held by whoever touches the real
-    file, so that it is only ever read by one thread; the thread that holds
-    it through :meth:`blocking` reads the file as it is (the sync reader's
-    ``.offset`` or the first row of a CSV range, found by random reads).
+    :meth:`fetch` then reads in the worker thread.  When it takes a
+    buffer, the next one is read meanwhile (one read in flight at a time),
+    so that the thread hop overlaps the parsing (a regular file only: a
+    read of a pipe could wait for ever for bytes nobody asked).  A *job* (a read, or the
+    sync reader's positioning, see :meth:`position`) runs in the worker
+    while the consumer awaits a future of its own (:meth:`wait`):
+    cancelling the consumer never loses a read, whose bytes, or error, the
+    sync reader takes when it needs them.  ``lock`` is held by whoever
+    touches the real file, so that only one thread at a time does; the
+    thread that holds it through :meth:`blocking` reads the file as it is
+    (the sync reader's ``.offset``, or the first row of a CSV range, found
+    by random reads).
     """
 
     __slots__ = (
-        "src", "data", "at", "outcome", "failure", "wanted", "target", "spare",
-        "lock", "owner", "running", "closing", "waiter", "loop", "then",
+        "src", "data", "at", "pos", "outcome", "failure", "wanted", "size", "target",
+        "free", "epoch", "ahead", "lock", "owner", "running", "closing", "waiter", "loop",
+        "then",
     )  # fmt: skip
 
     def __init__(self, src):
         self.src = src  # the real source (a cyiter._source.Source)
-        self.data = b""  # the bytes read and not yet handed out: data[at:]
+        self.data = _EMPTY  # the bytes read and not yet handed out: data[at:]
         self.at = 0
-        self.outcome = None  # a fetch's bytes or error, for readinto to take
-        self.failure = None  # what the positioning job raised, for settle()
-        self.wanted = 0  # the size of the read that found nothing
-        self.target = None  # where the file must be moved before the next read
-        self.spare = bytearray()  # the buffer fetches read into, reused
+        self.pos = None  # the file offset of data[at] (a seekable source)
+        self.outcome = None  # (epoch, start, bytes or error) of a read that ended
+        self.failure = None  # what the positioning raised, for settle()
+        self.wanted = 0  # the size of the readinto that found nothing
+        self.size = 0  # the size of the reads
+        self.target = None  # where the next read starts, if not where the last ended
+        self.free = None  # a buffer that no bytes at hand live in
+        self.epoch = 0  # a seek makes the reads before it stale
+        self.ahead = src.regular or _regular(src.file)  # read the next buffer ahead
         self.lock = threading.RLock()
         self.owner = None  # the thread reading the file as it is (blocking)
         self.running = False  # a job is in the worker thread
         self.closing = False
         self.waiter = None  # the consumer's future
-        self.loop = None  # the loop of the job that runs
+        self.loop = None  # the loop of the last job
         self.then = None  # called once the job has ended (closing the reader)
 
     def source(self):
@@ -84,28 +105,23 @@ class Feed:
 
     def readinto(self, view):
         self.wanted = 0
-        if self.running and self.owner != threading.get_ident():
-            self.wanted = len(view)
-            return None  # (a read is in flight: only the async side waits for it)
-        with self.lock:
-            if self.at == len(self.data):
-                outcome = self.outcome
-                if outcome is not None:
-                    self.outcome = None
-                    if isinstance(outcome, BaseException):
-                        raise outcome
-                    self.data, self.at = outcome, 0
-                    if not outcome:
-                        return 0  # the end of the file
-                elif self.owner == threading.get_ident():
-                    return self._read(view)
-                else:
+        if self.at == len(self.data):
+            mine = self.owner == threading.get_ident()
+            if not self._take(not mine):
+                if not mine:
                     self.wanted = len(view)
                     return None
-            n = min(len(view), len(self.data) - self.at)
-            view[:n] = self.data[self.at : self.at + n]
-            self.at += n
-            return n
+                with self.lock:  # (after the read in flight)
+                    if not self._take(False):
+                        return self._read(view)
+            if self.at == len(self.data):
+                return 0  # the end of the file
+        n = min(len(view), len(self.data) - self.at)
+        view[:n] = self.data[self.at : self.at + n]
+        self.at += n
+        if self.pos is not None:
+            self.pos += n
+        return n
 
     def read(self, n):
         """(for ``cyiter._csvsync``, which reads a file object's bytes)"""
@@ -116,16 +132,22 @@ class Feed:
         return bytes(buffer[:got])
 
     def seek(self, pos, whence=0):
-        """Moving forgets what was read ahead; the real file moves before
-        its next read (from the start, which is all the readers ask), or
-        at once (from elsewhere, when reading the file as it is)."""
+        """Move to *pos*.  Where the reader is already, nothing changes;
+        elsewhere, what was read ahead is forgotten and the file moves
+        before the next read (from the start, which is all the readers ask),
+        or at once (from elsewhere, when reading the file as it is)."""
+        if whence == 0 and pos == self.pos:
+            return pos
+        self._forget()
+        self.outcome = None
+        self.epoch += 1
+        if whence == 0:
+            self.target = self.pos = pos
+            return pos
         with self.lock:
-            self.data, self.at, self.outcome = b"", 0, None
-            if whence == 0:
-                self.target = pos
-                return pos
             self.target = None
-            return self._file().seek(pos, whence)
+            self.pos = self._file().seek(pos, whence)
+            return self.pos
 
     def seekable(self):
         return self.src.seekable
@@ -141,7 +163,9 @@ class Feed:
         self.closing = True
         if self.lock.acquire(False):
             try:
-                self._shut()
+                self.src.close()
+                self._forget()
+                self.free = None
             finally:
                 self.lock.release()
 
@@ -154,17 +178,39 @@ class Feed:
             raise ValueError("I/O operation on closed file.")
         return file
 
+    def _forget(self):
+        """Let go of the bytes at hand; their buffer is free."""
+        if type(self.data.obj) is bytearray:
+            self.free = self.data.obj
+        self.data, self.at = _EMPTY, 0
+
+    def _take(self, ahead):
+        """Take the bytes of a read that has ended (raise its error), and
+        with *ahead* start reading the next buffer; False if none has."""
+        if self.running or self.outcome is None:
+            return False
+        (epoch, start, outcome), self.outcome = self.outcome, None
+        if epoch != self.epoch:
+            return False  # (read before a seek)
+        if isinstance(outcome, BaseException):
+            self.target = start  # (the next read starts there again, whatever this one took)
+            raise outcome
+        self._forget()
+        self.data = outcome
+        if ahead and outcome and self.ahead and not self.closing:
+            self._ahead()
+        return True
+
     def _read(self, view):
         """A read of the real file, where the reader is."""
         self._file()
         if self.target is not None:
             seek(self.src, self.target)
             self.target = None
-        return self.src.readinto(view)
-
-    def _shut(self):
-        self.src.close()
-        self.data, self.at, self.spare = b"", 0, bytearray()
+        got = self.src.readinto(view)
+        if got and self.pos is not None:
+            self.pos += got
+        return got
 
     def _after_job(self):
         """(in the worker) The job is over: close if asked meanwhile."""
@@ -174,20 +220,22 @@ class Feed:
     # -- the async side -------------------------------------------------------
 
     def fetch(self, name):
-        """Start reading the next buffer in the worker thread, if the sync
-        reader found the feed empty; False if it did not (its
-        BlockingIOError is then the real file's)."""
+        """Have the next buffer read in the worker thread, if the sync
+        reader found nothing at hand (a read in flight does); False if it
+        did not (its BlockingIOError is then the real file's)."""
         size, self.wanted = self.wanted, 0
         if size == 0:
             return False
-        self._start(name, self._fetch, size)
+        if not self.running:
+            self.size = size
+            self._read_next(_loop(name))
         return True
 
     def position(self, name, reader):
         """Start the sync *reader*'s positioning (``reader.offset``: the
         first line or row of a range, after a resume) in the worker thread,
         reading the file as it is."""
-        self._start(name, self._position, reader)
+        self._start(_loop(name), self._position, reader)
 
     def wait(self, name):
         """The future the consumer awaits until the job has ended (it never
@@ -219,8 +267,26 @@ class Feed:
             finally:
                 self.owner = owner
 
-    def _start(self, name, job, arg):
-        loop = _loop(name)
+    def _ahead(self):
+        """Read the next buffer while the one just taken is parsed (on the
+        loop of the last read, if it is running in this thread)."""
+        try:
+            loop = sys.modules["asyncio"].get_running_loop()
+        except RuntimeError:
+            return
+        if loop is self.loop:
+            self._read_next(loop)
+
+    def _read_next(self, loop):
+        free, self.free = self.free, None
+        if free is None or len(free) < self.size:
+            free = bytearray(self.size)
+        # where the read starts, for a seekable source: after the bytes at hand
+        start = None if self.pos is None else self.pos + len(self.data) - self.at
+        target, self.target = self.target, None
+        self._start(loop, self._fetch, (self.epoch, target, start, free))
+
+    def _start(self, loop, job, arg):
         self.running = True
         try:
             future = loop.run_in_executor(None, job, arg)
@@ -244,16 +310,18 @@ class Feed:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _fetch(self, size):
-        """(in the worker) Read the next buffer of at most *size* bytes."""
+    def _fetch(self, job):
+        """(in the worker) Read the next buffer, from *target* if not None."""
+        epoch, target, start, buffer = job
         with self.lock:
             try:
-                if len(self.spare) < size:
-                    self.spare = bytearray(size)
-                view = memoryview(self.spare)[:size]
-                self.outcome = view[: checked_length(self._read(view), size)]
+                self._file()
+                if target is not None:
+                    seek(self.src, target)
+                view = memoryview(buffer)[: self.size]
+                self.outcome = (epoch, start, view[: checked_length(self.src.readinto(view), len(view))])
             except BaseException as exc:
-                self.outcome = exc  # (for the sync reader, which raises it)
+                self.outcome = (epoch, start, exc)  # (for the sync reader, which raises it)
             finally:
                 self.running = False
         self._after_job()

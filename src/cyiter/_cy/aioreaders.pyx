@@ -111,6 +111,15 @@ cdef class _AReader(AsyncIter):
             self.busy = True
             return self.wait(feed.wait(self.name), False)
         iteration_stopped()  # (raises what the reader raised)
+        return self._ended()
+
+    cdef object _ended(self):
+        """The sync reader has ended: so does this one, once the read ahead
+        in flight, if any, has (and the file with it)."""
+        feed = self.feed
+        if feed is not None and feed.running:
+            self.busy = True
+            return self.wait(feed.wait(self.name), False)
         raise StopAsyncIteration
 
     cdef object _slow(self):

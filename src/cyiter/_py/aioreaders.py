@@ -76,9 +76,10 @@ class _AReader(AsyncIter):
         try:
             return next(self._reader)
         except StopIteration:
-            raise StopAsyncIteration from None
+            pass
         except BlockingIOError:
             return self._stopped()
+        return self._ended()
 
     def _stopped(self):
         """The sync reader found the feed empty, or the file raised
@@ -88,6 +89,15 @@ class _AReader(AsyncIter):
             raise  # (the file's own)
         self._busy = True
         return self._wait(feed.wait(self._name), False)
+
+    def _ended(self):
+        """The sync reader has ended: so does this one, once the read ahead
+        in flight, if any, has (and the file with it)."""
+        feed = self._feed
+        if feed is not None and feed.running:
+            self._busy = True
+            return self._wait(feed.wait(self._name), False)
+        raise StopAsyncIteration
 
     def _slow(self):
         if self._closed:

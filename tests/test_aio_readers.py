@@ -25,8 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import test_sources
 from aio_support import run, settle
 from cyiter import _select, _source
+from test_readers import write  # noqa: F401 (a fixture)
 
 slow = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -103,15 +105,30 @@ def both(impl, name, source, **options):
 
 
 @pytest.fixture
-def write(tmp_path):
-    """write(data) -> path of a file holding *data* (the same path every call)."""
-    path = tmp_path / "data.bin"
+def fifo(tmp_path):
+    """(path of a FIFO, a descriptor writing to it, open while the test runs)."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs os.mkfifo")
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    writer = os.open(path, os.O_RDWR)  # (so that opening for reading does not block)
+    yield path, writer
+    os.close(writer)
 
-    def write(data):
-        path.write_bytes(data)
-        return path
 
-    return write
+async def waiting_read(reader):
+    """*reader*, whose first ``__anext__()`` was cancelled while its read
+    waits in the worker (for a FIFO's bytes)."""
+    task = asyncio.ensure_future(anext(reader))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return reader
+
+
+def files_opened_as(monkeypatch, cls):
+    """Have the readers open the paths they are given as *cls* (a FileIO)."""
+    monkeypatch.setattr(_source, "open", lambda path, mode, buffering: cls(path, mode), raising=False)
 
 
 class TestSameAsSync:
@@ -367,49 +384,20 @@ class TestPickles:
             assert str(ours.value) == str(theirs.value)
 
 
-class Faulty(io.RawIOBase):
-    """Gives *data* in reads of the given sizes; where *faults* says so, a
-    read fails instead (an exception to raise, or None to return).  Counts
-    its reads and the threads that made them."""
+class Faulty(test_sources.Faulty):
+    """test_sources' faulty source, noting the threads that read it."""
 
-    def __init__(self, data, sizes=(), faults=()):
-        self.data = data
-        self.sizes = list(sizes) or [1 << 30]
-        self.faults = dict(faults)
-        self.calls = 0
+    def __init__(self, *args):
+        super().__init__(*args)
         self.threads = set()
 
-    def readable(self):
-        return True
-
     def readinto(self, buffer):
-        self.calls += 1
         self.threads.add(threading.get_ident())
-        if self.calls in self.faults:
-            fault = self.faults[self.calls]
-            if fault is None:
-                return None
-            raise fault
-        n = min(len(buffer), self.sizes[self.calls % len(self.sizes)], len(self.data))
-        buffer[:n] = self.data[:n]
-        self.data = self.data[n:]
-        return n
-
-
-FAULTS = st.sampled_from(
-    [
-        None,
-        OSError(errno.EIO, "disk on fire"),
-        BlockingIOError(errno.EAGAIN, "try again"),
-        InterruptedError(errno.EINTR, "interrupted"),
-        KeyboardInterrupt(),
-    ]
-)
+        return super().readinto(buffer)
 
 
 async def through_faults(reader):
-    """Everything *reader* yields, asking again after every fault; the
-    faults seen, as (type, message)."""
+    """test_sources.drain_through_faults of an async reader."""
     got, seen = [], []
     for _ in range(1000):
         try:
@@ -417,19 +405,7 @@ async def through_faults(reader):
         except StopAsyncIteration:
             return got, seen
         except (OSError, KeyboardInterrupt) as exc:
-            seen.append((type(exc), str(exc)))
-    raise AssertionError("the reader never ended")
-
-
-def sync_through_faults(reader):
-    got, seen = [], []
-    for _ in range(1000):
-        try:
-            got.append(next(reader))
-        except StopIteration:
-            return got, seen
-        except (OSError, KeyboardInterrupt) as exc:
-            seen.append((type(exc), str(exc)))
+            seen.append(type(exc))
     raise AssertionError("the reader never ended")
 
 
@@ -441,63 +417,49 @@ class TestFaults:
     @slow
     @given(
         name=st.sampled_from(["aread_chunks", "aread_lines", "aread_csv"]),
-        rows=st.lists(st.lists(st.text(st.sampled_from('ab,"\n\r é'), max_size=6), min_size=2, max_size=2), max_size=8),
+        rows=test_sources.CSV_ROWS,
         sizes=st.lists(st.integers(1, 9), max_size=4),
-        faults=st.dictionaries(st.integers(1, 30), FAULTS, max_size=6),
+        faults=st.dictionaries(st.integers(1, 30), test_sources.FAULTS, max_size=6),
     )
     def test_a_fault_loses_nothing_and_invents_nothing(self, impl, name, rows, sizes, faults):
-        out = io.StringIO()
-        csv.writer(out).writerows([["h1", "h2"], *rows])
-        data = out.getvalue().encode("utf-8")
-        want, seen_sync = sync_through_faults(make(sync_of(impl, name), Faulty(data, sizes, faults), {}))
+        data = test_sources.csv_bytes(rows)
+        want = test_sources.drain_through_faults(make(sync_of(impl, name), Faulty(data, sizes, faults), {}))
         source = Faulty(data, sizes, faults)
 
         async def main():
             return await through_faults(make(getattr(impl, name), source, {}))
 
         got, seen = run(main, collect_garbage=False)
-        assert got == want
-        assert [kind for kind, _ in seen] == [kind for kind, _ in seen_sync]
+        assert (got, seen) == want
+        assert got == test_sources.reference(name[1:], data)
         assert len(seen) == sum(1 for call in faults if call <= source.calls)
         assert threading.get_ident() not in source.threads  # read in the worker only
 
     @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
     def test_none_is_the_sync_readers_error(self, impl, name):
         data = b"a,b\r\n1,2\r\n3,4\r\n"
-        want = sync_through_faults(make(sync_of(impl, name), Faulty(data, [4], {2: None, 3: None}), {}))
+        sync = make(sync_of(impl, name), Faulty(data, [4], {2: None}), {})
+        with pytest.raises(BlockingIOError) as theirs:
+            list(sync)
 
         async def main():
-            return await through_faults(make(getattr(impl, name), Faulty(data, [4], {2: None, 3: None}), {}))
+            reader = make(getattr(impl, name), Faulty(data, [4], {2: None}), {})
+            with pytest.raises(BlockingIOError) as ours:
+                [item async for item in reader]
+            return str(ours.value), [item async for item in reader]
 
-        got = run(main)
-        assert got == want
-        assert got[1] and all(kind is BlockingIOError and "returned None" in message for kind, message in got[1])
+        assert run(main) == (str(theirs.value), list(sync))
+        assert "returned None" in str(theirs.value)
 
     @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
     @pytest.mark.parametrize("length", [-1, 2**40, 1.5, "3"])
     def test_an_impossible_length_is_the_sync_readers_error(self, impl, name, length):
-        class Liar(io.RawIOBase):
-            lies = 1
-            data = b"a,b\n1\n"
-
-            def readable(self):
-                return True
-
-            def readinto(self, buffer):
-                if self.lies:
-                    self.lies -= 1
-                    return length
-                n = len(self.data)
-                buffer[:n] = self.data
-                self.data = b""
-                return n
-
-        sync = make(sync_of(impl, name), Liar(), {})
+        sync = make(sync_of(impl, name), test_sources.Liar(length), {})
         with pytest.raises((OSError, TypeError)) as theirs:
             next(sync)
 
         async def main():
-            reader = make(getattr(impl, name), Liar(), {})
+            reader = make(getattr(impl, name), test_sources.Liar(length), {})
             with pytest.raises((OSError, TypeError)) as ours:
                 await anext(reader)
             return (ours.type, str(ours.value)), [x async for x in reader]
@@ -577,11 +539,8 @@ class TestSources:
 
         assert run(main) == want
 
-    @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
-    def test_a_fifo_by_path(self, impl, tmp_path):
-        fifo = tmp_path / "fifo"
-        os.mkfifo(fifo)
-        writer = os.open(fifo, os.O_RDWR)  # (so that opening for reading does not block)
+    def test_a_fifo_by_path(self, impl, fifo):
+        fifo, writer = fifo
 
         async def main():
             reader = impl.aread_lines(fifo, encoding="utf-8")
@@ -594,10 +553,11 @@ class TestSources:
             later = asyncio.ensure_future(anext(reader))
             await asyncio.sleep(0.01)
             os.write(writer, b"rd\n")
-            os.close(writer)
-            return await later, [line async for line in reader], reader.offset
+            third = await later
+            await reader.aclose()  # (no read is in flight: none ahead on a FIFO)
+            return third, reader.offset
 
-        assert run(main) == ("third", [], 19)
+        assert run(main) == ("third", 19)
 
     @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
     @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
@@ -777,7 +737,7 @@ class TestCancellation:
                 time.sleep(rng.random() * 0.001)
                 return super().readinto(memoryview(buffer)[: rng.randrange(1, 300)])
 
-        monkeypatch.setattr(_source, "open", lambda path, mode, buffering: SlowFile(path, mode), raising=False)
+        files_opened_as(monkeypatch, SlowFile)
 
         async def main():
             for seed in range(25):
@@ -829,18 +789,12 @@ class TestCancellation:
 
         run(main)
 
-    def test_the_file_opened_is_closed_after_a_read_in_flight(self, impl, tmp_path):
-        fifo = tmp_path / "fifo"
-        os.mkfifo(fifo)
-        writer = os.open(fifo, os.O_RDWR)
+    def test_the_file_opened_is_closed_after_a_read_in_flight(self, impl, fifo):
+        fifo, writer = fifo
 
         async def main():
             mine = opened(fifo)  # (the writer's)
-            reader = impl.aread_lines(fifo)
-            task = asyncio.ensure_future(anext(reader))
-            await asyncio.sleep(0.02)
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            reader = await waiting_read(impl.aread_lines(fifo))
             assert opened(fifo) == mine + 1
             closing = asyncio.ensure_future(reader.aclose())
             await asyncio.sleep(0.02)
@@ -850,10 +804,7 @@ class TestCancellation:
             assert opened(fifo) == mine
             assert [line async for line in reader] == []
 
-        try:
-            run(main)
-        finally:
-            os.close(writer)
+        run(main)
 
 
 class Gated(io.RawIOBase):
@@ -928,18 +879,12 @@ class TestWhileARead:
 
         assert run(resumed) == nxt
 
-    def test_reinit_while_a_read_waits(self, impl, tmp_path):
-        fifo = tmp_path / "fifo"
-        os.mkfifo(fifo)
-        writer = os.open(fifo, os.O_RDWR)
+    def test_reinit_while_a_read_waits(self, impl, fifo):
+        fifo, writer = fifo
 
         async def main():
             mine = opened(fifo)  # (the writer's)
-            reader = impl.aread_lines(fifo)
-            task = asyncio.ensure_future(anext(reader))
-            await asyncio.sleep(0.02)
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            reader = await waiting_read(impl.aread_lines(fifo))
             reader.__init__(io.BytesIO(b"new\n"))
             assert [line async for line in reader] == [b"new"]
             assert opened(fifo) == mine + 1  # (until the old read ends)
@@ -950,10 +895,7 @@ class TestWhileARead:
                     break
             assert opened(fifo) == mine
 
-        try:
-            run(main)
-        finally:
-            os.close(writer)
+        run(main)
 
 
 class TestCleanup:
@@ -971,7 +913,7 @@ class TestCleanup:
                 reads.append(len(buffer))
                 return super().readinto(buffer)
 
-        monkeypatch.setattr(_source, "open", lambda path, mode, buffering: SlowFile(path, mode), raising=False)
+        files_opened_as(monkeypatch, SlowFile)
 
         async def main():
             reader = impl.aread_lines(path, buffer_size=1024, stop=2000)
@@ -1057,7 +999,7 @@ class TestFeed:
                     assert release.wait(10)
                 return super().readinto(view)
 
-        monkeypatch.setattr(_source, "open", lambda path, mode, buffering: Held(path, mode), raising=False)
+        files_opened_as(monkeypatch, Held)
 
         async def main():
             feed = Feed(_source.open_source(path, "test"))

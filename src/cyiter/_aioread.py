@@ -20,23 +20,15 @@ import sys
 import threading
 
 from cyiter import _readargs
+from cyiter._aio import asyncio_loop
 from cyiter._source import Source, checked_length, seek
 
 
 def _loop(name):
-    asyncio = sys.modules.get("asyncio")
-    loop = None
-    if asyncio is not None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-    if loop is None:
-        raise RuntimeError(
-            f"{name} needs a running asyncio event loop: it reads its file in the "
-            "loop's default executor"
-        )
-    return loop
+    return asyncio_loop(
+        f"{name} needs a running asyncio event loop: it reads its file in the "
+        "loop's default executor"
+    )
 
 
 _EMPTY = memoryview(b"")

@@ -111,6 +111,23 @@ async def asynchronous() -> None:
     assert_type([x async for x in cyiter.aio.aflatten(inners())], list[str])
 
 
+async def async_readers(path: Path) -> None:
+    lines = cyiter.aio.aread_lines(path)
+    assert_type(lines, "cyiter.aio.aread_lines[bytes]")
+    assert_type(await anext(lines), bytes)
+    assert_type(lines.offset, int)
+    await lines.aclose()
+    async with cyiter.aio.aread_lines(path, encoding="utf-8", start=1) as text:
+        assert_type([line async for line in text], list[str])
+    rows = cyiter.aio.aread_csv(path)
+    assert_type(rows.fieldnames, list[str] | None)
+    assert_type([row async for row in rows], list[dict[str | Any, str | Any]])
+    by_index = cyiter.aio.aread_csv(path, fieldnames=[0, 1])
+    assert_type(await anext(by_index), dict[int | Any, str | Any])
+    await by_index.aclose()
+    assert_type([chunk async for chunk in cyiter.aio.aread_chunks(path, 3)], list[bytes])
+
+
 def rejected(path: Path) -> None:
     """Calls the stubs must refuse (never run)."""
     cyiter.batched([1, 2], "2")  # type: ignore[arg-type]
@@ -126,6 +143,8 @@ def rejected(path: Path) -> None:
     cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
     cyiter.aio.abatched(numbers(2), 2, True)  # type: ignore[call-arg]
     cyiter.aio.achunked(numbers(2), 2, timeout="1")  # type: ignore[arg-type]
+    cyiter.aio.aread_lines(path, None)  # type: ignore[call-overload]
+    cyiter.aio.aread_chunks(io.StringIO("text"))  # type: ignore[arg-type]
     del text, data
 
 
@@ -137,6 +156,7 @@ def main() -> None:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")
         readers(path)
+        asyncio.run(async_readers(path))
     asyncio.run(asynchronous())
     print(f"typed usage examples ran on the {cyiter.IMPLEMENTATION} twin", file=sys.stderr)
 

@@ -14,6 +14,7 @@ import asyncio
 import csv
 import errno
 import gc
+import inspect
 import io
 import os
 import pickle
@@ -252,6 +253,21 @@ class TestRanges:
 
         offset = sync.offset
         assert run(main) == (offset, next(sync), sync.offset)
+
+    def test_fieldnames_as_the_sync_readers(self, impl, write):
+        path = write(b"h1,h2\r\n1,2\r\n3,4,5\r\n")
+        sync = impl.read_csv(path)
+        assert sync.fieldnames == ["h1", "h2"]
+        sync.fieldnames = ["x"]
+
+        async def main():
+            reader = impl.aread_csv(path)
+            names = reader.fieldnames  # (the header, read in this thread)
+            reader.fieldnames = ["x"]
+            return names, [row async for row in reader], reader.fieldnames
+
+        assert run(main) == (["h1", "h2"], list(sync), ["x"])
+        assert inspect.getdoc(impl.aread_csv.fieldnames) == inspect.getdoc(impl.read_csv.fieldnames)
 
     def test_fieldnames_of_a_range_come_from_the_header(self, impl, write):
         path = write(b"h1,h2\r\n" + b"1,2\r\n" * 1000)

@@ -83,8 +83,10 @@ cdef class _AReader(AsyncIter):
         if reader.src is not None:
             feed = Feed(reader.src)
             _rehome(reader, feed.source())
-        self.reader = reader
-        self.feed = feed
+        # (read outside __anext__() by _parts, in a critical section)
+        with cython.critical_section(self):
+            self.reader = reader
+            self.feed = feed
         self.busy = False
         self.closed = False
         self.positioning = positioning and feed is not None
@@ -167,10 +169,16 @@ cdef class _AReader(AsyncIter):
         reads the file in the calling thread)."""
         return self._sync_get("offset")
 
+    cdef tuple _parts(self):
+        """``(reader, feed)``, for the methods that do not enter (they may
+        run while an ``__anext__()`` waits): held, and read together."""
+        with cython.critical_section(self):
+            return (self.reader, self.feed)
+
     def _sync_get(self, name):
         """The sync reader's attribute *name*; if that needs a read, the
         read is done in the calling thread (after the read in flight)."""
-        reader, feed = self.reader, self.feed
+        reader, feed = self._parts()
         try:
             return getattr(reader, name)
         except BlockingIOError:
@@ -180,10 +188,10 @@ cdef class _AReader(AsyncIter):
         return feed.blocking(getattr, reader, name)
 
     def _sync_set(self, name, value):
-        setattr(self.reader, name, value)
+        setattr(self._parts()[0], name, value)
 
     def __reduce__(self):
-        return (restore, (self.name,), self.reader.__reduce__()[2])
+        return (restore, (self.name,), self._parts()[0].__reduce__()[2])
 
     def __setstate__(self, state):
         sync = type(self)._sync
@@ -197,7 +205,7 @@ cdef class _AReader(AsyncIter):
         _retire(old[0], old[1])
 
     def __repr__(self):
-        return "<cyiter.aio.a" + repr(self.reader)[len("<cyiter."):]
+        return "<cyiter.aio.a" + repr(self._parts()[0])[len("<cyiter."):]
 
 
 # The async readers: each a declaration over its sync twin.

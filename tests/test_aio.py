@@ -22,7 +22,7 @@ READERS = _select.AIO_FAMILIES["aioreaders"]
 
 def make(impl, name, source=None):
     if name in READERS:
-        return getattr(impl, name)(source or io.BytesIO(b"a\n1\n"))
+        return getattr(impl, name)(source or io.BytesIO(b'"a"\n1\n'))
     if name == "aflatten":
         return impl.aflatten(agen([[1]]))
     return getattr(impl, name)(agen([1]), 2)
@@ -32,6 +32,7 @@ class TestSelection:
     def test_the_names(self):
         assert cyiter.aio.__all__ == [
             "abatched", "achunked", "aflatten", "aread_chunks", "aread_lines", "aread_csv",
+            "aread_jsonl",
         ]  # fmt: skip
         for name in AIO:
             assert getattr(cyiter.aio, name) is _select.CLASSES[name]
@@ -114,7 +115,7 @@ class TestObject:
             it = make(impl, name)
             assert await anext(it)
             if name in READERS:
-                it.__init__(io.BytesIO(b"b\n7\n"))
+                it.__init__(io.BytesIO(b'"b"\n7\n'))
             else:
                 args = ([[7]],) if name == "aflatten" else ([7], 2)
                 it.__init__(agen(*args[:1]), *args[1:])
@@ -122,7 +123,8 @@ class TestObject:
 
         want = {
             "aflatten": [7], "abatched": [(7,)], "achunked": [[7]],
-            "aread_chunks": [b"b\n7\n"], "aread_lines": [b"b", b"7"], "aread_csv": [{"b": "7"}],
+            "aread_chunks": [b'"b"\n7\n'], "aread_lines": [b'"b"', b"7"], "aread_csv": [{"b": "7"}],
+            "aread_jsonl": ["b", 7],
         }  # fmt: skip
         assert run(main) == want[name]
 

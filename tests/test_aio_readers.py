@@ -932,7 +932,7 @@ class TestCleanup:
         files_opened_as(monkeypatch, SlowFile)
 
         async def main():
-            reader = impl.aread_lines(path, buffer_size=1024, stop=2000)
+            reader = impl.aread_lines(path, buffer_size=1024, stop=2000, compression=None)
             lines = [line async for line in reader]
             return len(lines), opened(path)
 

@@ -4,7 +4,8 @@ For every public class: the Cython and the pure-Python twin have the same
 public docstrings (the class's, and those of its public methods and
 properties), ``inspect.signature()`` works on both and gives the same
 signature, and that signature is the one of the stub's ``__init__``
-(names, kinds and defaults; the stub alone has the types).
+(names, kinds and defaults; the stub alone has the types).  The same for a
+public function, with the stub's function.
 """
 
 import ast
@@ -25,9 +26,10 @@ NAMES = list(_select.NAMES) + list(_select.AIO_FAMILIES["aioreaders"])
 
 
 def public_docs(cls):
-    """The cleaned docstrings of *cls* and of its public attributes."""
+    """The cleaned docstrings of *cls* and of its public attributes (a
+    function: its own; a Cython function has ``func_*`` aliases besides)."""
     docs = {"": inspect.cleandoc(cls.__doc__ or "")}
-    for attr in dir(cls):
+    for attr in dir(cls) if isinstance(cls, type) else ():
         if not attr.startswith("_"):
             docs[attr] = inspect.cleandoc(getattr(cls, attr).__doc__ or "")
     return docs
@@ -43,13 +45,15 @@ def described(sig):
 
 def stub_signatures(name):
     """Every signature the stub gives ``name.__init__`` (one per overload),
-    described as :func:`described` does, ``self`` left out."""
+    described as :func:`described` does, ``self`` left out; for a function,
+    its own."""
     stub = AIO_STUB if name in _select.AIO_NAMES else STUB
     tree = ast.parse(stub.read_text(encoding="utf-8"))
-    [cls] = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == name]
+    [node] = [node for node in tree.body if getattr(node, "name", None) == name]
+    defs = node.body if isinstance(node, ast.ClassDef) else [node]
     found = []
-    for node in cls.body:
-        if isinstance(node, ast.FunctionDef) and node.name == "__init__":
+    for node in defs:
+        if isinstance(node, ast.FunctionDef) and node.name in ("__init__", name):
             args = node.args
             positional = args.posonlyargs + args.args
             defaults = [inspect.Parameter.empty] * (len(positional) - len(args.defaults)) + [
@@ -58,7 +62,7 @@ def stub_signatures(name):
             params = [
                 (a.arg, inspect.Parameter.POSITIONAL_ONLY if a in args.posonlyargs else inspect.Parameter.POSITIONAL_OR_KEYWORD, d)
                 for a, d in zip(positional, defaults)
-            ][1:]
+            ][1 if node.name == "__init__" else 0 :]
             if args.vararg:
                 params.append((args.vararg.arg, inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.empty))
             params += [

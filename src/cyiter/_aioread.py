@@ -80,7 +80,7 @@ class Feed:
         self.target = None  # where the next read starts, if not where the last ended
         self.free = None  # a buffer that no bytes at hand live in
         self.epoch = 0  # a seek makes the reads before it stale
-        self.ahead = src.regular or _regular(src.file)  # read the next buffer ahead
+        self.ahead = src.regular or _regular(src.raw)  # read the next buffer ahead
         self.lock = threading.RLock()
         self.owner = None  # the thread reading the file as it is (blocking)
         self.running = False  # a job is in the worker thread
@@ -148,7 +148,8 @@ class Feed:
         return True
 
     def fileno(self):
-        return self._file().fileno()
+        self._file()
+        return self.src.raw.fileno()  # (the file's, under a decompressing stream)
 
     def close(self):
         """Close the real source now, or as soon as the read in flight ends."""
@@ -361,6 +362,7 @@ _EXAMPLES = {
     "read_chunks": ('io.BytesIO(b"abcdefg"), 3', "[b'abc', b'def', b'g']"),
     "read_lines": ('io.BytesIO(b"one\\r\\ntwo\\nthree"), encoding="utf-8"', "['one', 'two', 'three']"),
     "read_csv": ('io.BytesIO(b"name,qty\\r\\nbolt,3\\r\\n")', "[{'name': 'bolt', 'qty': '3'}]"),
+    "read_jsonl": ("io.BytesIO(b'{\"a\": 1}\\n[2]\\n')", "[{'a': 1}, [2]]"),
 }
 
 

@@ -20,6 +20,7 @@ FAMILIES = {
     "flattening": ("flatten", "collapse"),
     "readers": ("read_chunks", "read_lines"),
     "delimited": ("read_csv",),
+    "jsonl": ("read_jsonl", "write_jsonl"),
 }
 NAMES = tuple(name for names in FAMILIES.values() for name in names)
 
@@ -29,7 +30,7 @@ NAMES = tuple(name for names in FAMILIES.values() for name in names)
 AIO_FAMILIES = {
     "aiobatching": ("abatched", "achunked"),
     "aioflattening": ("aflatten",),
-    "aioreaders": ("aread_chunks", "aread_lines", "aread_csv"),
+    "aioreaders": ("aread_chunks", "aread_lines", "aread_csv", "aread_jsonl"),
 }
 AIO_NAMES = tuple(name for names in AIO_FAMILIES.values() for name in names)
 

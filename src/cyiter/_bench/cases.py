@@ -8,10 +8,13 @@ twin not built or not written yet, a reference not installed) is kept as a
 skipped candidate with the reason, never raised.
 """
 
+import contextlib
 import csv
 import dataclasses
 import importlib
+import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +36,8 @@ ITERATORS = (
     "read_chunks",
     "read_lines",
     "read_csv",
+    "read_jsonl",
+    "write_jsonl",
     "abatched",
     "aread_lines",
 )
@@ -185,6 +190,14 @@ class Context:
 
     def csv_file(self):
         return self.cached("csv", lambda: data.csv_file(self.directory, self.profile.csv_bytes))
+
+    def jsonl_file(self):
+        return self.cached(
+            "jsonl", lambda: data.jsonl_file(self.directory, self.profile.file_bytes)
+        )
+
+    def jsonl_gzip_file(self):
+        return self.cached("jsonl.gz", lambda: data.gzip_file(self.jsonl_file()))
 
     def twin_candidates(self, name, make) -> list:
         """Both cyiter twins of iterator *name*, ``make(cls)`` giving ``run``."""
@@ -485,7 +498,72 @@ def read_lines_cases(ctx):
             )
 
         pending.append(Pending("read_lines", key, workload, build))
-    return pending
+    return pending + [_gzip_lines_case(ctx, only_zlib) for only_zlib in (False, True)]
+
+
+#: What makes the gzip decompressors faster than zlib look uninstalled.
+_FAST_GZIP = ("isal", "isal.isal_zlib", "zlib_ng", "zlib_ng.zlib_ng")
+
+
+@contextlib.contextmanager
+def _uninstalled(modules):
+    """*modules* fail to import inside the block (a reader picks its
+    decompressor when it is created)."""
+    saved = {name: sys.modules.get(name) for name in modules}
+    sys.modules.update(dict.fromkeys(modules))
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+
+
+def _gzip_backend(only_zlib):
+    """The module cyiter decompresses gzip with (the first that imports)."""
+    for name in () if only_zlib else ("isal.isal_zlib", "zlib_ng.zlib_ng"):
+        try:
+            importlib.import_module(name)
+            return name.split(".")[0]
+        except ImportError:
+            continue
+    return "zlib"
+
+
+def _gzip_lines_case(ctx, only_zlib):
+    key = "read_lines/gzip-zlib" if only_zlib else "read_lines/gzip"
+    size = data.size_label(ctx.profile.file_bytes)
+    workload = f"{size} JSON Lines gzipped, bytes lines, {_gzip_backend(only_zlib)}"
+
+    def build():
+        f = ctx.jsonl_gzip_file()
+        blocked = _FAST_GZIP if only_zlib else ()
+
+        def make(cls):
+            def run(consume):
+                with _uninstalled(blocked):
+                    reader = cls(f.path, keepends=True)
+                with reader:
+                    return consume(reader)
+
+            return run
+
+        def gzip_lines(open_gzip):
+            def run(consume):
+                with open_gzip(f.path, "rb") as file:
+                    return consume(file)
+
+            return run
+
+        candidates = ctx.twin_candidates("read_lines", make)
+        candidates.append(reference('gzip.open(p, "rb")', "gzip", "open", gzip_lines))
+        if not only_zlib:
+            candidates.append(reference('isal.igzip.open(p, "rb")', "isal.igzip", "open", gzip_lines))
+        return Case("read_lines", key, workload, "line", f.records, f.records, candidates, f.nbytes)
+
+    return Pending("read_lines", key, workload, build)
 
 
 def read_csv_cases(ctx):
@@ -513,6 +591,73 @@ def read_csv_cases(ctx):
         return Case("read_csv", "read_csv", workload, "row", rows, rows, candidates, f.nbytes)
 
     return [Pending("read_csv", "read_csv", workload, build)]
+
+
+def read_jsonl_cases(ctx):
+    workload = f"{data.size_label(ctx.profile.file_bytes)} JSON Lines file"
+
+    def build():
+        f = ctx.jsonl_file()
+
+        def per_line(loads):
+            def run(consume):
+                with open(f.path, "rb") as file:
+                    return consume(loads(line) for line in file)
+
+            return run
+
+        candidates = ctx.twin_candidates("read_jsonl", lambda cls: _reader(cls, f.path))
+        candidates += [
+            reference('orjson.loads per line of open(p, "rb")', "orjson", "loads", per_line),
+            reference('json.loads per line of open(p, "rb")', "json", "loads", per_line),
+        ]
+        lines = f.records
+        return Case("read_jsonl", "read_jsonl", workload, "line", lines, lines, candidates, f.nbytes)
+
+    return [Pending("read_jsonl", "read_jsonl", workload, build)]
+
+
+def write_jsonl_cases(ctx):
+    # a quarter of the readers' file size: every run writes and syncs the file
+    target = max(4096, ctx.profile.file_bytes // 4)
+    workload = f"{data.size_label(target)} of records to a JSON Lines file, synced"
+
+    def build():
+        records = ctx.cached("records", lambda: data.records(target))
+        path = os.path.join(ctx.directory, "written.jsonl")
+
+        def make(fn):
+            def run(consume):
+                # (what is counted: the records written)
+                return consume(repeat(None, fn(path, records)))
+
+            return run
+
+        def loop(dumps, mode, newline):
+            def run(consume):
+                with open(path, mode) as file:
+                    for record in records:
+                        file.write(dumps(record) + newline)
+                    file.flush()
+                    os.fsync(file.fileno())
+                return consume(repeat(None, len(records)))
+
+            return run
+
+        candidates = ctx.twin_candidates("write_jsonl", make)
+        candidates += [
+            Candidate('f.write(json.dumps(r) + "\\n"), then fsync', REFERENCE, loop(json.dumps, "w", "\n")),
+            reference(
+                'f.write(orjson.dumps(r) + b"\\n"), then fsync',
+                "orjson",
+                "dumps",
+                lambda dumps: loop(dumps, "wb", b"\n"),
+            ),
+        ]
+        n = len(records)
+        return Case("write_jsonl", "write_jsonl", workload, "record", n, n, candidates)
+
+    return [Pending("write_jsonl", "write_jsonl", workload, build)]
 
 
 # -- async -------------------------------------------------------------------
@@ -686,6 +831,8 @@ CASES = {
     "read_chunks": read_chunks_cases,
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
+    "read_jsonl": read_jsonl_cases,
+    "write_jsonl": write_jsonl_cases,
     "abatched": abatched_cases,
     "aread_lines": aread_lines_cases,
 }

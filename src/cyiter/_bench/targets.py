@@ -1,4 +1,4 @@
-"""The speed and memory targets of issues 2, 3 and 19, checked against a run.
+"""The speed and memory targets of issues 2, 3, 17 and 19, checked against a run.
 
 Every speed target is expressed as a *speedup*: the reference's time over
 cyiter's (min over the rounds), so "at least 2.5x faster" needs 2.5 and
@@ -114,6 +114,28 @@ def _targets():
     yield target(
         3, "read_csv: faster than csv.reader producing lists",
         ("read_csv",), "csv.reader (lists)", 1.0,
+    )
+    yield target(
+        17, 'read_lines over gzip, isal installed: >= 3.5x for line in gzip.open(p, "rb")',
+        ("read_lines/gzip",), 'gzip.open(p, "rb")', 3.5,
+    )
+    yield target(
+        17, 'read_lines over gzip, standard library only: >= 1.7x gzip.open(p, "rb") lines',
+        ("read_lines/gzip-zlib",), 'gzip.open(p, "rb")', 1.7,
+    )
+    orjson_loop = 'orjson.loads per line of open(p, "rb")'
+    yield target(17, f"read_jsonl: >= 1.05x {orjson_loop}", ("read_jsonl",), orjson_loop, 1.05)
+    yield target(
+        17, 'read_jsonl: >= 3x json.loads per line of open(p, "rb")',
+        ("read_jsonl",), 'json.loads per line of open(p, "rb")', 3.0,
+    )
+    yield target(
+        17, f"pure-Python read_jsonl: no slower than {orjson_loop}",
+        ("read_jsonl",), orjson_loop, 1.0, PYTHON,
+    )
+    yield target(
+        17, 'write_jsonl: >= 3x a f.write(json.dumps(r) + "\\n") loop',
+        ("write_jsonl",), 'f.write(json.dumps(r) + "\\n"), then fsync', 3.0,
     )
     yield target(
         19, "abatched, n=10, over an async generator: >= 2x asyncstdlib.batched",

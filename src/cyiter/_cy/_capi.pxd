@@ -111,3 +111,8 @@ cdef inline int iteration_stopped() except -1:
         PyErr_Clear()
         return 0
     return -1
+
+
+cdef extern from "cyiter_jsonl.h":
+    bint blank "cyiter_blank"(const char* p, Py_ssize_t n) noexcept nogil
+    bint digit_run "cyiter_digit_run"(const char* p, Py_ssize_t n, Py_ssize_t run) noexcept nogil

@@ -1,4 +1,4 @@
-"""Cython twin of the async readers: aread_chunks, aread_lines, aread_csv.
+"""Cython twin of the async readers: aread_chunks, aread_lines, aread_csv, aread_jsonl.
 
 The pure-Python twin is ``cyiter/_py/aioreaders.py``.  An async reader
 drives a sync reader of this twin, which reads a ``cyiter._aioread.Feed``
@@ -25,6 +25,7 @@ from types import GenericAlias
 
 from cyiter._aioread import Feed, described, forwarded
 from cyiter._cy.delimited import read_csv
+from cyiter._cy.jsonl import read_jsonl
 from cyiter._cy.readers import read_chunks, read_lines
 from cyiter._state import restore
 
@@ -224,3 +225,8 @@ cdef class aread_lines(_AReader):
 cdef class aread_csv(_AReader):
     __doc__, __signature__, _sync, _name = described(read_csv)
     fieldnames = forwarded(read_csv, "fieldnames")
+
+
+@cython.final
+cdef class aread_jsonl(_AReader):
+    __doc__, __signature__, _sync, _name = described(read_jsonl)

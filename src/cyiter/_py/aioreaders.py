@@ -1,4 +1,4 @@
-"""Pure-Python twin of the async readers: aread_chunks, aread_lines, aread_csv.
+"""Pure-Python twin of the async readers: aread_chunks, aread_lines, aread_csv, aread_jsonl.
 
 Mirrors ``cyiter/_cy/aioreaders.pyx``: an async reader drives a sync reader
 of this twin, which reads a ``cyiter._aioread.Feed`` instead of the file
@@ -10,6 +10,7 @@ from types import GenericAlias
 from cyiter._aioread import Feed, described, forwarded
 from cyiter._py.aio import AsyncIter
 from cyiter._py.delimited import read_csv
+from cyiter._py.jsonl import read_jsonl
 from cyiter._py.readers import read_chunks, read_lines
 from cyiter._state import restore
 
@@ -193,3 +194,8 @@ class aread_csv(_AReader):
     __slots__ = ()
     __doc__, __signature__, _sync, _name = described(read_csv)
     fieldnames = forwarded(read_csv, "fieldnames")
+
+
+class aread_jsonl(_AReader):
+    __slots__ = ()
+    __doc__, __signature__, _sync, _name = described(read_jsonl)

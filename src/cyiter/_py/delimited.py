@@ -173,6 +173,12 @@ class read_csv(_Reader):
     first row unless *fieldnames* is given.  ``offset`` is the byte offset
     of the next row; a reader over a path pickles and resumes at that row.
 
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
+
     >>> import io
     >>> from cyiter import read_csv
     >>> rows = read_csv(io.BytesIO(b'name,qty\\r\\nbolt,"1,5"\\r\\nnut\\r\\n'))

@@ -7,15 +7,17 @@ references: ``itertools.batched``, ``more_itertools.chunked``,
 ``itertools.chain.from_iterable``, and the sync readers for the async ones.
 """
 
-from collections.abc import AsyncIterable, Awaitable, Iterable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from types import GenericAlias
 from typing import Any, AnyStr, Generic, SupportsIndex, TypeVar, final, overload
 
 from typing_extensions import Self
 
-from cyiter import _Source
+from cyiter import _Compression, _Source
 
-__all__ = ["abatched", "achunked", "aflatten", "aread_chunks", "aread_lines", "aread_csv"]
+__all__ = [
+    "abatched", "achunked", "aflatten", "aread_chunks", "aread_lines", "aread_csv", "aread_jsonl",
+]
 
 _T = TypeVar("_T")
 _T_co = TypeVar("_T_co", covariant=True)
@@ -79,6 +81,7 @@ class aread_chunks:
         *,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = None,
     ) -> None: ...
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
@@ -107,6 +110,7 @@ class aread_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload
     def __init__(
@@ -120,6 +124,7 @@ class aread_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload  # an encoding only known at runtime: lines of either type
     def __init__(
@@ -133,6 +138,7 @@ class aread_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -167,6 +173,7 @@ class aread_csv(Generic[_T]):
         quoting: int = 0,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload
     def __init__(
@@ -188,6 +195,7 @@ class aread_csv(Generic[_T]):
         quoting: int = 0,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -197,6 +205,43 @@ class aread_csv(Generic[_T]):
     def fieldnames(self, value: Iterable[_T] | None) -> None: ...
     def __aiter__(self) -> Self: ...
     def __anext__(self) -> Awaitable[dict[_T | Any, str | Any]]: ...
+    async def aclose(self) -> None: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+@final
+class aread_jsonl(Generic[_T]):
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    @overload
+    def __init__(
+        self: aread_jsonl[Any],
+        source: _Source,
+        *,
+        loads: None = None,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
+    @overload  # the values are what loads returns
+    def __init__(
+        self: aread_jsonl[_T],
+        source: _Source,
+        *,
+        loads: Callable[[bytes], _T],
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
+    @property
+    def offset(self) -> int: ...
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[_T]: ...
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc_info: object) -> None: ...

@@ -16,6 +16,7 @@ import errno
 import gc
 import inspect
 import io
+import json
 import os
 import pickle
 import random
@@ -26,6 +27,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import test_compression
+import test_jsonl
 import test_sources
 from aio_support import run, settle
 from cyiter import _select, _source
@@ -42,6 +45,9 @@ CSV_BYTES = st.lists(
     st.sampled_from([b"a", b"b", b",", b'"', b'""', b"\\", b"\r", b"\n", b"\r\n", b" ", b";", b"\xc3\xa9", b"\xff"]),
     max_size=40,
 ).map(b"".join)
+
+
+READERS = _select.AIO_FAMILIES["aioreaders"]
 
 
 def sync_of(impl, name):
@@ -355,9 +361,9 @@ class TestPickles:
 
         assert run(rest) == list(sync)
 
-    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    @pytest.mark.parametrize("name", READERS)
     def test_exhausted_and_closed_pickle_as_exhausted(self, impl, write, name):
-        path = write(b"a,b\r\n1,2\r\n")
+        path = write(b"1\r\n2\r\n")
 
         async def main():
             done = make(getattr(impl, name), path, {})
@@ -368,7 +374,7 @@ class TestPickles:
 
         assert run(main) == [[], []]
 
-    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    @pytest.mark.parametrize("name", READERS)
     def test_a_file_object_does_not_pickle(self, impl, name):
         sync = make(sync_of(impl, name), io.BytesIO(b"a\n"), {})
         with pytest.raises(TypeError) as theirs:
@@ -484,7 +490,7 @@ class TestFaults:
 
 
 class TestSources:
-    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    @pytest.mark.parametrize("name", READERS)
     @pytest.mark.parametrize(
         "source, options",
         [
@@ -515,7 +521,7 @@ class TestSources:
             errors.append((caught.type, str(caught.value)))
         assert errors[0] == errors[1]
 
-    @pytest.mark.parametrize("name", ["aread_chunks", "aread_lines", "aread_csv"])
+    @pytest.mark.parametrize("name", READERS)
     def test_a_range_needs_a_seekable_source(self, impl, name):
         read_fd, write_fd = os.pipe()
         try:
@@ -1037,3 +1043,73 @@ class TestFeed:
             feed.close()
 
         run(main)
+
+
+class TestJsonLines:
+    @slow
+    @given(
+        data=test_jsonl.jsonl_files(),
+        loads=st.sampled_from([None, json.loads]),
+        buffer_size=st.integers(1, 70),
+        start=st.integers(0, 200),
+        stop=st.none() | st.integers(0, 300),
+    )
+    def test_values_errors_and_offsets_are_the_sync_readers(self, impl, write, data, loads, buffer_size, start, stop):
+        want, got = both(
+            impl, "aread_jsonl", write(data), loads=loads, buffer_size=buffer_size, start=start, stop=stop,
+        )  # fmt: skip
+        assert repr(got) == repr(want)  # (NaN is not equal to itself)
+
+    def test_a_pickle_keeps_its_loads(self, impl, other_impl, write, monkeypatch):
+        path = write(b"".join(b'{"n": %d}\n' % i for i in range(1000)))
+
+        async def main():
+            reader = impl.aread_jsonl(path, loads=json.loads, buffer_size=100)
+            head = [await anext(reader) for _ in range(10)]
+            copy = load_in(other_impl, pickle.dumps(reader), monkeypatch)
+            return head + [value async for value in copy]
+
+        assert run(main) == [{"n": i} for i in range(1000)]
+        unpicklable = lambda line: line  # noqa: E731
+        with pytest.raises(TypeError) as theirs:
+            pickle.dumps(impl.read_jsonl(path, loads=unpicklable))
+        with pytest.raises(TypeError) as ours:
+            pickle.dumps(impl.aread_jsonl(path, loads=unpicklable))
+        assert str(ours.value) == str(theirs.value)
+
+
+class TestCompressed:
+    @slow
+    @given(
+        name=st.sampled_from(["aread_chunks", "aread_lines", "aread_csv", "aread_jsonl"]),
+        kind=st.sampled_from(test_compression.KINDS),
+        data=CSV_BYTES,
+        cut=st.none() | st.integers(0, 100),
+    )
+    def test_same_as_sync(self, impl, write, name, kind, data, cut):
+        """Whole or cut short (the decompressor's error, again at every call)."""
+        packed = test_compression.COMPRESS[kind](b"h1,h2\n" + data * 20)
+        path = write(packed if cut is None else packed[:cut])
+        want, got = both(impl, name, path, compression="infer")
+        assert repr(got) == repr(want)
+
+    @pytest.mark.parametrize("kind", test_compression.KINDS)
+    def test_a_pickle_resumes_by_decompressing_up_to_its_offset(self, impl, other_impl, write, monkeypatch, kind):
+        data = b"".join(b"line %d\n" % i for i in range(20000))
+        path = write(test_compression.COMPRESS[kind](data))
+
+        async def main():
+            reader = impl.aread_lines(path, buffer_size=4096)
+            head = [await anext(reader) for _ in range(5000)]
+            copy = load_in(other_impl, pickle.dumps(reader), monkeypatch)
+            return head + [line async for line in copy], copy.offset
+
+        assert run(main) == (data.splitlines(), len(data))
+
+    def test_a_range_of_compressed_data_is_the_sync_readers_error(self, impl, write):
+        path = write(test_compression.COMPRESS["gzip"](b"a\n"))
+        with pytest.raises(ValueError) as theirs:
+            impl.read_lines(path, start=1)
+        with pytest.raises(ValueError) as ours:
+            impl.aread_lines(path, start=1)
+        assert str(ours.value) == str(theirs.value)

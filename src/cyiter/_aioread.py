@@ -344,7 +344,8 @@ executor too.  Cancelling the consumer never loses a read: the next
 
 ``aclose()``, ``async with`` and the end of the file close a file the
 reader opened (after the read in flight, if any), never a file object
-passed in.  The file is opened at creation, in the calling thread.
+passed in.  The file is opened at creation, in the calling thread (and
+with ``compression="infer"`` its first bytes are read there).
 """
 
 _EXAMPLE = """

@@ -139,6 +139,9 @@ async def async_readers(path: Path) -> None:
     assert_type(await anext(by_index), dict[int | Any, str | Any])
     await by_index.aclose()
     assert_type([chunk async for chunk in cyiter.aio.aread_chunks(path, 3)], list[bytes])
+    sizes = cyiter.aio.aread_jsonl(path, loads=len, compression="infer")
+    assert_type(sizes, "cyiter.aio.aread_jsonl[int]")
+    assert_type([size async for size in sizes], list[int])
 
 
 def rejected(path: Path) -> None:

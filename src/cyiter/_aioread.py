@@ -48,18 +48,18 @@ class Feed:
     ``readinto`` hands out the bytes of the last buffer read in the worker
     thread; with none at hand it returns None (the sync reader raises
     BlockingIOError and consumes nothing) and records the size asked, which
-    :meth:`fetch` then reads in the worker thread.  When it takes a
-    buffer, the next one is read meanwhile (one read in flight at a time),
-    so that the thread hop overlaps the parsing (a regular file only: a
-    read of a pipe could wait for ever for bytes nobody asked).  A *job* (a read, or the
-    sync reader's positioning, see :meth:`position`) runs in the worker
-    while the consumer awaits a future of its own (:meth:`wait`):
-    cancelling the consumer never loses a read, whose bytes, or error, the
-    sync reader takes when it needs them.  ``lock`` is held by whoever
-    touches the real file, so that only one thread at a time does; the
-    thread that holds it through :meth:`blocking` reads the file as it is
-    (the sync reader's ``.offset``, or the first row of a CSV range, found
-    by random reads).
+    :meth:`fetch` then reads in the worker thread.  When it takes a buffer
+    of a regular file, the next one is read meanwhile (one read in flight
+    at a time), so that the thread hop overlaps the parsing; not a pipe's,
+    whose read could wait for ever for bytes nobody asked for.  A *job* (a
+    read, or the sync reader's positioning, see :meth:`position`) runs in
+    the worker while the consumer awaits a future of its own
+    (:meth:`wait`): cancelling the consumer never loses a read, whose
+    bytes, or error, the sync reader takes when it needs them.  ``lock`` is
+    held by whoever touches the real file, so that only one thread at a
+    time does; the thread that holds it through :meth:`blocking` reads the
+    file as it is (the sync reader's ``.offset``, or the first row of a CSV
+    range, found by random reads).
     """
 
     __slots__ = (

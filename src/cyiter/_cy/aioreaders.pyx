@@ -126,6 +126,8 @@ cdef class _AReader(AsyncIter):
         raise StopAsyncIteration
 
     cdef object _slow(self):
+        """Not an item at hand: the end after aclose(), a job to wait for
+        or to settle, the positioning to start; then the next item."""
         if self.closed:
             raise StopAsyncIteration
         feed = self.feed

@@ -101,6 +101,8 @@ class _AReader(AsyncIter):
         raise StopAsyncIteration
 
     def _slow(self):
+        """Not an item at hand: the end after aclose(), a job to wait for
+        or to settle, the positioning to start; then the next item."""
         if self._closed:
             raise StopAsyncIteration
         feed = self._feed

@@ -23,7 +23,6 @@ divided by that sum is the highest speedup any read_lines could show here.
 
 import gc
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from cyiter._bench import data
 from cyiter._cy.readers import read_lines
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-READERS = os.path.join(HERE, os.pardir, "src", "cyiter", "_cy", "readers.pyx")
+CY = os.path.join(HERE, os.pardir, "src", "cyiter", "_cy")
 
 LOOP = '''
 # cython: language_level=3
@@ -51,7 +50,12 @@ cdef extern from "Python.h":
 cdef extern from "unistd.h":
     Py_ssize_t read(int fd, void* buf, size_t n) nogil
 
-{scan}
+cdef extern from "cyiter_io.h":  # read_lines' own newline scan
+    ctypedef struct cyiter_nl_scan:
+        Py_ssize_t block
+    Py_ssize_t cyiter_next_nl(
+        cyiter_nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end, int text, int* ascii
+    ) noexcept nogil
 
 def lines(int fd, Py_ssize_t size, bint make):
     """Read *fd* to its end, count its lines and, with *make*, make and
@@ -86,23 +90,13 @@ def lines(int fd, Py_ssize_t size, bint make):
 '''
 
 
-def _scan_source():
-    """read_lines' newline scan: the ``cdef extern`` block of readers.pyx that defines it."""
-    with open(READERS, encoding="utf-8") as f:
-        text = f.read()
-    found = re.search(r'cdef extern from \*:\n    """\n    /\* Where is the next.*?\n\n\n', text, re.S)
-    if found is None or "cyiter_next_nl(" not in found.group(0):
-        sys.exit(f"cannot find the newline scan in {READERS}")
-    return found.group(0)
-
-
 def _build(directory):
     path = os.path.join(directory, "floorloop.pyx")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(LOOP.replace("{scan}", _scan_source()))
+        f.write(LOOP)
     subprocess.run(
         [sys.executable, "-m", "Cython.Build.Cythonize", "-i", "-q", path],
-        check=True, cwd=directory, env={**os.environ, "CFLAGS": "-O3"},
+        check=True, cwd=directory, env={**os.environ, "CFLAGS": f"-O3 -I{os.path.abspath(CY)}"},
     )
     sys.path.insert(0, directory)
     import floorloop

@@ -88,6 +88,29 @@ def readers(path: Path) -> None:
     by_index.close()
 
 
+def more_dropins() -> None:
+    assert_type(next(cyiter.windowed([1, 2, 3], 2)), tuple[int | None, ...])
+    assert_type(next(cyiter.windowed("abc", 2, fillvalue=0, step=2)), tuple[str | int, ...])
+    assert_type(next(cyiter.sliding_window(range(5), 3)), tuple[int, ...])
+    assert_type(list(cyiter.unique_everseen("abca", key=str.lower)), list[str])
+    assert_type(list(cyiter.unique_justseen([1.0, 1.0, 2.0])), list[float])
+    assert_type(list(cyiter.interleave([1, 2], [3, 4])), list[int])
+    assert_type(list(cyiter.interleave_longest("ab", "c")), list[str])
+    assert_type(list(cyiter.roundrobin([1], [2, 3])), list[int])
+    batches = cyiter.constrained_batches([b"ab", b"c"], 3, max_count=2, get_len=len, strict=False)
+    assert_type(next(batches), tuple[bytes, ...])
+    assert_type([list(chunk) for chunk in cyiter.ichunked(range(5), 2)], list[list[int]])
+    p = cyiter.peekable(["a", "b", "c"])
+    assert_type(p.peek(), str)
+    assert_type(p.peek(None), str | None)
+    assert_type(p[1], str)
+    assert_type(p[1:], list[str])
+    p.prepend("z")
+    assert_type(bool(p), bool)
+    assert_type(next(p), str)
+    assert_type(cyiter.ilen(x for x in range(5)), int)
+
+
 def rejected(path: Path) -> None:
     """Calls the stubs must refuse (never run)."""
     cyiter.batched([1, 2], "2")  # type: ignore[arg-type]
@@ -100,6 +123,8 @@ def rejected(path: Path) -> None:
     text: str = next(cyiter.read_lines(path))  # type: ignore[assignment]
     data: bytes = next(cyiter.read_lines(path, encoding="ascii"))  # type: ignore[assignment]
     cyiter.read_chunks(path).offset = 0  # type: ignore[misc]
+    cyiter.windowed([1], "2")  # type: ignore[call-overload]
+    cyiter.peekable([1]).prepend("a")  # type: ignore[arg-type]
     del text, data
 
 
@@ -107,6 +132,7 @@ def main() -> None:
     sequences()
     batching()
     flattening()
+    more_dropins()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")

@@ -60,6 +60,7 @@ cdef extern from "cyiter_capi.h":
     PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
     bint CAN_REUSE "CYITER_CAN_REUSE"
     void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
+    void tuple_took "cyiter_tuple_took"(PyObject*, PyObject*)
     void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
     unsigned long thread_tag "cyiter_thread_tag"() noexcept nogil
 

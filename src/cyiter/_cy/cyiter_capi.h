@@ -104,6 +104,18 @@ static inline void cyiter_tuple_refilled(PyObject *t) {
     }
 }
 
+/* The same for a tuple refilled in place with one new item, the others
+   shifted: tracked again only if that item can hold a reference cycle (the
+   collector untracks a tuple only when no item can: its items are then
+   objects of types without GC support, or untracked tuples), which spares
+   the call for items such as ints and strings. */
+static inline void cyiter_tuple_took(PyObject *t, PyObject *item) {
+    CYITER_RESET_TUPLE_HASH(t);
+    if (PyType_IS_GC(Py_TYPE(item)) && !PyObject_GC_IsTracked(t)) {
+        PyObject_GC_Track(t);
+    }
+}
+
 /* The same for a tuple refilled while untracked. */
 static inline void cyiter_tuple_retracked(PyObject *t) {
     CYITER_RESET_TUPLE_HASH(t);

@@ -1,0 +1,54 @@
+# cython: language_level=3
+"""Helpers of the Cython twins that hold items in C arrays or pull long
+runs of items in one call (the more-itertools drop-ins)."""
+
+from cpython.object cimport PyObject
+
+from cyiter._cy._capi cimport PyErr_Clear, PyErr_ExceptionMatches, PyErr_Occurred, decref
+
+
+cdef enum:
+    # a loop that pulls items without returning checks for signals (Ctrl-C)
+    # once every this many items
+    SIGNAL_EVERY = 1 << 16
+
+
+cdef inline void release(PyObject** items, Py_ssize_t count) noexcept:
+    """Drop the references ``items[0:count]``; each may run a ``__del__``,
+    so the caller holds its guard and its state is whole."""
+    cdef Py_ssize_t i
+    for i in range(count):
+        decref(items[i])
+
+
+cdef extern from "Python.h":
+    int signals_raw "PyErr_CheckSignals"() noexcept
+    # sets MemoryError, for code that cleans up before raising it
+    PyObject* set_no_memory "PyErr_NoMemory"() noexcept
+
+
+cdef inline int signals_checked(Py_ssize_t done) noexcept:
+    """In a long loop, after ``done`` steps: run the signal handlers once
+    every SIGNAL_EVERY steps.  -1 leaves the exception one raised (a
+    KeyboardInterrupt) pending, for a caller that cleans up first."""
+    if (done & (SIGNAL_EVERY - 1)) == 0:
+        return signals_raw()
+    return 0
+
+
+cdef inline int check_signals(Py_ssize_t done) except -1:
+    """``signals_checked``, raising the exception at once."""
+    return signals_checked(done)
+
+
+cdef inline int source_failed() noexcept:
+    """After ``tp_iternext`` returned NULL: 0 when the source is exhausted
+    (a StopIteration is cleared), -1 when it raised, the error left pending
+    for a caller that cleans up first (``_capi.iteration_stopped`` raises it
+    at once)."""
+    if PyErr_Occurred() == NULL:
+        return 0
+    if PyErr_ExceptionMatches(<PyObject*>StopIteration):
+        PyErr_Clear()
+        return 0
+    return -1

@@ -1,0 +1,206 @@
+"""Pure-Python twin of the combining family: interleave, interleave_longest,
+roundrobin.
+
+interleave and interleave_longest take their items a round at a time, one
+from each input (as the ``zip`` and ``zip_longest`` they are built on in
+more-itertools), and hand the round out item by item; roundrobin takes
+each item when it is asked for.  An exception from an input ends each of
+them, as in more-itertools, and the items of a round not yet handed out
+are lost with it.
+"""
+
+from collections import deque
+from operator import length_hint as _length_hint
+from types import GenericAlias
+
+from cyiter._dropins import rounds_state, roundrobin_state
+from cyiter._py._guard import Guarded, guarded
+from cyiter._state import object_repr, restore
+
+# what next(it, _END) gives at the end of it
+_END = object()
+
+
+def _hints(its):
+    """The length hints of *its*, or None if one has none."""
+    hints = [_length_hint(it, -1) for it in its]
+    return None if any(hint < 0 for hint in hints) else hints
+
+
+class _Rounds(Guarded):
+    # set by the subclass
+    _name = ""
+
+    __slots__ = ("_its", "_pending")
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._its = ()  # the inputs of the next round; none once exhausted
+        self._pending = deque()  # the items of the round not handed out yet
+        return self
+
+    def __init__(self, *iterables):
+        self._set(tuple(map(iter, iterables)), ())
+
+    @guarded
+    def _set(self, its, pending):
+        self._its = its
+        self._pending = deque(pending)
+
+    def __iter__(self):
+        return self
+
+    @guarded
+    def __next__(self):
+        pending = self._pending
+        if pending:
+            return pending.popleft()
+        if not self._its:
+            raise StopIteration
+        try:
+            items = self._round()
+        except BaseException:
+            self._its = ()
+            raise
+        if not items:
+            self._its = ()
+            raise StopIteration
+        pending.extend(items)
+        return pending.popleft()
+
+    def __reduce__(self):
+        return (restore, (self._name,), (self._its, tuple(self._pending)))
+
+    def __setstate__(self, state):
+        self._set(*rounds_state(self._name, state))
+
+    def __repr__(self):
+        return object_repr(self._name, self)
+
+
+class interleave(_Rounds):
+    """Drop-in for :func:`more_itertools.interleave`: an item of each
+    iterable in turn, until the shortest one is exhausted (a round that it
+    cannot complete is not yielded).
+
+    >>> from cyiter import interleave
+    >>> list(interleave([1, 2, 3], [4, 5], [6, 7, 8]))
+    [1, 4, 6, 2, 5, 7]
+    """
+
+    __slots__ = ()
+    __class_getitem__ = classmethod(GenericAlias)
+    _name = "interleave"
+
+    def _round(self):
+        items = []
+        for it in self._its:
+            item = next(it, _END)
+            if item is _END:
+                return ()
+            items.append(item)
+        return items
+
+    def __length_hint__(self):
+        its, pending = self._its, len(self._pending)
+        hints = _hints(its)
+        if hints is None:
+            return NotImplemented
+        return pending + len(its) * min(hints, default=0)
+
+
+class interleave_longest(_Rounds):
+    """Drop-in for :func:`more_itertools.interleave_longest`: an item of
+    each iterable in turn, skipping those that are exhausted, until all
+    are.
+
+    >>> from cyiter import interleave_longest
+    >>> list(interleave_longest([1, 2, 3], [4, 5], [6, 7, 8]))
+    [1, 4, 6, 2, 5, 7, 3, 8]
+    """
+
+    __slots__ = ()
+    __class_getitem__ = classmethod(GenericAlias)
+    _name = "interleave_longest"
+
+    def _round(self):
+        items = []
+        alive = []
+        for it in self._its:
+            item = next(it, _END)
+            if item is not _END:
+                items.append(item)
+                alive.append(it)
+        self._its = tuple(alive)
+        return items
+
+    def __length_hint__(self):
+        hints = _hints(self._its)
+        if hints is None:
+            return NotImplemented
+        return len(self._pending) + sum(hints)
+
+
+class roundrobin(Guarded):
+    """Drop-in for :func:`more_itertools.roundrobin`: an item of each
+    iterable in turn, skipping those that are exhausted, until all are.
+    Unlike :class:`interleave_longest`, each item is taken from its
+    iterable only when it is asked for.
+
+    >>> from cyiter import roundrobin
+    >>> list(roundrobin("ABC", "D", "EF"))
+    ['A', 'D', 'E', 'B', 'F', 'C']
+    """
+
+    __slots__ = ("_its", "_index")
+    __class_getitem__ = classmethod(GenericAlias)
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._its = []  # the inputs not exhausted yet; none once exhausted
+        self._index = 0  # the one to take the next item from
+        return self
+
+    def __init__(self, *iterables):
+        self._set([iter(iterable) for iterable in iterables], 0)
+
+    @guarded
+    def _set(self, its, index):
+        self._its = its
+        self._index = index
+
+    def __iter__(self):
+        return self
+
+    @guarded
+    def __next__(self):
+        its = self._its
+        try:
+            while its:
+                index = self._index
+                item = next(its[index], _END)
+                if item is not _END:
+                    self._index = index + 1 if index + 1 < len(its) else 0
+                    return item
+                del its[index]
+                if index == len(its):
+                    self._index = 0
+        except BaseException:
+            self._its = []
+            self._index = 0
+            raise
+        raise StopIteration
+
+    def __length_hint__(self):
+        hints = _hints(self._its)
+        return NotImplemented if hints is None else sum(hints)
+
+    def __reduce__(self):
+        return (restore, ("roundrobin",), (tuple(self._its), self._index))
+
+    def __setstate__(self, state):
+        its, index = roundrobin_state(state)
+        self._set(list(its), index)
+
+    def __repr__(self):
+        return object_repr("roundrobin", self)

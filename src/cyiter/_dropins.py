@@ -119,8 +119,8 @@ def window_state(name, state, with_step):
     check_source(name, it)
     check_size(name, "n", n, 1)
     check_size(name, "step", step, 1)
-    if window is not None and (type(window) is not tuple or len(window) != n):
-        raise _state_error(name, f"the window must be a tuple of {n} items")
+    if window is not None and (type(window) is not tuple or len(window) != n or it is None):
+        raise _state_error(name, f"the window must be None, or a tuple of {n} items and a source")
     return it, window, n, fillvalue, step
 
 

@@ -13,6 +13,8 @@ from cpython.object cimport PyObject
 from cpython.pyport cimport PY_SSIZE_T_MAX
 
 from cyiter._cy._capi cimport (
+    PyErr_Clear,
+    PyErr_Occurred,
     decref,
     incref,
     iteration_stopped,
@@ -33,6 +35,7 @@ from cyiter._cy._items cimport (
     source_failed,
 )
 
+from inspect import signature
 from operator import length_hint as _length_hint
 from types import GenericAlias
 
@@ -48,6 +51,7 @@ from cyiter._state import object_repr, restore
 cdef extern from "Python.h":
     # -1 with the error pending, for code that cleans up before raising it
     Py_ssize_t size_raw "PyObject_Size"(PyObject*) noexcept
+    Py_ssize_t long_as_ssize_raw "PyLong_AsSsize_t"(object) noexcept
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
@@ -57,7 +61,14 @@ cdef class ichunk
 
 cdef inline bint small_int(obj, Py_ssize_t low) noexcept:
     """An exact int in ``[low, PY_SSIZE_T_MAX // 2]``, as C sums take it."""
-    return type(obj) is int and low <= obj <= PY_SSIZE_T_MAX // 2
+    cdef Py_ssize_t value
+    if type(obj) is not int:
+        return False
+    value = long_as_ssize_raw(obj)
+    if value == -1 and PyErr_Occurred() != NULL:
+        PyErr_Clear()  # (OverflowError: no C size)
+        return False
+    return low <= value <= PY_SSIZE_T_MAX // 2
 
 
 cdef class constrained_batches:
@@ -96,6 +107,11 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
     cdef Py_ssize_t room
     cdef object __weakref__
     cdef Guard guard
+
+    # (the signature line above cannot give inspect a default such as len)
+    __signature__ = signature(
+        lambda iterable, max_size, max_count=None, get_len=len, strict=True: None
+    )
 
     def __cinit__(self, *args, **kwargs):
         self.carried = ()

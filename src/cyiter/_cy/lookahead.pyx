@@ -168,6 +168,7 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
             guard_leave(&self.guard)
 
     @cython.critical_section
+    @cython.embedsignature(False)  # (the docstring is the pure twin's)
     def peek(self, default=_marker):
         """The next item, left in place; at the end *default*, or
         StopIteration when there is none."""
@@ -184,6 +185,7 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
             guard_leave(&self.guard)
 
     @cython.critical_section
+    @cython.embedsignature(False)
     def prepend(self, *items):
         """Put *items* in front of the rest, the first of them first (also
         after the end: they are yielded then)."""

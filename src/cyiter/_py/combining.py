@@ -14,7 +14,8 @@ from operator import length_hint as _length_hint
 from types import GenericAlias
 
 from cyiter._dropins import rounds_state, roundrobin_state
-from cyiter._py._guard import Guarded, guarded
+from cyiter._py._dropin import Dropin
+from cyiter._py._guard import guarded
 from cyiter._state import object_repr, restore
 
 # what next(it, _END) gives at the end of it
@@ -27,28 +28,23 @@ def _hints(its):
     return None if any(hint < 0 for hint in hints) else hints
 
 
-class _Rounds(Guarded):
+class _Rounds(Dropin):
     # set by the subclass
     _name = ""
 
     __slots__ = ("_its", "_pending")
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._its = ()  # the inputs of the next round; none once exhausted
-        self._pending = deque()  # the items of the round not handed out yet
-        return self
+    def _clear(self):
+        self._its = ()
+        self._pending = deque()
 
     def __init__(self, *iterables):
         self._set(tuple(map(iter, iterables)), ())
 
     @guarded
     def _set(self, its, pending):
-        self._its = its
-        self._pending = deque(pending)
-
-    def __iter__(self):
-        return self
+        self._its = its  # the inputs of the next round; none once exhausted
+        self._pending = deque(pending)  # the items of the round not handed out yet
 
     @guarded
     def __next__(self):
@@ -141,7 +137,7 @@ class interleave_longest(_Rounds):
         return len(self._pending) + sum(hints)
 
 
-class roundrobin(Guarded):
+class roundrobin(Dropin):
     """Drop-in for :func:`more_itertools.roundrobin`: an item of each
     iterable in turn, skipping those that are exhausted, until all are.
     Unlike :class:`interleave_longest`, each item is taken from its
@@ -155,22 +151,17 @@ class roundrobin(Guarded):
     __slots__ = ("_its", "_index")
     __class_getitem__ = classmethod(GenericAlias)
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._its = []  # the inputs not exhausted yet; none once exhausted
-        self._index = 0  # the one to take the next item from
-        return self
+    def _clear(self):
+        self._its = []
+        self._index = 0
 
     def __init__(self, *iterables):
         self._set([iter(iterable) for iterable in iterables], 0)
 
     @guarded
     def _set(self, its, index):
-        self._its = its
-        self._index = index
-
-    def __iter__(self):
-        return self
+        self._its = its  # the inputs not exhausted yet; none once exhausted
+        self._index = index  # the one to take the next item from
 
     @guarded
     def __next__(self):

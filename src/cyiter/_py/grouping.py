@@ -19,14 +19,15 @@ from cyiter._dropins import (
     ichunked_state,
     skip_items,
 )
-from cyiter._py._guard import Guarded, guarded
+from cyiter._py._dropin import Dropin
+from cyiter._py._guard import guarded
 from cyiter._state import object_repr, restore
 
 # what next(it, _END) gives at the end of it
 _END = object()
 
 
-class constrained_batches(Guarded):
+class constrained_batches(Dropin):
     """Drop-in for :func:`more_itertools.constrained_batches`: tuples of
     consecutive items whose sizes (``get_len(item)``) add up to at most
     *max_size*, of at most *max_count* items each.  With *strict*, an item
@@ -43,14 +44,12 @@ class constrained_batches(Guarded):
     __slots__ = ("_it", "_max_size", "_max_count", "_get_len", "_strict", "_carried")
     __class_getitem__ = classmethod(GenericAlias)
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._it = self._max_count = None  # exhausted, until __init__ or __setstate__
+    def _clear(self):
+        self._it = self._max_count = None
         self._max_size = 1
         self._get_len = len
         self._strict = True
         self._carried = ()
-        return self
 
     def __init__(self, iterable, max_size, max_count=None, get_len=len, strict=True):
         args = constrained_batches_args(iterable, max_size, max_count, get_len, strict)
@@ -66,9 +65,6 @@ class constrained_batches(Guarded):
         # () or (item, size): the item that did not fit in the last batch,
         # the first of the next one
         self._carried = carried
-
-    def __iter__(self):
-        return self
 
     @guarded
     def __next__(self):
@@ -126,7 +122,7 @@ class constrained_batches(Guarded):
         return object_repr("constrained_batches", self)
 
 
-class ichunked(Guarded):
+class ichunked(Dropin):
     """Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
     consecutive items each (the last one fewer).  Read in order, no item
     is stored; a chunk read after the next one is asked for gives the
@@ -147,12 +143,10 @@ class ichunked(Guarded):
     __slots__ = ("_it", "_n", "_chunk", "_skip")
     __class_getitem__ = classmethod(GenericAlias)
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._it = self._chunk = None  # exhausted, until __init__ or __setstate__
+    def _clear(self):
+        self._it = self._chunk = None
         self._n = 1
         self._skip = 0
-        return self
 
     def __init__(self, iterable, n):
         it, n = ichunked_args(iterable, n)
@@ -164,9 +158,6 @@ class ichunked(Guarded):
         self._n = n
         self._chunk = None  # the last chunk handed out, or None
         self._skip = skip  # items of the source to drop first (restored pickles)
-
-    def __iter__(self):
-        return self
 
     @guarded
     def __next__(self):

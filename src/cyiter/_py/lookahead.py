@@ -12,14 +12,15 @@ from sys import maxsize
 from types import GenericAlias
 
 from cyiter._dropins import islice_count, peekable_state
-from cyiter._py._guard import Guarded, guarded
+from cyiter._py._dropin import Dropin
+from cyiter._py._guard import guarded
 from cyiter._state import object_repr, restore
 
 # peek()'s "no default"
 _marker = object()
 
 
-class peekable(Guarded):
+class peekable(Dropin):
     """Drop-in for :class:`more_itertools.peekable`: an iterator that can
     look ahead.  ``peek()`` returns the next item without consuming it (or
     *default* at the end), ``prepend(*items)`` puts items in front,
@@ -38,11 +39,9 @@ class peekable(Guarded):
     __slots__ = ("_it", "_cache")
     __class_getitem__ = classmethod(GenericAlias)
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._it = None  # exhausted, until __init__ or __setstate__
+    def _clear(self):
+        self._it = None
         self._cache = deque()
-        return self
 
     def __init__(self, iterable):
         self._set(iter(iterable), ())
@@ -51,9 +50,6 @@ class peekable(Guarded):
     def _set(self, it, cached):
         self._it = it  # None once it has ended
         self._cache = deque(cached)  # the items looked at ahead, or prepended
-
-    def __iter__(self):
-        return self
 
     @guarded
     def __next__(self):

@@ -8,14 +8,15 @@ does, with nothing lost but an item whose key raised.
 from types import GenericAlias
 
 from cyiter._dropins import check_callable, everseen_state, justseen_state
-from cyiter._py._guard import Guarded, guarded
+from cyiter._py._dropin import Dropin
+from cyiter._py._guard import guarded
 from cyiter._state import object_repr, restore
 
 # what next(it, _END) gives at the end of it
 _END = object()
 
 
-class unique_everseen(Guarded):
+class unique_everseen(Dropin):
     """Drop-in for :func:`more_itertools.unique_everseen`: each item (or
     each item whose ``key(item)`` is new) the first time it is seen.  Items
     (or keys) must be hashable, as in more-itertools.
@@ -30,11 +31,9 @@ class unique_everseen(Guarded):
     __slots__ = ("_it", "_seen", "_key")
     __class_getitem__ = classmethod(GenericAlias)
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._it = self._key = None  # exhausted, until __init__ or __setstate__
+    def _clear(self):
+        self._it = self._key = None
         self._seen = set()
-        return self
 
     def __init__(self, iterable, key=None):
         it = iter(iterable)
@@ -47,9 +46,6 @@ class unique_everseen(Guarded):
         self._it = it  # None once exhausted
         self._seen = seen  # the items, or the keys, seen so far
         self._key = key
-
-    def __iter__(self):
-        return self
 
     @guarded
     def __next__(self):
@@ -85,7 +81,7 @@ class unique_everseen(Guarded):
         return object_repr("unique_everseen", self)
 
 
-class unique_justseen(Guarded):
+class unique_justseen(Dropin):
     """Drop-in for :func:`more_itertools.unique_justseen`: the first item
     of each run of equal items (of items with equal ``key(item)``).  As in
     :func:`itertools.groupby`, each item is compared with the first item
@@ -101,11 +97,9 @@ class unique_justseen(Guarded):
     __slots__ = ("_it", "_key", "_started", "_run_key", "_pending")
     __class_getitem__ = classmethod(GenericAlias)
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
+    def _clear(self):
         self._it = self._key = self._run_key = self._pending = None
         self._started = False
-        return self
 
     def __init__(self, iterable, key=None):
         it = iter(iterable)
@@ -122,9 +116,6 @@ class unique_justseen(Guarded):
         self._run_key = run_key
         # (item, key) read but not yet compared: its comparison raised
         self._pending = pending
-
-    def __iter__(self):
-        return self
 
     @guarded
     def __next__(self):

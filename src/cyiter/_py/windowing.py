@@ -17,14 +17,15 @@ from cyiter._dropins import (
     windowed_args,
     windows_left,
 )
-from cyiter._py._guard import Guarded, guarded
+from cyiter._py._dropin import Dropin
+from cyiter._py._guard import guarded
 from cyiter._state import object_repr, restore
 
 # what a step returns when the iteration has ended
 _DONE = object()
 
 
-class _Window(Guarded):
+class _Window(Dropin):
     # set by the subclass: its name, and whether a first window shorter
     # than n is padded (windowed) or not yielded (sliding_window)
     _name = ""
@@ -32,12 +33,9 @@ class _Window(Guarded):
 
     __slots__ = ("_it", "_window", "_n", "_fillvalue", "_step")
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        # exhausted (what restore() makes before __setstate__)
+    def _clear(self):
         self._it = self._window = self._fillvalue = None
         self._n = self._step = 1
-        return self
 
     @guarded
     def _set(self, it, window, n, fillvalue, step):
@@ -48,9 +46,6 @@ class _Window(Guarded):
         self._n = n
         self._fillvalue = fillvalue
         self._step = step
-
-    def __iter__(self):
-        return self
 
     @guarded
     def __next__(self):

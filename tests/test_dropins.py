@@ -14,6 +14,7 @@ import itertools
 import operator
 import pickle
 import re
+import signal
 import weakref
 
 import more_itertools
@@ -211,3 +212,33 @@ def test_ilen(impl):
         impl.ilen(source)
     with pytest.raises(TypeError, match="'int' object is not iterable"):
         impl.ilen(5)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ns: ns.windowed(itertools.count(), 2, step=10**15),
+        lambda ns: ns.unique_everseen(itertools.repeat(1)),
+        lambda ns: ns.unique_justseen(itertools.repeat(1)),
+        lambda ns: [ns.ilen(itertools.count())],
+    ],
+)
+def test_ctrl_c_stops_a_long_loop_in_c(make):
+    # The Cython twin checks for signals in loops that pull many items
+    # without returning.  (Only it: the pure twin's loops there are C loops
+    # of itertools or collections, which, as more-itertools', cannot be
+    # interrupted.)
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            it = make(twin("cython"))
+            next(it)
+            next(it)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

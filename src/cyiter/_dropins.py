@@ -75,14 +75,18 @@ def check_size(name, what, value, low):
 
 
 def windowed_args(seq, n, fillvalue, step):
-    """``(it, n, fillvalue, step)``; the islice() checks of windows after the
-    first are made at once."""
+    """``(it, n, fillvalue, step)``; what more-itertools checks once the
+    first window is full (the padding's length, islice()'s arguments) is
+    checked at once."""
     if n <= 0:
         raise ValueError("n must be > 0")
     if step < 1:
         raise ValueError("step must be >= 1")
     it = iter(seq)
     n = islice_count(n)
+    padding = n - 1 if step >= n else step - 1
+    if not hasattr(type(padding), "__index__"):
+        raise TypeError(f"can't multiply sequence by non-int of type {type(padding).__name__!r}")
     if _ssize_in(step - 1, 0) is None:
         raise ValueError(ISLICE_START)
     step = _ssize_in(step, 1)

@@ -524,3 +524,10 @@ CASES = {
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
 }
+
+# The more-itertools drop-ins, in a module of their own (it uses the helpers
+# above, so it is imported last).
+from cyiter._bench import dropins as _dropins  # noqa: E402
+
+ITERATORS += _dropins.ITERATORS
+CASES.update(_dropins.CASES)

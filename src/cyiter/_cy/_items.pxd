@@ -4,7 +4,14 @@ runs of items in one call (the more-itertools drop-ins)."""
 
 from cpython.object cimport PyObject
 
-from cyiter._cy._capi cimport PyErr_Clear, PyErr_ExceptionMatches, PyErr_Occurred, decref
+from cyiter._cy._capi cimport (
+    PyErr_Clear,
+    PyErr_ExceptionMatches,
+    PyErr_Occurred,
+    decref,
+    thread_tag,
+)
+from cyiter._cy._guard cimport Guard
 
 
 cdef enum:
@@ -52,3 +59,9 @@ cdef inline int source_failed() noexcept:
         PyErr_Clear()
         return 0
     return -1
+
+
+cdef inline void guard_take(Guard* g) noexcept:
+    """``guard_enter`` for a fast path that has just seen the guard free,
+    in the same critical section: it can neither wait nor raise."""
+    g.running = thread_tag()

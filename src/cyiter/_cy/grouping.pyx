@@ -29,6 +29,7 @@ from cyiter._cy._capi cimport (
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 from cyiter._cy._items cimport (
     check_signals,
+    guard_take,
     release,
     set_no_memory,
     signals_checked,
@@ -477,35 +478,56 @@ cdef class ichunk:
 
     def __next__(self):
         cdef PyObject* item
-        cdef Py_ssize_t head
-        cdef ichunked parent = self.parent
-        if parent is None:  # (made by ichunk.__new__ alone)
+        if self.parent is None:  # (made by ichunk.__new__ alone)
             raise StopIteration
-        with cython.critical_section(parent):
-            guard_enter(&parent.guard, "ichunked")
-            head = self.head
-            if head < PyList_GET_SIZE(self.stored):
-                # 0 <= head < len(stored)
-                item = list_item(<PyObject*>self.stored, head)
-                incref(<PyObject*>None)
-                list_set_item(<PyObject*>self.stored, head, <PyObject*>None)
-                self.head = head + 1
-                guard_leave(&parent.guard)
-                return steal(item)
-            if self.left:
+        with cython.critical_section(self.parent):
+            if (
+                self.left
+                and self.head == PyList_GET_SIZE(self.stored)
+                and not self.parent.guard.running
+            ):
+                # The common case inline: the next item read from the source.
+                guard_take(&self.parent.guard)
                 it = self.it  # held across the call into the source
                 item = type_slots(it).tp_iternext(<PyObject*>it)
                 if item != NULL:
                     self.left -= 1
-                    guard_leave(&parent.guard)
+                    guard_leave(&self.parent.guard)
                     return steal(item)
                 try:
                     self._read_failed()
                 finally:
-                    guard_leave(&parent.guard)
-            else:
-                guard_leave(&parent.guard)
-        raise StopIteration
+                    guard_leave(&self.parent.guard)
+                raise StopIteration
+            guard_enter(&self.parent.guard, "ichunked")
+            try:
+                result = self._next_other()
+            finally:
+                guard_leave(&self.parent.guard)
+        if result is DONE:
+            raise StopIteration
+        return result
+
+    cdef object _next_other(self):
+        """A stored item, or one read from the source, under the guard."""
+        cdef PyObject* item
+        cdef Py_ssize_t head = self.head
+        if head < PyList_GET_SIZE(self.stored):
+            # 0 <= head < len(stored)
+            item = list_item(<PyObject*>self.stored, head)
+            incref(<PyObject*>None)
+            list_set_item(<PyObject*>self.stored, head, <PyObject*>None)
+            self.head = head + 1
+            return steal(item)
+        if not self.left:
+            return DONE
+        it = self.it  # held across the call into the source
+        item = type_slots(it).tp_iternext(<PyObject*>it)
+        if item == NULL:
+            self._read_failed()
+            return DONE
+        self.left -= 1
+        return steal(item)
 
     cdef int _read_failed(self) except -1:
         """The source gave no item: this chunk ends, and the error, if any,

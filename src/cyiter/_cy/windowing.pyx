@@ -29,6 +29,7 @@ from cyiter._cy._capi cimport (
 from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
 from cyiter._cy._items cimport (
     check_signals,
+    guard_take,
     release,
     set_no_memory,
     signals_checked,
@@ -110,7 +111,7 @@ cdef class _Window:
             if self.step == 1 and self.window is not None and not self.guard.running:
                 # The common case inline: one item more, into the last window
                 # refilled in place when nothing else holds it (see _shift).
-                guard_enter(&self.guard, self.name)
+                guard_take(&self.guard)
                 it = self.it  # held across the call into the source
                 item = type_slots(it).tp_iternext(<PyObject*>it)
                 if item != NULL and CAN_REUSE and refcount(<PyObject*>self.window) == 1:

@@ -50,23 +50,25 @@ def traced(make, data, fail_at, shape):
     return steps(it, 40)
 
 
+@pytest.mark.parametrize("name", ["unique_everseen", "unique_justseen"])
+@given(
+    data=st.lists(hashables | unhashables, max_size=25),
+    key=keys,
+    shape=st.sampled_from(["iterator", "failing"]),
+    fail_at=st.integers(1, 25),
+)
+def test_matches_more_itertools(name, data, key, shape, fail_at):
+    fail_at = min(fail_at, len(data)) or None
+
+    def make(ns):
+        return lambda src: getattr(ns, name)(src, key=key)
+
+    expected = traced(make(more_itertools), data, fail_at, shape)
+    for kind in TWINS:
+        assert traced(make(twin(kind)), data, fail_at, shape) == expected, kind
+
+
 class TestUniqueEverseen:
-    @given(
-        data=st.lists(hashables | unhashables, max_size=25),
-        key=keys,
-        shape=st.sampled_from(["iterator", "failing"]),
-        fail_at=st.integers(1, 25),
-    )
-    def test_matches_more_itertools(self, data, key, shape, fail_at):
-        fail_at = min(fail_at, len(data)) or None
-
-        def make(ns):
-            return lambda src: ns.unique_everseen(src, key=key)
-
-        expected = traced(make(more_itertools), data, fail_at, shape)
-        for kind in TWINS:
-            assert traced(make(twin(kind)), data, fail_at, shape) == expected, kind
-
     def test_unhashable_items_raise_as_in_more_itertools(self, impl):
         with pytest.raises(TypeError, match="unhashable type: 'list'"):
             list(impl.unique_everseen([[1], [1]]))
@@ -87,22 +89,6 @@ class TestUniqueEverseen:
 
 
 class TestUniqueJustseen:
-    @given(
-        data=st.lists(hashables | unhashables, max_size=25),
-        key=keys,
-        shape=st.sampled_from(["iterator", "failing"]),
-        fail_at=st.integers(1, 25),
-    )
-    def test_matches_more_itertools(self, data, key, shape, fail_at):
-        fail_at = min(fail_at, len(data)) or None
-
-        def make(ns):
-            return lambda src: ns.unique_justseen(src, key=key)
-
-        expected = traced(make(more_itertools), data, fail_at, shape)
-        for kind in TWINS:
-            assert traced(make(twin(kind)), data, fail_at, shape) == expected, kind
-
     @given(values=st.lists(st.integers(1, 4), max_size=15), keyed=st.booleans())
     def test_a_comparison_that_raises_is_tried_again(self, values, keyed):
         # as groupby() does: the item stays, and is compared again next time

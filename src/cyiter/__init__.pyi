@@ -15,9 +15,11 @@ more-itertools' own stubs for the drop-ins of section 11 (windowed to ilen).
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import GenericAlias
+from inspect import Signature
 from typing import (
     Any,
     AnyStr,
+    ClassVar,
     Final,
     Generic,
     Literal,
@@ -346,6 +348,8 @@ class roundrobin(Generic[_T_co]):
     def __length_hint__(self) -> int: ...
 
 class constrained_batches(Generic[_T]):
+    # for inspect.signature(): its signature line cannot give get_len=len
+    __signature__: ClassVar[Signature]
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...

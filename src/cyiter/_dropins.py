@@ -12,8 +12,9 @@ Cython twins' raw item access.
 
 import sys
 from collections import deque
+from inspect import signature
 from itertools import islice
-from operator import index
+from operator import index, length_hint
 
 ISLICE_STOP = "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
 ISLICE_START = "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize."
@@ -175,6 +176,12 @@ def justseen_state(state):
 # -- combining -----------------------------------------------------------------
 
 
+def length_hints(its):
+    """The length hints of the iterators *its*, or None if one has none."""
+    hints = [length_hint(it, -1) for it in its]
+    return None if any(hint < 0 for hint in hints) else hints
+
+
 def _iterators(name, its):
     if type(its) is not tuple:
         raise _state_error(name, "the inputs must be a tuple")
@@ -237,6 +244,13 @@ def ichunked_state(state):
     check_size("ichunked", "n", n, 1)
     check_size("ichunked", "skip", skip, 0)
     return it, n, skip
+
+
+#: constrained_batches' signature for inspect: a signature line (the Cython
+#: twin's way) cannot give it the default get_len=len
+CONSTRAINED_BATCHES_SIGNATURE = signature(
+    lambda iterable, max_size, max_count=None, get_len=len, strict=True: None
+)
 
 
 def _check_limits(max_size, max_count):

@@ -12,20 +12,14 @@ from functools import partial
 from itertools import chain
 
 from cyiter._bench.cases import Pending, reference
+from cyiter._select import FAMILIES
 from cyiter._bench.timing import REFERENCE, Candidate, Case
 
-ITERATORS = (
-    "windowed",
-    "sliding_window",
-    "unique_everseen",
-    "unique_justseen",
-    "interleave",
-    "interleave_longest",
-    "roundrobin",
-    "constrained_batches",
-    "ichunked",
-    "peekable",
-    "ilen",
+#: in the order of the documentation: the families of _select.FAMILIES
+ITERATORS = tuple(
+    name
+    for family in ("windowing", "selecting", "combining", "grouping", "lookahead")
+    for name in FAMILIES[family]
 )
 
 #: how many inputs interleave, interleave_longest and roundrobin take turns over

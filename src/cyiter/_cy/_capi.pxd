@@ -74,12 +74,18 @@ cdef extern from "cyiter_io.h":
     ) noexcept nogil
 
 
-cdef inline int iteration_stopped() except -1:
+cdef inline int source_failed() noexcept:
     """After ``tp_iternext`` returned NULL: 0 when the iterator is exhausted
-    (a StopIteration is cleared), -1 to propagate the error it raised."""
+    (a StopIteration is cleared), -1 when it raised, the error left pending
+    for a caller that cleans up before raising it."""
     if PyErr_Occurred() == NULL:
         return 0
     if PyErr_ExceptionMatches(<PyObject*>StopIteration):
         PyErr_Clear()
         return 0
     return -1
+
+
+cdef inline int iteration_stopped() except -1:
+    """``source_failed``, raising the error at once."""
+    return source_failed()

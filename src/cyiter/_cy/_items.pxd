@@ -4,13 +4,7 @@ runs of items in one call (the more-itertools drop-ins)."""
 
 from cpython.object cimport PyObject
 
-from cyiter._cy._capi cimport (
-    PyErr_Clear,
-    PyErr_ExceptionMatches,
-    PyErr_Occurred,
-    decref,
-    thread_tag,
-)
+from cyiter._cy._capi cimport decref, thread_tag
 from cyiter._cy._guard cimport Guard
 
 
@@ -47,18 +41,6 @@ cdef inline int check_signals(Py_ssize_t done) except -1:
     """``signals_checked``, raising the exception at once."""
     return signals_checked(done)
 
-
-cdef inline int source_failed() noexcept:
-    """After ``tp_iternext`` returned NULL: 0 when the source is exhausted
-    (a StopIteration is cleared), -1 when it raised, the error left pending
-    for a caller that cleans up first (``_capi.iteration_stopped`` raises it
-    at once)."""
-    if PyErr_Occurred() == NULL:
-        return 0
-    if PyErr_ExceptionMatches(<PyObject*>StopIteration):
-        PyErr_Clear()
-        return 0
-    return -1
 
 
 cdef inline void guard_take(Guard* g) noexcept:

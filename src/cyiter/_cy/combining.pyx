@@ -12,6 +12,7 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
 
 from cyiter._cy._capi cimport (
+    source_failed,
     decref,
     iteration_stopped,
     iternextfunc,
@@ -20,14 +21,12 @@ from cyiter._cy._capi cimport (
     steal,
     type_slots,
 )
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
-from cyiter._cy._items cimport source_failed
+from cyiter._cy._dropin cimport Dropin
+from cyiter._cy._guard cimport guard_enter, guard_leave
 
-from operator import length_hint as _length_hint
-from types import GenericAlias
 
-from cyiter._dropins import rounds_state, roundrobin_state
-from cyiter._state import object_repr, restore
+from cyiter._dropins import length_hints, rounds_state, roundrobin_state
+from cyiter._state import restore
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
@@ -42,23 +41,13 @@ cdef inline object take(list items, Py_ssize_t i):
     return steal(item)
 
 
-cdef object hints_of(list its):
-    """The length hints of *its*, or None if one has none."""
-    hints = [_length_hint(it, -1) for it in its]
-    return None if any(hint < 0 for hint in hints) else hints
-
-
-cdef class _Rounds:
+cdef class _Rounds(Dropin):
     # the inputs of the next round; empty once exhausted
     cdef list its
     # the current round: its items from ``pos`` on are still to hand out
     cdef list round
     cdef Py_ssize_t pos
-    # set by the subclass
-    cdef str name
-    cdef bint longest
-    cdef object __weakref__
-    cdef Guard guard
+    cdef bint longest  # set by interleave_longest
 
     def __cinit__(self, *args, **kwargs):
         self.its = []
@@ -77,9 +66,6 @@ cdef class _Rounds:
         self.pos = 0
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef Py_ssize_t pos
@@ -167,9 +153,6 @@ cdef class _Rounds:
         its, pending = rounds_state(self.name, state)
         self._set(list(its), list(pending))
 
-    def __repr__(self):
-        return object_repr(self.name, self)
-
 
 cdef class interleave(_Rounds):
     """interleave(*iterables)
@@ -187,13 +170,9 @@ Drop-in for :func:`more_itertools.interleave`: an item of each
     def __cinit__(self, *args, **kwargs):
         self.name = "interleave"
 
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
-
     @cython.critical_section
     def __length_hint__(self):
-        hints = hints_of(self.its)
+        hints = length_hints(self.its)
         if hints is None:
             return NotImplemented
         pending = PyList_GET_SIZE(self.round) - self.pos
@@ -217,19 +196,15 @@ Drop-in for :func:`more_itertools.interleave_longest`: an item of
         self.name = "interleave_longest"
         self.longest = True
 
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
-
     @cython.critical_section
     def __length_hint__(self):
-        hints = hints_of(self.its)
+        hints = length_hints(self.its)
         if hints is None:
             return NotImplemented
         return PyList_GET_SIZE(self.round) - self.pos + sum(hints)
 
 
-cdef class roundrobin:
+cdef class roundrobin(Dropin):
     """roundrobin(*iterables)
 --
 
@@ -245,15 +220,10 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
 
     cdef list its  # the inputs not exhausted yet; empty once exhausted
     cdef Py_ssize_t index  # the one to take the next item from
-    cdef object __weakref__
-    cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
+        self.name = "roundrobin"
         self.its = []
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, *iterables):
         self._set([iter(iterable) for iterable in iterables], 0)
@@ -266,9 +236,6 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
         self.index = index
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef PyObject* item
@@ -333,7 +300,7 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
 
     @cython.critical_section
     def __length_hint__(self):
-        hints = hints_of(self.its)
+        hints = length_hints(self.its)
         return NotImplemented if hints is None else sum(hints)
 
     @cython.critical_section
@@ -343,6 +310,3 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
     def __setstate__(self, state):
         its, index = roundrobin_state(state)
         self._set(list(its), index)
-
-    def __repr__(self):
-        return object_repr("roundrobin", self)

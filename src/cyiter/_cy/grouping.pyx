@@ -13,6 +13,7 @@ from cpython.object cimport PyObject
 from cpython.pyport cimport PY_SSIZE_T_MAX
 
 from cyiter._cy._capi cimport (
+    source_failed,
     PyErr_Clear,
     PyErr_Occurred,
     decref,
@@ -26,21 +27,20 @@ from cyiter._cy._capi cimport (
     tuple_set_item,
     type_slots,
 )
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+from cyiter._cy._dropin cimport Dropin
+from cyiter._cy._guard cimport guard_enter, guard_leave
 from cyiter._cy._items cimport (
     check_signals,
     guard_take,
     release,
     set_no_memory,
     signals_checked,
-    source_failed,
 )
 
-from inspect import signature
 from operator import length_hint as _length_hint
-from types import GenericAlias
 
 from cyiter._dropins import (
+    CONSTRAINED_BATCHES_SIGNATURE,
     constrained_batches_args,
     constrained_batches_state,
     ichunked_args,
@@ -72,7 +72,7 @@ cdef inline bint small_int(obj, Py_ssize_t low) noexcept:
     return low <= value <= PY_SSIZE_T_MAX // 2
 
 
-cdef class constrained_batches:
+cdef class constrained_batches(Dropin):
     """constrained_batches(iterable, max_size, max_count=None, get_len=len, strict=True)
 --
 
@@ -106,23 +106,15 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
     # and empty between calls
     cdef PyObject** items
     cdef Py_ssize_t room
-    cdef object __weakref__
-    cdef Guard guard
 
-    # (the signature line above cannot give inspect a default such as len)
-    __signature__ = signature(
-        lambda iterable, max_size, max_count=None, get_len=len, strict=True: None
-    )
+    __signature__ = CONSTRAINED_BATCHES_SIGNATURE
 
     def __cinit__(self, *args, **kwargs):
+        self.name = "constrained_batches"
         self.carried = ()
 
     def __dealloc__(self):
         PyMem_Free(self.items)
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, iterable, max_size, max_count=None, get_len=len, strict=True):
         it, max_size, max_count, get_len, strict = constrained_batches_args(
@@ -150,9 +142,6 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
             self.c_max_count = -1 if max_count is None or max_count > PY_SSIZE_T_MAX else max_count
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef bint ok = False
@@ -318,11 +307,8 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
         it, max_size, max_count, get_len, strict, carried = constrained_batches_state(state)
         self._set(it, max_size, max_count, get_len, strict, carried)
 
-    def __repr__(self):
-        return object_repr("constrained_batches", self)
 
-
-cdef class ichunked:
+cdef class ichunked(Dropin):
     """ichunked(iterable, n)
 --
 
@@ -347,15 +333,10 @@ Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
     cdef Py_ssize_t n
     cdef ichunk chunk  # the last chunk handed out, or None
     cdef Py_ssize_t skip  # items of the source to drop first (restored pickles)
-    cdef object __weakref__
-    cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
+        self.name = "ichunked"
         self.n = 1
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, iterable, n):
         it, n = ichunked_args(iterable, n)
@@ -371,9 +352,6 @@ Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
         self.skip = skip
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef bint ok = False
@@ -447,9 +425,6 @@ Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
     def __setstate__(self, state):
         it, n, skip = ichunked_state(state)
         self._set(it, n, skip)
-
-    def __repr__(self):
-        return object_repr("ichunked", self)
 
 
 @cython.final

@@ -12,6 +12,7 @@ from cpython.object cimport PyObject
 from cpython.pyport cimport PY_SSIZE_T_MAX
 
 from cyiter._cy._capi cimport (
+    source_failed,
     decref,
     incref,
     iteration_stopped,
@@ -21,17 +22,17 @@ from cyiter._cy._capi cimport (
     steal,
     type_slots,
 )
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
-from cyiter._cy._items cimport check_signals, source_failed
+from cyiter._cy._dropin cimport Dropin
+from cyiter._cy._guard cimport guard_enter, guard_leave
+from cyiter._cy._items cimport check_signals
 
 from collections import deque
 from operator import getitem
 from operator import length_hint as _length_hint
 from sys import maxsize
-from types import GenericAlias
 
 from cyiter._dropins import islice_count, peekable_state
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 # peek()'s "no default"
 cdef object _marker = object()
@@ -42,7 +43,7 @@ cdef enum:
     COMPACT_AT = 64
 
 
-cdef class peekable:
+cdef class peekable(Dropin):
     """peekable(iterable)
 --
 
@@ -65,15 +66,10 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
     # the items looked at ahead, or prepended: cache[head:]
     cdef list cache
     cdef Py_ssize_t head
-    cdef object __weakref__
-    cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
+        self.name = "peekable"
         self.cache = []
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, iterable):
         self._set(iter(iterable), [])
@@ -91,9 +87,6 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
     @cython.final
     cdef inline Py_ssize_t _cached(self) noexcept:
         return PyList_GET_SIZE(self.cache) - self.head
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef PyObject* item
@@ -284,9 +277,6 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
     def __setstate__(self, state):
         it, cached = peekable_state(state)
         self._set(it, list(cached))
-
-    def __repr__(self):
-        return object_repr("peekable", self)
 
 
 @cython.embedsignature(False)

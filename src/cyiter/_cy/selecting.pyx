@@ -7,14 +7,14 @@ cimport cython
 from cpython.object cimport Py_EQ, PyObject
 from cpython.set cimport PySet_Check, PySet_GET_SIZE
 
-from cyiter._cy._capi cimport decref, iteration_stopped, iternextfunc, steal, type_slots
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
-from cyiter._cy._items cimport check_signals, signals_checked, source_failed
+from cyiter._cy._capi cimport decref, iteration_stopped, iternextfunc, source_failed, steal, type_slots
+from cyiter._cy._dropin cimport Dropin
+from cyiter._cy._guard cimport guard_enter, guard_leave
+from cyiter._cy._items cimport check_signals, signals_checked
 
-from types import GenericAlias
 
 from cyiter._dropins import check_callable, everseen_state, justseen_state
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 
 cdef extern from "Python.h":
@@ -26,7 +26,7 @@ cdef extern from "Python.h":
 cdef object DONE = object()
 
 
-cdef class unique_everseen:
+cdef class unique_everseen(Dropin):
     """unique_everseen(iterable, key=None)
 --
 
@@ -44,15 +44,10 @@ Drop-in for :func:`more_itertools.unique_everseen`: each item (or
     cdef object it  # None once exhausted
     cdef set seen  # the items, or the keys, seen so far
     cdef object key
-    cdef object __weakref__
-    cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
+        self.name = "unique_everseen"
         self.seen = set()
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, iterable, key=None):
         it = iter(iterable)
@@ -70,9 +65,6 @@ Drop-in for :func:`more_itertools.unique_everseen`: each item (or
         self.key = key
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef PyObject* item
@@ -185,11 +177,8 @@ Drop-in for :func:`more_itertools.unique_everseen`: each item (or
         it, seen, key = everseen_state(state)
         self._set(it, seen, key)
 
-    def __repr__(self):
-        return object_repr("unique_everseen", self)
 
-
-cdef class unique_justseen:
+cdef class unique_justseen(Dropin):
     """unique_justseen(iterable, key=None)
 --
 
@@ -212,12 +201,9 @@ Drop-in for :func:`more_itertools.unique_justseen`: the first item
     cdef object run_key
     # (item, key) read but not yet compared: its comparison raised; or None
     cdef object pending
-    cdef object __weakref__
-    cdef Guard guard
 
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
+    def __cinit__(self, *args, **kwargs):
+        self.name = "unique_justseen"
 
     def __init__(self, iterable, key=None):
         it = iter(iterable)
@@ -236,9 +222,6 @@ Drop-in for :func:`more_itertools.unique_justseen`: the first item
         self.pending = pending
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef PyObject* item = NULL
@@ -347,6 +330,3 @@ Drop-in for :func:`more_itertools.unique_justseen`: the first item
     def __setstate__(self, state):
         it, key, started, run_key, pending = justseen_state(state)
         self._set(it, key, started, run_key, pending)
-
-    def __repr__(self):
-        return object_repr("unique_justseen", self)

@@ -13,6 +13,7 @@ from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.string cimport memcpy, memmove
 
 from cyiter._cy._capi cimport (
+    source_failed,
     CAN_REUSE,
     decref,
     incref,
@@ -26,21 +27,20 @@ from cyiter._cy._capi cimport (
     tuple_took,
     type_slots,
 )
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+from cyiter._cy._dropin cimport Dropin
+from cyiter._cy._guard cimport guard_enter, guard_leave
 from cyiter._cy._items cimport (
     check_signals,
     guard_take,
     release,
     set_no_memory,
     signals_checked,
-    source_failed,
 )
 
 from operator import length_hint as _length_hint
-from types import GenericAlias
 
 from cyiter._dropins import sliding_window_args, window_state, windowed_args, windows_left
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 # what a step returns when the iteration has ended
 cdef object DONE = object()
@@ -57,7 +57,7 @@ cdef inline void shift_left(PyObject** slots, Py_ssize_t count) noexcept:
         slots[i] = slots[i + 1]
 
 
-cdef class _Window:
+cdef class _Window(Dropin):
     # the source, None once exhausted
     cdef object it
     # the last window handed out (a tuple of n items), None before the first
@@ -65,17 +65,14 @@ cdef class _Window:
     cdef Py_ssize_t n
     cdef object fillvalue
     cdef Py_ssize_t step
-    # set by the subclass: its name, and whether a first window shorter
-    # than n is padded (windowed) or not yielded (sliding_window)
-    cdef str name
+    # set by the subclass: whether a first window shorter than n is padded
+    # (windowed) or not yielded (sliding_window)
     cdef bint pads_first
     # Room for the 2 * min(step, n) pointers one slide moves: the items it
     # brings in, then those it drops.  Used only under the guard, and
     # empty between calls.
     cdef PyObject** moved
     cdef Py_ssize_t room
-    cdef object __weakref__
-    cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
         self.n = 1
@@ -96,9 +93,6 @@ cdef class _Window:
         self.step = step
         guard_leave(&self.guard)
         return 0
-
-    def __iter__(self):
-        return self
 
     def __next__(self):
         cdef PyObject* item
@@ -333,9 +327,6 @@ cdef class _Window:
             return NotImplemented
         return windows_left(left, self.window is None, self.n, self.step, self.pads_first)
 
-    def __repr__(self):
-        return object_repr(self.name, self)
-
 
 cdef class windowed(_Window):
     """windowed(seq, n, fillvalue=None, step=1)
@@ -355,10 +346,6 @@ Drop-in for :func:`more_itertools.windowed`: tuples of *n*
     def __cinit__(self, *args, **kwargs):
         self.name = "windowed"
         self.pads_first = True
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, seq, n, fillvalue=None, step=1):
         it, n, fillvalue, step = windowed_args(seq, n, fillvalue, step)
@@ -389,10 +376,6 @@ Drop-in for :func:`more_itertools.sliding_window` (the itertools
 
     def __cinit__(self, *args, **kwargs):
         self.name = "sliding_window"
-
-    @classmethod
-    def __class_getitem__(cls, item, /):
-        return GenericAlias(cls, item)
 
     def __init__(self, iterable, n):
         it, n = sliding_window_args(iterable, n)

@@ -1,17 +1,25 @@
-"""The base class of the pure-Python twins of the more-itertools drop-ins."""
+"""The base class of the pure-Python twins of the more-itertools drop-ins
+(the Cython twins': ``cyiter/_cy/_dropin.pyx``)."""
+
+from types import GenericAlias
 
 from cyiter._py._guard import Guarded
+from cyiter._state import object_repr
 
 
 class Dropin(Guarded):
-    """``__new__`` alone (what ``restore()`` calls before ``__setstate__``)
-    makes an exhausted iterator, as ``_clear()`` of the class sets it.
+    """An iterator with the guard, weak references, ``cls[...]`` in
+    annotations (as the stubs allow) and the repr every drop-in has.
 
-    ``__new__`` lives here, not in the public classes, so that
-    ``inspect.signature()`` shows their own ``__init__``.
+    ``__new__`` alone (what ``restore()`` calls before ``__setstate__``)
+    makes an exhausted iterator, as ``_clear()`` of the class sets it.  It
+    lives here, not in the public classes, so that ``inspect.signature()``
+    shows their own ``__init__``.
     """
 
     __slots__ = ()
+    __class_getitem__ = classmethod(GenericAlias)
+    _name = ""  # the public name, set by the class
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)
@@ -20,3 +28,6 @@ class Dropin(Guarded):
 
     def __iter__(self):
         return self
+
+    def __repr__(self):
+        return object_repr(self._name, self)

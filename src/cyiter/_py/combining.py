@@ -10,28 +10,17 @@ are lost with it.
 """
 
 from collections import deque
-from operator import length_hint as _length_hint
-from types import GenericAlias
 
-from cyiter._dropins import rounds_state, roundrobin_state
+from cyiter._dropins import length_hints, rounds_state, roundrobin_state
 from cyiter._py._dropin import Dropin
 from cyiter._py._guard import guarded
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 # what next(it, _END) gives at the end of it
 _END = object()
 
 
-def _hints(its):
-    """The length hints of *its*, or None if one has none."""
-    hints = [_length_hint(it, -1) for it in its]
-    return None if any(hint < 0 for hint in hints) else hints
-
-
 class _Rounds(Dropin):
-    # set by the subclass
-    _name = ""
-
     __slots__ = ("_its", "_pending")
 
     def _clear(self):
@@ -70,8 +59,6 @@ class _Rounds(Dropin):
     def __setstate__(self, state):
         self._set(*rounds_state(self._name, state))
 
-    def __repr__(self):
-        return object_repr(self._name, self)
 
 
 class interleave(_Rounds):
@@ -85,7 +72,6 @@ class interleave(_Rounds):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
     _name = "interleave"
 
     def _round(self):
@@ -99,7 +85,7 @@ class interleave(_Rounds):
 
     def __length_hint__(self):
         its, pending = self._its, len(self._pending)
-        hints = _hints(its)
+        hints = length_hints(its)
         if hints is None:
             return NotImplemented
         return pending + len(its) * min(hints, default=0)
@@ -116,7 +102,6 @@ class interleave_longest(_Rounds):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
     _name = "interleave_longest"
 
     def _round(self):
@@ -131,7 +116,7 @@ class interleave_longest(_Rounds):
         return items
 
     def __length_hint__(self):
-        hints = _hints(self._its)
+        hints = length_hints(self._its)
         if hints is None:
             return NotImplemented
         return len(self._pending) + sum(hints)
@@ -149,7 +134,7 @@ class roundrobin(Dropin):
     """
 
     __slots__ = ("_its", "_index")
-    __class_getitem__ = classmethod(GenericAlias)
+    _name = "roundrobin"
 
     def _clear(self):
         self._its = []
@@ -183,7 +168,7 @@ class roundrobin(Dropin):
         raise StopIteration
 
     def __length_hint__(self):
-        hints = _hints(self._its)
+        hints = length_hints(self._its)
         return NotImplemented if hints is None else sum(hints)
 
     def __reduce__(self):
@@ -193,5 +178,3 @@ class roundrobin(Dropin):
         its, index = roundrobin_state(state)
         self._set(list(its), index)
 
-    def __repr__(self):
-        return object_repr("roundrobin", self)

@@ -10,9 +10,9 @@ whatever the order they are read in.
 from collections import deque
 from itertools import islice
 from operator import length_hint as _length_hint
-from types import GenericAlias
 
 from cyiter._dropins import (
+    CONSTRAINED_BATCHES_SIGNATURE,
     constrained_batches_args,
     constrained_batches_state,
     ichunked_args,
@@ -42,7 +42,8 @@ class constrained_batches(Dropin):
     """
 
     __slots__ = ("_it", "_max_size", "_max_count", "_get_len", "_strict", "_carried")
-    __class_getitem__ = classmethod(GenericAlias)
+    _name = "constrained_batches"
+    __signature__ = CONSTRAINED_BATCHES_SIGNATURE
 
     def _clear(self):
         self._it = self._max_count = None
@@ -118,8 +119,6 @@ class constrained_batches(Dropin):
     def __setstate__(self, state):
         self._set(*constrained_batches_state(state))
 
-    def __repr__(self):
-        return object_repr("constrained_batches", self)
 
 
 class ichunked(Dropin):
@@ -141,7 +140,7 @@ class ichunked(Dropin):
     """
 
     __slots__ = ("_it", "_n", "_chunk", "_skip")
-    __class_getitem__ = classmethod(GenericAlias)
+    _name = "ichunked"
 
     def _clear(self):
         self._it = self._chunk = None
@@ -213,8 +212,6 @@ class ichunked(Dropin):
     def __setstate__(self, state):
         self._set(*ichunked_state(state))
 
-    def __repr__(self):
-        return object_repr("ichunked", self)
 
 
 class ichunk:

@@ -9,12 +9,11 @@ from collections import deque
 from itertools import islice
 from operator import length_hint as _length_hint
 from sys import maxsize
-from types import GenericAlias
 
 from cyiter._dropins import islice_count, peekable_state
 from cyiter._py._dropin import Dropin
 from cyiter._py._guard import guarded
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 # peek()'s "no default"
 _marker = object()
@@ -37,7 +36,7 @@ class peekable(Dropin):
     """
 
     __slots__ = ("_it", "_cache")
-    __class_getitem__ = classmethod(GenericAlias)
+    _name = "peekable"
 
     def _clear(self):
         self._it = None
@@ -145,8 +144,6 @@ class peekable(Dropin):
     def __setstate__(self, state):
         self._set(*peekable_state(state))
 
-    def __repr__(self):
-        return object_repr("peekable", self)
 
 
 def ilen(iterable):

@@ -5,12 +5,11 @@ does; unique_justseen goes on after one, as the groupby() it is built on
 does, with nothing lost but an item whose key raised.
 """
 
-from types import GenericAlias
 
 from cyiter._dropins import check_callable, everseen_state, justseen_state
 from cyiter._py._dropin import Dropin
 from cyiter._py._guard import guarded
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 # what next(it, _END) gives at the end of it
 _END = object()
@@ -29,7 +28,7 @@ class unique_everseen(Dropin):
     """
 
     __slots__ = ("_it", "_seen", "_key")
-    __class_getitem__ = classmethod(GenericAlias)
+    _name = "unique_everseen"
 
     def _clear(self):
         self._it = self._key = None
@@ -77,8 +76,6 @@ class unique_everseen(Dropin):
     def __setstate__(self, state):
         self._set(*everseen_state(state))
 
-    def __repr__(self):
-        return object_repr("unique_everseen", self)
 
 
 class unique_justseen(Dropin):
@@ -95,7 +92,7 @@ class unique_justseen(Dropin):
     """
 
     __slots__ = ("_it", "_key", "_started", "_run_key", "_pending")
-    __class_getitem__ = classmethod(GenericAlias)
+    _name = "unique_justseen"
 
     def _clear(self):
         self._it = self._key = self._run_key = self._pending = None
@@ -154,5 +151,3 @@ class unique_justseen(Dropin):
     def __setstate__(self, state):
         self._set(*justseen_state(state))
 
-    def __repr__(self):
-        return object_repr("unique_justseen", self)

@@ -8,7 +8,6 @@ generators, an exception from the source ends the iteration.
 
 from itertools import islice
 from operator import length_hint as _length_hint
-from types import GenericAlias
 
 from cyiter._dropins import (
     skip_items,
@@ -19,16 +18,15 @@ from cyiter._dropins import (
 )
 from cyiter._py._dropin import Dropin
 from cyiter._py._guard import guarded
-from cyiter._state import object_repr, restore
+from cyiter._state import restore
 
 # what a step returns when the iteration has ended
 _DONE = object()
 
 
 class _Window(Dropin):
-    # set by the subclass: its name, and whether a first window shorter
-    # than n is padded (windowed) or not yielded (sliding_window)
-    _name = ""
+    # set by the subclass: whether a first window shorter than n is padded
+    # (windowed) or not yielded (sliding_window)
     _pads_first = False
 
     __slots__ = ("_it", "_window", "_n", "_fillvalue", "_step")
@@ -77,6 +75,14 @@ class _Window(Dropin):
         the window then still holds an item of the source (fill values
         number at most ``n - 1``, and fewer than the step)."""
         n, step = self._n, self._step
+        if step == 1:
+            item = next(self._it, _DONE)
+            if item is _DONE:
+                self._it = self._window = None
+                return _DONE
+            window = self._window[1:] + (item,)
+            self._window = window
+            return window
         new = min(step, n)  # how many of the step's items the window keeps
         skipped = skip_items(self._it, step - new)
         pulled = tuple(islice(self._it, new)) if skipped == step - new else ()
@@ -101,8 +107,6 @@ class _Window(Dropin):
             return NotImplemented
         return windows_left(left, window is None, self._n, self._step, self._pads_first)
 
-    def __repr__(self):
-        return object_repr(self._name, self)
 
 
 class windowed(_Window):
@@ -118,7 +122,6 @@ class windowed(_Window):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
     _name = "windowed"
     _pads_first = True
 
@@ -145,7 +148,6 @@ class sliding_window(_Window):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
     _name = "sliding_window"
 
     def __init__(self, iterable, n):

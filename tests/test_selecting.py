@@ -34,7 +34,11 @@ class Touchy:
         return f"Touchy({self.value})"
 
 
-hashables = st.integers(-3, 3) | st.sampled_from(["a", "A", "b", None, 1.0, True, (1,), frozenset({1})])
+hashables = (
+    st.integers(-3, 3)
+    | st.sampled_from(["a", "A", "b", None, 1.0, True, (1,), frozenset({1}), 2**64, 2**64 + 0.0])
+    | st.integers(-(2**65), 2**65)
+)
 unhashables = st.sampled_from([[1], {1}, {"a": 1}, {2}])
 keys = st.sampled_from(
     [None, str, repr, abs, lambda x: 1 // x if isinstance(x, int) and x else 0, len, str.lower]

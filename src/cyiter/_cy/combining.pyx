@@ -79,10 +79,7 @@ cdef class _Rounds(Dropin):
                 self.pos = pos + 1
                 return take(self.round, pos)
             guard_enter(&self.guard, self.name)
-            try:
-                result = self._next_round()
-            finally:
-                guard_leave(&self.guard)
+            result = self._next_round()
         if result is DONE:
             raise StopIteration
         return result
@@ -90,7 +87,15 @@ cdef class _Rounds(Dropin):
     @cython.final
     cdef object _next_round(self):
         """The first item of the next round (or of what is left of this
-        one, after a thread waited for the guard); under the guard."""
+        one, after a thread waited for the guard); under the guard, which it
+        leaves."""
+        try:
+            return self._next_round_guarded()
+        finally:
+            guard_leave(&self.guard)
+
+    @cython.final
+    cdef object _next_round_guarded(self):
         cdef Py_ssize_t k, i, got = 0
         cdef PyObject* item
         if self.pos < PyList_GET_SIZE(self.round):
@@ -254,10 +259,7 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
                     self.index = index + 1 if index + 1 < k else 0
                     guard_leave(&self.guard)
                     return steal(item)
-                try:
-                    result = self._next_after_end()
-                finally:
-                    guard_leave(&self.guard)
+                result = self._next_after_end()
             else:
                 guard_leave(&self.guard)
                 result = DONE
@@ -269,7 +271,15 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
     cdef object _next_after_end(self):
         """The input at ``index`` gave no item: it ended (it leaves the
         rotation, and the next one is asked) or raised (pending: the
-        iteration ends, as in more-itertools); under the guard."""
+        iteration ends, as in more-itertools); under the guard, which it
+        leaves."""
+        try:
+            return self._next_after_end_guarded()
+        finally:
+            guard_leave(&self.guard)
+
+    @cython.final
+    cdef object _next_after_end_guarded(self):
         cdef PyObject* item
         cdef Py_ssize_t index
         its = self.its

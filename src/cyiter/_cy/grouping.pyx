@@ -469,22 +469,23 @@ cdef class ichunk:
                     self.left -= 1
                     guard_leave(&self.parent.guard)
                     return steal(item)
-                try:
-                    self._read_failed()
-                finally:
-                    guard_leave(&self.parent.guard)
-                raise StopIteration
-            guard_enter(&self.parent.guard, "ichunked")
-            try:
+                result = self._read_failed()
+            else:
+                guard_enter(&self.parent.guard, "ichunked")
                 result = self._next_other()
-            finally:
-                guard_leave(&self.parent.guard)
         if result is DONE:
             raise StopIteration
         return result
 
     cdef object _next_other(self):
-        """A stored item, or one read from the source, under the guard."""
+        """A stored item, or one read from the source, under the guard,
+        which it leaves."""
+        try:
+            return self._next_other_guarded()
+        finally:
+            guard_leave(&self.parent.guard)
+
+    cdef object _next_other_guarded(self):
         cdef PyObject* item
         cdef Py_ssize_t head = self.head
         if head < PyList_GET_SIZE(self.stored):
@@ -499,12 +500,21 @@ cdef class ichunk:
         it = self.it  # held across the call into the source
         item = type_slots(it).tp_iternext(<PyObject*>it)
         if item == NULL:
-            self._read_failed()
+            self._end_of_chunk()
             return DONE
         self.left -= 1
         return steal(item)
 
-    cdef int _read_failed(self) except -1:
+    cdef object _read_failed(self):
+        """``__next__`` read no item from the source: ``_end_of_chunk``,
+        and the guard is left."""
+        try:
+            self._end_of_chunk()
+            return DONE
+        finally:
+            guard_leave(&self.parent.guard)
+
+    cdef int _end_of_chunk(self) except -1:
         """The source gave no item: this chunk ends, and the error, if any,
         propagates (the parent goes on, as in more-itertools); at the end of
         the source, the parent ends too if it still reads it."""

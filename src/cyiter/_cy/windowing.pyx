@@ -47,13 +47,17 @@ cdef object DONE = object()
 
 
 cdef inline void shift_left(PyObject** slots, Py_ssize_t count) noexcept:
-    """``slots[0:count] = slots[1:count + 1]``, in a loop that compilers do
-    not turn into a call to memmove (which costs more than the whole step
-    for a window of a few items): no slot of a whole tuple is NULL."""
-    cdef Py_ssize_t i
-    for i in range(count):
-        if slots[i + 1] == NULL:
-            break
+    """``slots[0:count] = slots[1:count + 1]``, two at a time."""
+    cdef Py_ssize_t i = 0
+    cdef PyObject* a
+    cdef PyObject* b
+    while i + 2 <= count:
+        a = slots[i + 1]
+        b = slots[i + 2]
+        slots[i] = a
+        slots[i + 1] = b
+        i += 2
+    if i < count:
         slots[i] = slots[i + 1]
 
 

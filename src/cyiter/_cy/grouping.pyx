@@ -435,9 +435,10 @@ cdef class ichunk:
     cdef ichunked parent  # whose guard every call takes
     cdef object it  # the source, read directly while left > 0
     # the items stored so far, handed out from ``head`` (a slot handed out
-    # holds None)
+    # holds None); ``ready`` of them are still to hand out
     cdef list stored
     cdef Py_ssize_t head
+    cdef Py_ssize_t ready
     cdef Py_ssize_t left  # items of this chunk still in the source
     cdef object __weakref__
 
@@ -446,6 +447,7 @@ cdef class ichunk:
         self.it = it
         self.stored = [first]
         self.head = 0
+        self.ready = 1
         self.left = left
 
     def __iter__(self):
@@ -456,15 +458,11 @@ cdef class ichunk:
         if self.parent is None:  # (made by ichunk.__new__ alone)
             raise StopIteration
         with cython.critical_section(self.parent):
-            if (
-                self.left
-                and self.head == PyList_GET_SIZE(self.stored)
-                and not self.parent.guard.running
-            ):
-                # The common case inline: the next item read from the source.
+            if self.left and not self.ready and not self.parent.guard.running:
+                # The common case inline: the next item read from the source
+                # (it, set once, is held by this chunk across the call)
                 guard_take(&self.parent.guard)
-                it = self.it  # held across the call into the source
-                item = type_slots(it).tp_iternext(<PyObject*>it)
+                item = type_slots(self.it).tp_iternext(<PyObject*>self.it)
                 if item != NULL:
                     self.left -= 1
                     guard_leave(&self.parent.guard)
@@ -488,12 +486,13 @@ cdef class ichunk:
     cdef object _next_other_guarded(self):
         cdef PyObject* item
         cdef Py_ssize_t head = self.head
-        if head < PyList_GET_SIZE(self.stored):
-            # 0 <= head < len(stored)
+        if self.ready:
+            # 0 <= head < len(stored), ready == len(stored) - head
             item = list_item(<PyObject*>self.stored, head)
             incref(<PyObject*>None)
             list_set_item(<PyObject*>self.stored, head, <PyObject*>None)
             self.head = head + 1
+            self.ready -= 1
             return steal(item)
         if not self.left:
             return DONE
@@ -540,12 +539,13 @@ cdef class ichunk:
                     self.parent._end()
                 return 0
             self.stored.append(steal(item))
+            self.ready += 1
             left -= 1
             check_signals(left)
         return 0
 
     def __length_hint__(self):
-        stored = PyList_GET_SIZE(self.stored) - self.head if self.stored is not None else 0
+        stored = self.ready
         if not self.left:
             return stored
         in_source = _length_hint(self.it, -1)

@@ -1,10 +1,10 @@
 """The workloads of the more-itertools drop-ins (windowed to ilen).
 
-Each runs over the profile's ints (10**6 in the issue's table, 2 * 10**6
-with ``--full``), consumed by ``deque(it, maxlen=0)`` as every case is,
-against more-itertools and the C peers that do the same job:
-iteration_utilities' successive, unique_everseen, unique_justseen and
-roundrobin, cytoolz's sliding_window and interleave.
+Each runs over the profile's ints (10**5, or 2 * 10**6 with ``--full``),
+consumed by ``deque(it, maxlen=0)`` as every case is, against
+more-itertools and the C peers that do the same job: iteration_utilities'
+successive, unique_everseen, unique_justseen and roundrobin, cytoolz's
+sliding_window, interleave and unique.
 """
 
 from collections import deque
@@ -82,8 +82,8 @@ def unique_everseen_cases(ctx):
         ("iteration_utilities.unique_everseen", "iteration_utilities", "unique_everseen", None),
         ("cytoolz.unique", "cytoolz", "unique", None),
     ]
-    # 1,000 distinct values (as in the issue's table), then all distinct,
-    # where more-itertools runs its Python loop for every item
+    # 1,000 distinct values, then all distinct: more-itertools runs its
+    # Python loop for every item of those
     repeating = partial(ctx.cached, "mod1000", lambda: [i % 1000 for i in range(n)])
     return [
         _case(

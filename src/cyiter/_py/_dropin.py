@@ -13,8 +13,9 @@ class Dropin(Guarded):
 
     ``__new__`` alone (what ``restore()`` calls before ``__setstate__``)
     makes an exhausted iterator, as ``_clear()`` of the class sets it.  It
-    lives here, not in the public classes, so that ``inspect.signature()``
-    shows their own ``__init__``.
+    lives here, and every public class defines its own ``__init__``, so
+    that ``inspect.signature()`` shows that ``__init__`` (on 3.10 and early
+    3.11 it prefers an inherited ``__new__`` to an inherited ``__init__``).
     """
 
     __slots__ = ()

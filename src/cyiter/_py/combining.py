@@ -27,7 +27,7 @@ class _Rounds(Dropin):
         self._its = ()
         self._pending = deque()
 
-    def __init__(self, *iterables):
+    def _start(self, iterables):
         self._set(tuple(map(iter, iterables)), ())
 
     @guarded
@@ -74,6 +74,9 @@ class interleave(_Rounds):
     __slots__ = ()
     _name = "interleave"
 
+    def __init__(self, *iterables):
+        self._start(iterables)
+
     def _round(self):
         items = []
         for it in self._its:
@@ -103,6 +106,9 @@ class interleave_longest(_Rounds):
 
     __slots__ = ()
     _name = "interleave_longest"
+
+    def __init__(self, *iterables):
+        self._start(iterables)
 
     def _round(self):
         items = []

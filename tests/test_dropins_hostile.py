@@ -264,14 +264,17 @@ except ImportError:
 
 @pytest.mark.skipif(set_nomemory is None, reason="this CPython has no _testcapi.set_nomemory")
 @pytest.mark.parametrize("case", NAMES)
-def test_a_failed_allocation_never_crashes_or_hangs(impl, case):
-    # every output is kept (no window or round is reused), so that next()
-    # allocates: the k-th allocation fails, for each k in turn
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_failed_allocation_never_crashes_hangs_or_leaks(impl, case, keep):
+    # the k-th allocation of a next() fails, for each k in turn; with every
+    # output kept (no window or round is reused) next() allocates more
     spec = CASES[case]
     kept = []
-    for k in range(12):
+    for k in range(30):
         it = made(impl, case)
         kept.append(next(it))
+        if not keep:
+            kept.clear()
         set_nomemory(k, k + 1)
         try:
             kept.append(next(it))
@@ -284,4 +287,6 @@ def test_a_failed_allocation_never_crashes_or_hangs(impl, case):
         worker.start()
         worker.join(30)
         assert not worker.is_alive(), f"allocation {k} failed: the iterator hangs"
-    assert len(kept) >= 12 + len(spec.items) // 4
+        if not keep:
+            kept.clear()
+    assert len(kept) >= 30 + len(spec.items) // 4 or not keep

@@ -57,6 +57,7 @@ cdef class _Rounds(Dropin):
         self._set([iter(iterable) for iterable in iterables], [])
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, list its, list pending) except -1:
         # the old values are released at the return, once the state is whole
         old = (self.its, self.round)
@@ -234,6 +235,7 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
         self._set([iter(iterable) for iterable in iterables], 0)
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, list its, Py_ssize_t index) except -1:
         old = self.its
         guard_enter(&self.guard, "roundrobin")

@@ -123,6 +123,7 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
         self._set(it, max_size, max_count, get_len, strict, ())
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, it, max_size, max_count, get_len, bint strict, tuple carried) except -1:
         cdef bint in_c = get_len is len and small_int(max_size, 1) and (
             max_count is None or (type(max_count) is int and max_count >= 1)
@@ -204,8 +205,7 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
             if self.strict and size > max_size:
                 return self._too_large(count, item)
             if count and (count == max_count or size > max_size - total):
-                self.carried = (steal(item), size)
-                return self._batch(count)
+                return self._batch_carrying(count, item, size)
             if self._room(count + 1) < 0:
                 return self._failed(count, item)
             # 0 <= count < room
@@ -267,6 +267,19 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
         self.items = grown
         self.room = room
         return 0
+
+    @cython.final
+    cdef object _batch_carrying(self, Py_ssize_t count, PyObject* item, Py_ssize_t size):
+        """The *count* items gathered as a batch, *item* (of *size*) carried
+        into the next one."""
+        try:
+            carried = (steal(item), size)
+        except BaseException:
+            release(self.items, count)
+            raise
+        batch = self._batch(count)
+        self.carried = carried
+        return batch
 
     @cython.final
     cdef object _batch(self, Py_ssize_t count):
@@ -343,6 +356,7 @@ Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
         self._set(it, n, 0)
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, it, Py_ssize_t n, Py_ssize_t skip) except -1:
         old = (self.it, self.chunk)
         guard_enter(&self.guard, "ichunked")
@@ -396,8 +410,9 @@ Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
             iteration_stopped()
             self._end()
             return DONE
+        first = steal(item)  # owned before anything is allocated
         chunk = ichunk.__new__(ichunk)
-        chunk.start(self, it, steal(item), self.n - 1)
+        chunk.start(self, it, first, self.n - 1)
         self.chunk = chunk
         return chunk
 

@@ -75,6 +75,7 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
         self._set(iter(iterable), [])
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, it, list cached) except -1:
         old = (self.it, self.cache)
         guard_enter(&self.guard, "peekable")

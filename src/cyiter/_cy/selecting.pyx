@@ -73,6 +73,7 @@ Drop-in for :func:`more_itertools.unique_everseen`: each item (or
         self._set(it, set(), key)
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, it, set seen, key) except -1:
         # the old values are released at the return, once the state is whole
         old = (self.it, self.seen, self.key)
@@ -229,6 +230,7 @@ Drop-in for :func:`more_itertools.unique_justseen`: the first item
         self._set(it, key, False, None, None)
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, it, key, bint started, run_key, pending) except -1:
         old = (self.it, self.key, self.run_key, self.pending)
         guard_enter(&self.guard, "unique_justseen")

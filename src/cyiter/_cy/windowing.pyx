@@ -86,6 +86,7 @@ cdef class _Window(Dropin):
         PyMem_Free(self.moved)
 
     @cython.final
+    @cython.critical_section  # (the guard's check-and-set, atomic)
     cdef int _set(self, it, window, Py_ssize_t n, fillvalue, Py_ssize_t step) except -1:
         # the old values are released at the return, once the state is whole
         old = (self.it, self.window, self.fillvalue)

@@ -60,7 +60,9 @@ class _Window(Dropin):
 
     def _first(self):
         n = self._n
-        window = tuple(islice(self._it, n))
+        # (through a list: tuple() of an iterator that runs out of memory
+        # loses a reference on CPython 3.11)
+        window = tuple(list(islice(self._it, n)))
         if len(window) == n:
             self._window = window
             return window
@@ -85,7 +87,7 @@ class _Window(Dropin):
             return window
         new = min(step, n)  # how many of the step's items the window keeps
         skipped = skip_items(self._it, step - new)
-        pulled = tuple(islice(self._it, new)) if skipped == step - new else ()
+        pulled = tuple(list(islice(self._it, new))) if skipped == step - new else ()
         missing = new - len(pulled)
         if missing:
             self._it = None

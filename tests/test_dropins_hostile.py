@@ -290,3 +290,44 @@ def test_a_failed_allocation_never_crashes_hangs_or_leaks(impl, case, keep):
         if not keep:
             kept.clear()
     assert len(kept) >= 30 + len(spec.items) // 4 or not keep
+
+
+class Meddling:
+    """A source that, before each item, finds every list the iterator in
+    ``box[0]`` holds (through gc.get_referents) and refills it with junk."""
+
+    def __init__(self, items):
+        self.items = iter(items)
+        self.box = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.box:
+            for obj in gc.get_referents(self.box[0]):
+                if type(obj) is list:
+                    obj[:] = [object()] * 3
+        return next(self.items)
+
+
+@pytest.mark.parametrize("case", NAMES)
+def test_private_lists_changed_by_the_source(impl, case):
+    # the code a source runs can reach an iterator's own lists: whatever it
+    # does to them, the iterator never reads or writes past their ends
+    source = Meddling(CASES[case].items)
+    it = made(impl, case, source)
+    source.box.append(it)
+    if case == "peekable":
+        it.peek()
+        it.prepend(1, 2)
+        it[3:5]
+    taken = 0
+    try:
+        for item in itertools.islice(it, 100):  # (junk may be yielded for ever)
+            if case == "ichunked":
+                list(item)
+            taken += 1
+    except (TypeError, ValueError, IndexError):
+        pass  # junk met where items were expected: an error, not a crash
+    assert taken > 0

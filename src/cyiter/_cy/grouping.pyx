@@ -13,7 +13,6 @@ from cpython.object cimport PyObject
 from cpython.pyport cimport PY_SSIZE_T_MAX
 
 from cyiter._cy._capi cimport (
-    source_failed,
     PyErr_Clear,
     PyErr_Occurred,
     decref,
@@ -22,6 +21,7 @@ from cyiter._cy._capi cimport (
     iternextfunc,
     list_item,
     list_set_item,
+    source_failed,
     steal,
     tuple_new_raw,
     tuple_set_item,
@@ -501,8 +501,10 @@ cdef class ichunk:
     cdef object _next_other_guarded(self):
         cdef PyObject* item
         cdef Py_ssize_t head = self.head
-        if self.ready:
-            # 0 <= head < len(stored), ready == len(stored) - head
+        # (the list's size too: code the source runs can reach it through
+        # gc.get_referents() and change it)
+        if self.ready and head < PyList_GET_SIZE(self.stored):
+            # 0 <= head < len(stored)
             item = list_item(<PyObject*>self.stored, head)
             incref(<PyObject*>None)
             list_set_item(<PyObject*>self.stored, head, <PyObject*>None)

@@ -12,13 +12,13 @@ from cpython.object cimport PyObject
 from cpython.pyport cimport PY_SSIZE_T_MAX
 
 from cyiter._cy._capi cimport (
-    source_failed,
     decref,
     incref,
     iteration_stopped,
     iternextfunc,
     list_item,
     list_set_item,
+    source_failed,
     steal,
     type_slots,
 )
@@ -87,7 +87,10 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
 
     @cython.final
     cdef inline Py_ssize_t _cached(self) noexcept:
-        return PyList_GET_SIZE(self.cache) - self.head
+        """How many items are cached (never below 0: code a source runs can
+        reach the list through gc.get_referents() and shorten it)."""
+        cdef Py_ssize_t cached = PyList_GET_SIZE(self.cache) - self.head
+        return cached if cached > 0 else 0
 
     def __next__(self):
         cdef PyObject* item
@@ -188,7 +191,7 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
         cdef PyObject* item
         guard_enter(&self.guard, "peekable")
         try:
-            if k <= self.head:
+            if k <= self.head and self._free_before_head(k):
                 # into the free slots before head, which hold None
                 for i in range(k):
                     item = <PyObject*>items[i]
@@ -204,6 +207,19 @@ Drop-in for :class:`more_itertools.peekable`: an iterator that can
                 self.head = free
         finally:
             guard_leave(&self.guard)
+
+    @cython.final
+    cdef bint _free_before_head(self, Py_ssize_t k) noexcept:
+        """Whether the *k* slots before ``head`` hold None, as handing out
+        leaves them (code a source runs can reach the list through
+        gc.get_referents() and change it)."""
+        cdef Py_ssize_t i
+        if self.head > PyList_GET_SIZE(self.cache):
+            return False
+        for i in range(self.head - k, self.head):
+            if list_item(<PyObject*>self.cache, i) != <PyObject*>None:
+                return False
+        return True
 
     @cython.critical_section
     def __getitem__(self, index):

@@ -232,8 +232,8 @@ Drop-in for :func:`more_itertools.interleave`: an item of each
     cannot complete is not yielded).
 
     >>> from cyiter import interleave
-    >>> list(interleave([1, 2, 3], [4, 5], [6, 7, 8]))
-    [1, 4, 6, 2, 5, 7]
+    >>> list(interleave("ab", [1, 2, 3]))
+    ['a', 1, 'b', 2]
     """
 
     def __cinit__(self, *args, **kwargs):
@@ -257,8 +257,8 @@ Drop-in for :func:`more_itertools.interleave_longest`: an item of
     are.
 
     >>> from cyiter import interleave_longest
-    >>> list(interleave_longest([1, 2, 3], [4, 5], [6, 7, 8]))
-    [1, 4, 6, 2, 5, 7, 3, 8]
+    >>> list(interleave_longest("ab", [1, 2, 3]))
+    ['a', 1, 'b', 2, 3]
     """
 
     def __cinit__(self, *args, **kwargs):
@@ -283,8 +283,8 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
     iterable only when it is asked for.
 
     >>> from cyiter import roundrobin
-    >>> list(roundrobin("ABC", "D", "EF"))
-    ['A', 'D', 'E', 'B', 'F', 'C']
+    >>> list(roundrobin([1, 2, 3], "x", "yz"))
+    [1, 'x', 'y', 2, 'z', 3]
     """
 
     cdef tuple its  # the inputs not exhausted yet; empty once exhausted

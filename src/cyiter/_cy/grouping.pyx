@@ -82,11 +82,10 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
     larger than *max_size* raises ValueError; else it makes a batch alone.
 
     >>> from cyiter import constrained_batches
-    >>> items = [b"12345", b"123", b"12345678", b"1", b"1", b"12", b"1"]
-    >>> list(constrained_batches(items, 10))
-    [(b'12345', b'123'), (b'12345678', b'1', b'1'), (b'12', b'1')]
-    >>> list(constrained_batches(items, 10, max_count=2))
-    [(b'12345', b'123'), (b'12345678', b'1'), (b'1', b'12'), (b'1',)]
+    >>> list(constrained_batches(["ab", "cde", "f", "ghij"], 5))
+    [('ab', 'cde'), ('f', 'ghij')]
+    >>> list(constrained_batches(["ab", "cde", "f", "ghij"], 5, max_count=1))
+    [('ab',), ('cde',), ('f',), ('ghij',)]
     """
 
     cdef object it  # None once exhausted
@@ -330,16 +329,11 @@ Drop-in for :func:`more_itertools.ichunked`: iterators over *n*
     is stored; a chunk read after the next one is asked for gives the
     items that were stored for it then.
 
-    >>> from itertools import count
     >>> from cyiter import ichunked
-    >>> all_chunks = ichunked(count(), 4)
-    >>> c_1, c_2, c_3 = next(all_chunks), next(all_chunks), next(all_chunks)
-    >>> list(c_2)  # c_1's elements have been cached; c_3's haven't been
-    [4, 5, 6, 7]
-    >>> list(c_1)
-    [0, 1, 2, 3]
-    >>> list(c_3)
-    [8, 9, 10, 11]
+    >>> chunks = ichunked(range(7), 3)
+    >>> first, second = next(chunks), next(chunks)  # first's items are stored
+    >>> list(second), list(first), [list(chunk) for chunk in chunks]
+    ([3, 4, 5], [0, 1, 2], [[6]])
     """
 
     cdef object it  # None once exhausted

@@ -344,10 +344,10 @@ Drop-in for :func:`more_itertools.windowed`: tuples of *n*
     A last window with too few items is filled up with *fillvalue*.
 
     >>> from cyiter import windowed
-    >>> list(windowed([1, 2, 3, 4, 5], 3))
-    [(1, 2, 3), (2, 3, 4), (3, 4, 5)]
-    >>> list(windowed([1, 2, 3, 4, 5, 6], 3, fillvalue="!", step=2))
-    [(1, 2, 3), (3, 4, 5), (5, 6, '!')]
+    >>> list(windowed("abcde", 3))
+    [('a', 'b', 'c'), ('b', 'c', 'd'), ('c', 'd', 'e')]
+    >>> list(windowed(range(7), 3, fillvalue=None, step=3))
+    [(0, 1, 2), (3, 4, 5), (6, None, None)]
     """
 
     def __cinit__(self, *args, **kwargs):
@@ -377,8 +377,8 @@ Drop-in for :func:`more_itertools.sliding_window` (the itertools
     the input has fewer than *n* items.
 
     >>> from cyiter import sliding_window
-    >>> list(sliding_window(range(6), 4))
-    [(0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5)]
+    >>> list(sliding_window([1, 2, 3, 4], 2))
+    [(1, 2), (2, 3), (3, 4)]
     """
 
     def __cinit__(self, *args, **kwargs):

@@ -67,8 +67,8 @@ class interleave(_Rounds):
     cannot complete is not yielded).
 
     >>> from cyiter import interleave
-    >>> list(interleave([1, 2, 3], [4, 5], [6, 7, 8]))
-    [1, 4, 6, 2, 5, 7]
+    >>> list(interleave("ab", [1, 2, 3]))
+    ['a', 1, 'b', 2]
     """
 
     __slots__ = ()
@@ -100,8 +100,8 @@ class interleave_longest(_Rounds):
     are.
 
     >>> from cyiter import interleave_longest
-    >>> list(interleave_longest([1, 2, 3], [4, 5], [6, 7, 8]))
-    [1, 4, 6, 2, 5, 7, 3, 8]
+    >>> list(interleave_longest("ab", [1, 2, 3]))
+    ['a', 1, 'b', 2, 3]
     """
 
     __slots__ = ()
@@ -135,8 +135,8 @@ class roundrobin(Dropin):
     iterable only when it is asked for.
 
     >>> from cyiter import roundrobin
-    >>> list(roundrobin("ABC", "D", "EF"))
-    ['A', 'D', 'E', 'B', 'F', 'C']
+    >>> list(roundrobin([1, 2, 3], "x", "yz"))
+    [1, 'x', 'y', 2, 'z', 3]
     """
 
     __slots__ = ("_its", "_index")

@@ -21,10 +21,10 @@ class unique_everseen(Dropin):
     (or keys) must be hashable, as in more-itertools.
 
     >>> from cyiter import unique_everseen
-    >>> list(unique_everseen("AAAABBBCCDAABBB"))
-    ['A', 'B', 'C', 'D']
-    >>> list(unique_everseen("ABBCcAD", str.casefold))
-    ['A', 'B', 'C', 'D']
+    >>> list(unique_everseen([3, 1, 3, 2, 1]))
+    [3, 1, 2]
+    >>> list(unique_everseen(["a", "B", "b", "A"], key=str.lower))
+    ['a', 'B']
     """
 
     __slots__ = ("_it", "_seen", "_key")
@@ -85,10 +85,10 @@ class unique_justseen(Dropin):
     of the current run.
 
     >>> from cyiter import unique_justseen
-    >>> list(unique_justseen("AAAABBBCCDAABBB"))
-    ['A', 'B', 'C', 'D', 'A', 'B']
-    >>> list(unique_justseen("ABBCcAD", str.lower))
-    ['A', 'B', 'C', 'A', 'D']
+    >>> list(unique_justseen([1, 1, 2, 2, 2, 1, 3]))
+    [1, 2, 1, 3]
+    >>> list(unique_justseen("aAbBa", str.lower))
+    ['a', 'b', 'a']
     """
 
     __slots__ = ("_it", "_key", "_started", "_run_key", "_pending")

@@ -117,10 +117,10 @@ class windowed(_Window):
     A last window with too few items is filled up with *fillvalue*.
 
     >>> from cyiter import windowed
-    >>> list(windowed([1, 2, 3, 4, 5], 3))
-    [(1, 2, 3), (2, 3, 4), (3, 4, 5)]
-    >>> list(windowed([1, 2, 3, 4, 5, 6], 3, fillvalue="!", step=2))
-    [(1, 2, 3), (3, 4, 5), (5, 6, '!')]
+    >>> list(windowed("abcde", 3))
+    [('a', 'b', 'c'), ('b', 'c', 'd'), ('c', 'd', 'e')]
+    >>> list(windowed(range(7), 3, fillvalue=None, step=3))
+    [(0, 1, 2), (3, 4, 5), (6, None, None)]
     """
 
     __slots__ = ()
@@ -145,8 +145,8 @@ class sliding_window(_Window):
     the input has fewer than *n* items.
 
     >>> from cyiter import sliding_window
-    >>> list(sliding_window(range(6), 4))
-    [(0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5)]
+    >>> list(sliding_window([1, 2, 3, 4], 2))
+    [(1, 2), (2, 3), (3, 4)]
     """
 
     __slots__ = ()

@@ -146,7 +146,14 @@ class collapse:
 
 @final
 class read_chunks:
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        size: SupportsIndex = 65536,
+        *,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> Self: ...
     def __init__(
         self,
         source: _Source,
@@ -168,7 +175,18 @@ class read_chunks:
 class read_lines(Generic[AnyStr]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        encoding: str | None = None,
+        errors: str = "strict",
+        keepends: bool = False,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_lines[bytes],
@@ -220,7 +238,26 @@ class read_lines(Generic[AnyStr]):
 class read_csv(Generic[_T]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        fieldnames: Sequence[_T] | None = None,
+        delimiter: str = ",",
+        quotechar: str | None = '"',
+        escapechar: str | None = None,
+        doublequote: bool = True,
+        skipinitialspace: bool = False,
+        strict: bool = False,
+        restkey: str | None = None,
+        restval: str | None = None,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        max_field_size: SupportsIndex = 131072,
+        quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_csv[str],
@@ -239,6 +276,8 @@ class read_csv(Generic[_T]):
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
         quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
     ) -> None: ...
     @overload
     def __init__(
@@ -258,6 +297,8 @@ class read_csv(Generic[_T]):
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
         quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -281,7 +322,11 @@ class windowed(Generic[_T_co]):
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
     @overload
     def __init__(
-        self: windowed[_T | None], seq: Iterable[_T], n: SupportsIndex, *, step: SupportsIndex = 1
+        self: windowed[_T | None],
+        seq: Iterable[_T],
+        n: SupportsIndex,
+        fillvalue: None = None,
+        step: SupportsIndex = 1,
     ) -> None: ...
     @overload
     def __init__(
@@ -348,7 +393,7 @@ class roundrobin(Generic[_T_co]):
     def __length_hint__(self) -> int: ...
 
 class constrained_batches(Generic[_T]):
-    # for inspect.signature(): its signature line cannot give get_len=len
+    # for inspect.signature(): a signature line cannot give get_len=len
     __signature__: ClassVar[Signature]
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...

@@ -12,7 +12,6 @@ Cython twins' raw item access.
 
 import sys
 from collections import deque
-from inspect import signature
 from itertools import islice
 from operator import index, length_hint
 
@@ -244,13 +243,6 @@ def ichunked_state(state):
     check_size("ichunked", "n", n, 1)
     check_size("ichunked", "skip", skip, 0)
     return it, n, skip
-
-
-#: constrained_batches' signature for inspect: a signature line (the Cython
-#: twin's way) cannot give it the default get_len=len
-CONSTRAINED_BATCHES_SIGNATURE = signature(
-    lambda iterable, max_size, max_count=None, get_len=len, strict=True: None
-)
 
 
 def _check_limits(max_size, max_count):

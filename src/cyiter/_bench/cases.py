@@ -15,7 +15,7 @@ import math
 import sys
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
+from itertools import islice, repeat
 from typing import Callable
 
 from cyiter._bench import data
@@ -33,6 +33,7 @@ ITERATORS = (
     "read_chunks",
     "read_lines",
     "read_csv",
+    "abatched",
 )
 READERS = ("read_chunks", "read_lines", "read_csv")
 TWIN_LABELS = {CYTHON: "Cython", PYTHON: "pure Python"}
@@ -140,7 +141,7 @@ def twin_classes(kind):
         reason = f"{kind} twin unavailable: {exc}"
     package = "cyiter._cy" if kind == CYTHON else "cyiter._py"
     classes = {}
-    for family, names in _select.FAMILIES.items():
+    for family, names in {**_select.FAMILIES, **_select.AIO_FAMILIES}.items():
         try:
             module = importlib.import_module(f"{package}.{family}")
         except ImportError:
@@ -513,6 +514,87 @@ def read_csv_cases(ctx):
     return [Pending("read_csv", "read_csv", workload, build)]
 
 
+# -- async -------------------------------------------------------------------
+
+
+async def _agen(items):
+    """The source of the async cases: an async generator that never suspends."""
+    for item in items:
+        yield item
+
+
+async def _hand_batched(aiterable, n):
+    """The reference: the batching loop one writes by hand."""
+    batch = []
+    async for item in aiterable:
+        batch.append(item)
+        if len(batch) == n:
+            yield tuple(batch)
+            batch = []
+    if batch:
+        yield tuple(batch)
+
+
+def _async_run(make, floor=None):
+    """``run`` for an async candidate: ``make()`` gives an async iterator of
+    batches, drained by ``async for`` on an event loop of its own, which
+    counts their items; *consume* gets that many Nones (the warm-up's tally
+    checks the count; the timed drain of Nones costs well under a
+    nanosecond per item, the same for all).  With *floor* (the number of
+    items), ``make()`` gives the items themselves and the loop body is
+    empty: the cost of iterating the source alone."""
+
+    def run(consume):
+        import asyncio
+
+        async def drain():
+            count = 0
+            async for batch in make():
+                count += len(batch)
+            return count
+
+        async def drain_floor():
+            async for _ in make():
+                pass
+            return floor
+
+        loop = asyncio.new_event_loop()
+        try:
+            count = loop.run_until_complete(drain() if floor is None else drain_floor())
+        finally:
+            loop.close()
+        return consume(repeat(None, count))
+
+    return run
+
+
+def abatched_cases(ctx):
+    n = 10
+    key = f"abatched/asyncgen/n={n}"
+    workload = f"async generator of {ctx.profile.items:,} ints, n={n}"
+
+    def build():
+        items = ctx.items()
+
+        def make(fn):
+            return _async_run(lambda: fn(_agen(items), n))
+
+        candidates = ctx.twin_candidates("abatched", make)
+        candidates += [
+            reference("asyncstdlib.batched", "asyncstdlib", "batched", make),
+            Candidate("hand-written batching loop", REFERENCE, make(_hand_batched)),
+            Candidate(
+                "async generator alone (no batching)",
+                REFERENCE,
+                _async_run(lambda: _agen(items), floor=len(items)),
+            ),
+        ]
+        total = len(items)
+        return Case("abatched", key, workload, "item", total, total, candidates)
+
+    return [Pending("abatched", key, workload, build)]
+
+
 CASES = {
     "count": count_cases,
     "fibonacci": fibonacci_cases,
@@ -523,6 +605,7 @@ CASES = {
     "read_chunks": read_chunks_cases,
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
+    "abatched": abatched_cases,
 }
 
 # The more-itertools drop-ins, in a module of their own (it uses the helpers

@@ -37,10 +37,10 @@ from cyiter._cy._items cimport (
     signals_checked,
 )
 
+from inspect import signature
 from operator import length_hint as _length_hint
 
 from cyiter._dropins import (
-    CONSTRAINED_BATCHES_SIGNATURE,
     constrained_batches_args,
     constrained_batches_state,
     ichunked_args,
@@ -106,7 +106,10 @@ Drop-in for :func:`more_itertools.constrained_batches`: tuples of
     cdef PyObject** items
     cdef Py_ssize_t room
 
-    __signature__ = CONSTRAINED_BATCHES_SIGNATURE
+    # for inspect: a signature line cannot give it the default get_len=len
+    __signature__ = signature(
+        lambda iterable, max_size, max_count=None, get_len=len, strict=True: None
+    )
 
     def __cinit__(self, *args, **kwargs):
         self.name = "constrained_batches"

@@ -24,7 +24,6 @@ from cyiter._cy._capi cimport (
     steal,
     tuple_new_raw,
     tuple_refilled,
-    tuple_took,
     type_slots,
 )
 from cyiter._cy._dropin cimport Dropin
@@ -121,7 +120,7 @@ cdef class _Window(Dropin):
                     dropped = slots[0]
                     shift_left(slots, last)
                     slots[last] = item
-                    tuple_took(<PyObject*>self.window, item)
+                    tuple_refilled(<PyObject*>self.window)
                     result = self.window
                     decref(dropped)
                     guard_leave(&self.guard)

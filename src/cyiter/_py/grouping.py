@@ -12,7 +12,6 @@ from itertools import islice
 from operator import length_hint as _length_hint
 
 from cyiter._dropins import (
-    CONSTRAINED_BATCHES_SIGNATURE,
     constrained_batches_args,
     constrained_batches_state,
     ichunked_args,
@@ -42,7 +41,6 @@ class constrained_batches(Dropin):
 
     __slots__ = ("_it", "_max_size", "_max_count", "_get_len", "_strict", "_carried")
     _name = "constrained_batches"
-    __signature__ = CONSTRAINED_BATCHES_SIGNATURE
 
     def _clear(self):
         self._it = self._max_count = None

@@ -10,8 +10,8 @@ from cyiter._cy._guard cimport Guard
 
 cdef enum:
     # a loop that pulls items without returning checks for signals (Ctrl-C)
-    # once every this many items
-    SIGNAL_EVERY = 1 << 16
+    # once every this many items (docs/internals.md, "Signals")
+    SIGNAL_EVERY = 4096
 
 
 cdef inline void release(PyObject** items, Py_ssize_t count) noexcept:

@@ -2,7 +2,9 @@
 """Helpers of the Cython twins that hold items in C arrays or pull long
 runs of items in one call (the more-itertools drop-ins)."""
 
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
+from cpython.pyport cimport PY_SSIZE_T_MAX
 
 from cyiter._cy._capi cimport decref, thread_tag
 from cyiter._cy._guard cimport Guard
@@ -47,3 +49,15 @@ cdef inline void guard_take(Guard* g) noexcept:
     """``guard_enter`` for a fast path that has just seen the guard free,
     in the same critical section: it can neither wait nor raise."""
     g.running = thread_tag()
+
+
+cdef inline PyObject** new_pairs(PyObject** old, Py_ssize_t half) noexcept:
+    """An array of ``2 * half`` pointers in place of *old*, which is freed
+    (it holds nothing between calls); NULL with MemoryError set."""
+    cdef PyObject** fresh = NULL
+    PyMem_Free(old)
+    if half <= PY_SSIZE_T_MAX // (2 * <Py_ssize_t>sizeof(PyObject*)):
+        fresh = <PyObject**>PyMem_Malloc(2 * half * sizeof(PyObject*))
+    if fresh == NULL:
+        set_no_memory()
+    return fresh

@@ -10,9 +10,8 @@ back to None as its item is handed out.
 
 cimport cython
 from cpython.list cimport PyList_GET_SIZE
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free
 from cpython.object cimport PyObject
-from cpython.pyport cimport PY_SSIZE_T_MAX
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_GET_SIZE
 
@@ -34,7 +33,7 @@ from cyiter._cy._capi cimport (
 )
 from cyiter._cy._dropin cimport Dropin
 from cyiter._cy._guard cimport guard_enter, guard_leave
-from cyiter._cy._items cimport guard_take, release, set_no_memory
+from cyiter._cy._items cimport guard_take, new_pairs, release
 
 
 from cyiter._dropins import length_hints, rounds_state, roundrobin_state
@@ -149,13 +148,9 @@ cdef class _Rounds(Dropin):
     cdef int _grow(self, Py_ssize_t k) noexcept:
         """Room for the *k* items of a round and their inputs in ``taken``;
         -1 with MemoryError set."""
-        PyMem_Free(self.taken)
         self.room = 0
-        self.taken = NULL
-        if k <= PY_SSIZE_T_MAX // (2 * <Py_ssize_t>sizeof(PyObject*)):
-            self.taken = <PyObject**>PyMem_Malloc(2 * k * sizeof(PyObject*))
+        self.taken = new_pairs(self.taken, k)
         if self.taken == NULL:
-            set_no_memory()
             return -1
         self.room = k
         return 0

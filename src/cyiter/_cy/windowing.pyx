@@ -7,9 +7,8 @@ instead of copied into a new one (docs/internals.md, "Tuple reuse").
 """
 
 cimport cython
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free
 from cpython.object cimport PyObject
-from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.string cimport memcpy, memmove
 
 from cyiter._cy._capi cimport (
@@ -31,8 +30,8 @@ from cyiter._cy._guard cimport guard_enter, guard_leave
 from cyiter._cy._items cimport (
     check_signals,
     guard_take,
+    new_pairs,
     release,
-    set_no_memory,
     signals_checked,
 )
 
@@ -258,15 +257,10 @@ cdef class _Window(Dropin):
 
     @cython.final
     cdef int _grow(self, Py_ssize_t keep) noexcept:
-        """Room for 2 * keep pointers in ``moved`` (empty between calls);
-        -1 with MemoryError set when there is none."""
-        PyMem_Free(self.moved)
+        """Room for 2 * keep pointers in ``moved``; -1 with MemoryError set."""
         self.room = 0
-        self.moved = NULL
-        if keep <= PY_SSIZE_T_MAX // (2 * <Py_ssize_t>sizeof(PyObject*)):
-            self.moved = <PyObject**>PyMem_Malloc(2 * keep * sizeof(PyObject*))
+        self.moved = new_pairs(self.moved, keep)
         if self.moved == NULL:
-            set_no_memory()
             return -1
         self.room = keep
         return 0

@@ -11,9 +11,10 @@ import sys
 
 from cyiter._env import env_flag
 
-#: The public iterator classes, declared here and nowhere else: for each
-#: family, its module (the same name in ``_cy`` and ``_py``) and its names, in
-#: the order of the documentation.  ``cyiter.__all__`` derives from it.
+#: The public iterator classes (and the function ilen), declared here and
+#: nowhere else: for each family, its module (the same name in ``_cy`` and
+#: ``_py``) and its names, in the order of the documentation.
+#: ``cyiter.__all__`` derives from it.
 FAMILIES = {
     "sequences": ("count", "fibonacci"),
     "batching": ("batched", "chunked"),
@@ -21,6 +22,11 @@ FAMILIES = {
     "readers": ("read_chunks", "read_lines"),
     "delimited": ("read_csv",),
     "jsonl": ("read_jsonl", "write_jsonl"),
+    "windowing": ("windowed", "sliding_window"),
+    "selecting": ("unique_everseen", "unique_justseen"),
+    "combining": ("interleave", "interleave_longest", "roundrobin"),
+    "grouping": ("constrained_batches", "ichunked"),
+    "lookahead": ("peekable", "ilen"),
 }
 NAMES = tuple(name for names in FAMILIES.values() for name in names)
 

@@ -102,6 +102,27 @@ def jsonl(directory: str) -> None:
     with cyiter.read_jsonl(path, loads=len, compression="gzip") as sizes:
         assert_type(list(sizes), list[int])
     assert_type(list(cyiter.read_lines(path, compression=None)), list[bytes])
+def more_dropins() -> None:
+    assert_type(next(cyiter.windowed([1, 2, 3], 2)), tuple[int | None, ...])
+    assert_type(next(cyiter.windowed("abc", 2, fillvalue=0, step=2)), tuple[str | int, ...])
+    assert_type(next(cyiter.sliding_window(range(5), 3)), tuple[int, ...])
+    assert_type(list(cyiter.unique_everseen("abca", key=str.lower)), list[str])
+    assert_type(list(cyiter.unique_justseen([1.0, 1.0, 2.0])), list[float])
+    assert_type(list(cyiter.interleave([1, 2], [3, 4])), list[int])
+    assert_type(list(cyiter.interleave_longest("ab", "c")), list[str])
+    assert_type(list(cyiter.roundrobin([1], [2, 3])), list[int])
+    batches = cyiter.constrained_batches([b"ab", b"c"], 3, max_count=2, get_len=len, strict=False)
+    assert_type(next(batches), tuple[bytes, ...])
+    assert_type([list(chunk) for chunk in cyiter.ichunked(range(5), 2)], list[list[int]])
+    p = cyiter.peekable(["a", "b", "c"])
+    assert_type(p.peek(), str)
+    assert_type(p.peek(None), str | None)
+    assert_type(p[1], str)
+    assert_type(p[1:], list[str])
+    p.prepend("z")
+    assert_type(bool(p), bool)
+    assert_type(next(p), str)
+    assert_type(cyiter.ilen(x for x in range(5)), int)
 
 
 async def numbers(n: int) -> AsyncIterator[int]:
@@ -159,6 +180,8 @@ def rejected(path: Path) -> None:
     cyiter.read_lines(path, compression="zip")  # type: ignore[call-overload]
     cyiter.read_jsonl(path, loads="json")  # type: ignore[call-overload]
     cyiter.write_jsonl(path, [1], None)  # type: ignore[call-arg]
+    cyiter.windowed([1], "2")  # type: ignore[call-overload]
+    cyiter.peekable([1]).prepend("a")  # type: ignore[arg-type]
     cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
     cyiter.aio.abatched(numbers(2), 2, True)  # type: ignore[call-arg]
     cyiter.aio.achunked(numbers(2), 2, timeout="1")  # type: ignore[arg-type]
@@ -171,6 +194,7 @@ def main() -> None:
     sequences()
     batching()
     flattening()
+    more_dropins()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")

@@ -836,3 +836,10 @@ CASES = {
     "abatched": abatched_cases,
     "aread_lines": aread_lines_cases,
 }
+
+# The more-itertools drop-ins, in a module of their own (it uses the helpers
+# above, so it is imported last).
+from cyiter._bench import dropins as _dropins  # noqa: E402
+
+ITERATORS += _dropins.ITERATORS
+CASES.update(_dropins.CASES)

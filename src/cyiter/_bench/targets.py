@@ -1,4 +1,4 @@
-"""The speed and memory targets of issues 2, 3, 17 and 19, checked against a run.
+"""The speed and memory targets of issues 2, 3, 17, 19 and 20, checked against a run.
 
 Every speed target is expressed as a *speedup*: the reference's time over
 cyiter's (min over the rounds), so "at least 2.5x faster" needs 2.5 and
@@ -155,6 +155,41 @@ def _targets():
         19, "aread_lines: at most 2x the time per line of read_lines in an async generator",
         ("aread_lines/bytes",), "read_lines (Cython) in an async generator", 1 / 2,
     )
+    yield from _dropin_targets(target)
+
+
+def _dropin_targets(target):
+    """The more-itertools drop-ins: at least 3x more-itertools where it runs
+    Python code per item, no slower than the fastest C peer."""
+    for key, reference, needed in (
+        ("windowed/n=5", "more_itertools.windowed", 3.0),
+        ("windowed/n=5", "iteration_utilities.successive", 1.0),
+        ("windowed/n=5", "cytoolz.sliding_window", 1.0),
+        ("sliding_window/n=5", "more_itertools.sliding_window", 1.0),
+        ("sliding_window/n=5", "iteration_utilities.successive", 1.0),
+        ("unique_everseen/1000-distinct", "iteration_utilities.unique_everseen", 1.0),
+        ("unique_everseen/distinct", "more_itertools.unique_everseen", 3.0),
+        ("unique_everseen/distinct", "iteration_utilities.unique_everseen", 1.0),
+        ("unique_justseen/distinct", "more_itertools.unique_justseen", 3.0),
+        ("unique_justseen/distinct", "iteration_utilities.unique_justseen", 1.0),
+        ("interleave", "more_itertools.interleave", 1.0),
+        ("interleave", "cytoolz.interleave", 1.0),
+        ("interleave_longest", "more_itertools.interleave_longest", 3.0),
+        ("roundrobin", "more_itertools.roundrobin", 3.0),
+        ("roundrobin", "iteration_utilities.roundrobin", 1.0),
+        ("constrained_batches", "more_itertools.constrained_batches", 3.0),
+        ("ichunked/n=100", "more_itertools.ichunked", 3.0),
+        ("peekable", "more_itertools.peekable", 3.0),
+        ("ilen", "deque(enumerate(it, 1), maxlen=1)", 1.0),
+        ("ilen", "more_itertools.ilen", 1.0),
+    ):
+        name = key.split("/")[0]
+        text = (
+            f"{name}: >= {needed:g}x faster than {reference}"
+            if needed > 1
+            else f"{name}: no slower than {reference}"
+        )
+        yield target(20, text, (key,), reference, needed)
 
 
 TARGETS = tuple(_targets())

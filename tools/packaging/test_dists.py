@@ -119,6 +119,8 @@ def test_sdist_installs_compiled_and_passes_the_suite(sdist_venv, unpacked_sdist
     # what cibuildwheel runs on each wheel before the suite
     out = run(sdist_venv.python, ROOT / "tools" / "packaging" / "check_wheel.py", cwd=unpacked_sdist)
     assert f"cyiter {__version__}: compiled twin" in out
+    # what the README tells users to check
+    assert run(sdist_venv.python, "-m", "cyiter", "--version").strip() == f"cyiter {__version__} (cython twin)"
 
 
 def test_sdist_without_a_compiler_installs_as_pure_python_and_says_so(dists, tmp_path):
@@ -133,9 +135,27 @@ def test_sdist_without_a_compiler_installs_as_pure_python_and_says_so(dists, tmp
     assert "cyiter is installed as pure Python" in screen
     assert "Successfully installed cyiter" in screen
     assert venv.implementation() == "python"
+    assert run(venv.python, "-m", "cyiter", "--version").strip() == f"cyiter {__version__} (python twin)"
+    # pip built (and would cache) a pure wheel, not one tagged for this interpreter alone
+    wheel = run(venv.python, "-c", "import importlib.metadata as m; print(m.distribution('cyiter').read_text('WHEEL'))")
+    assert "Root-Is-Purelib: true" in wheel and "Tag: py3-none-any" in wheel, wheel
     # the extension really is absent, and CYITER_REQUIRE_EXTENSIONS says so
     code, screen = run_in_terminal(venv.python, "-c", "import cyiter", CYITER_REQUIRE_EXTENSIONS="1")
     assert code != 0 and "CYITER_REQUIRE_EXTENSIONS is set" in screen, screen
+
+
+def test_a_failing_compiler_makes_the_same_wheel_as_a_pure_build(dists, pure_wheel, tmp_path):
+    """A fallback build is tagged and laid out as the CYITER_NO_EXTENSIONS wheel,
+    so that it is never taken for (or cached as) a compiled wheel."""
+    run(
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", tmp_path, dists[0],
+        CC="false", CXX="false",
+    )
+    (wheel,) = tmp_path.glob("cyiter-*.whl")
+    assert wheel.name == pure_wheel.name == f"cyiter-{__version__}-py3-none-any.whl"
+    assert package_files(wheel) == package_files(pure_wheel)
+    with zipfile.ZipFile(wheel) as zf:
+        assert "Root-Is-Purelib: true" in zf.read(f"cyiter-{__version__}.dist-info/WHEEL").decode()
 
 
 def test_a_failing_compiler_fails_the_build_when_extensions_are_required(dists, tmp_path):

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from cyiter._bench import cases, machine, memory, plot, progress, report, targets
+from cyiter._bench import baseline, cases, machine, memory, plot, progress, report, targets
 from cyiter._bench.timing import CYTHON, PYTHON, measure
 
 
@@ -31,7 +31,7 @@ def add_arguments(parser):
         dest="mode",
         action="store_const",
         const="full",
-        help="the sizes of the issues' targets (files of 256 MiB and more); minutes",
+        help="the sizes the published targets are set for (files of 256 MiB and more); minutes",
     )
     parser.set_defaults(mode="quick")
     parser.add_argument(
@@ -104,6 +104,7 @@ def _run(args, command):
             if runs:
                 bar.begin("peak memory of the readers")
             memory.measure(memory_runs, directory, bar.advance)
+    recorded = baseline.find(profile.name, machine_info, args.scale)
     doc = report.document(
         profile,
         args.scale,
@@ -111,7 +112,8 @@ def _run(args, command):
         selected,
         case_docs,
         [report.memory_doc(r) for r in memory_runs],
-        targets.evaluate(case_results, memory_runs, selected),
+        targets.evaluate(case_results, memory_runs, selected, recorded),
+        recorded.about,
     )
     if console is not None:
         plain = {"markup": False, "highlight": False}

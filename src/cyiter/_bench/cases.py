@@ -22,7 +22,7 @@ from cyiter._bench import data
 from cyiter._bench.data import MiB
 from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Candidate, Case
 
-#: Every iterator of the SPEC, in its order.
+#: Every iterator, in the order of the documentation.
 ITERATORS = (
     "count",
     "fibonacci",
@@ -71,7 +71,7 @@ _PROFILES = {
         slow_s=0.5,
         budget_s=10.0,
     ),
-    # The conditions of the issues' targets: files of at least 256 MiB,
+    # The sizes the published targets are set for: files of at least 256 MiB,
     # 64 and 512 MiB for memory, a tree of about 10**6 leaves, >= 5 rounds.
     # The pure-Python readers are far slower: their memory runs use smaller
     # files, and a run over budget_s is timed once (the whole run stays

@@ -47,10 +47,10 @@ def _runs(mode, count):
     return docs
 
 
-def record(docs):
+def record(docs, commit):
     with open(FILE, encoding="utf-8") as f:
         doc = baseline.load(f.read())
-    entry = baseline.entry(docs, _commit())
+    entry = baseline.entry(docs, commit)
     with open(FILE, "w", encoding="utf-8") as f:
         json.dump(baseline.merged(doc, entry), f, indent=1, ensure_ascii=False)
         f.write("\n")
@@ -69,6 +69,7 @@ if __name__ == "__main__":
     group.add_argument("--full", dest="mode", action="store_const", const="full")
     parser.add_argument("--runs", type=int, default=3, help="bench runs to take the median of (3)")
     args = parser.parse_args()
+    commit = _commit()  # of the code measured, before anything can change the tree
     if args.runs_json:
         if args.mode:
             parser.error("give runs or a mode, not both")
@@ -81,6 +82,6 @@ if __name__ == "__main__":
     else:
         parser.error("give --quick or --full (and --runs N >= 1), or RUN.json files")
     try:
-        record(docs)
+        record(docs, commit)
     except ValueError as exc:
         sys.exit(f"record_baseline: {exc}")

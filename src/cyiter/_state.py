@@ -5,7 +5,7 @@ never a twin's own class, so it loads in whichever twin is active.
 """
 
 
-def restore(name: str):
+def restore(name: str) -> object:
     """Make an empty (exhausted) iterator of the active twin's *name* class.
 
     Pickle then calls its ``__setstate__`` with the state the other side's

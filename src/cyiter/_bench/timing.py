@@ -29,8 +29,17 @@ import gc
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cyiter._bench.cases import Profile
+
+#: What a candidate hands its iterator to (:func:`drain` or :func:`tally`).
+Consume = Callable[[Iterable[Any]], int]
+#: A candidate: builds its iterator over the case's data, returns ``consume(it)``.
+Run = Callable[[Consume], int]
 
 #: Roles of candidates: the two cyiter twins and everything else.
 CYTHON, PYTHON, REFERENCE = "cython", "python", "reference"
@@ -39,13 +48,13 @@ CYTHON, PYTHON, REFERENCE = "cython", "python", "reference"
 SLOW_ROUNDS = 3
 
 
-def drain(iterator) -> int:
+def drain(iterator: Iterable[Any]) -> int:
     """Consume *iterator* in C, keeping nothing."""
     deque(iterator, maxlen=0)
     return 0
 
 
-def tally(iterator) -> int:
+def tally(iterator: Iterable[Any]) -> int:
     """Consume *iterator* and count its items."""
     n = 0
     for _ in iterator:
@@ -57,7 +66,7 @@ def tally(iterator) -> int:
 class Candidate:
     label: str
     role: str
-    run: Optional[Callable] = None
+    run: Run | None = None
     reason: str = ""
 
 
@@ -77,8 +86,8 @@ class Case:
     unit: str
     units: int
     items: int
-    candidates: list
-    nbytes: Optional[int] = None
+    candidates: list[Candidate]
+    nbytes: int | None = None
 
 
 @dataclass
@@ -90,7 +99,7 @@ class Measured:
     slow: bool = False
     single: bool = False  # timed by its warm-up run only (over budget)
     rounds: int = 0
-    samples_ns: list = field(default_factory=list)  # one per run
+    samples_ns: list[float] = field(default_factory=list)  # one per run
 
     @property
     def ok(self) -> bool:
@@ -105,10 +114,10 @@ class Measured:
         return statistics.median(self.samples_ns)
 
 
-def _turn(run, min_s) -> list:
+def _turn(run: Run, min_s: float) -> list[float]:
     """The times of runs, in nanoseconds, until *min_s* seconds have passed."""
     clock = time.perf_counter_ns
-    times = []
+    times: list[float] = []
     gc.disable()
     try:
         end = clock() + min_s * 1e9
@@ -123,7 +132,7 @@ def _turn(run, min_s) -> list:
         gc.enable()
 
 
-def _warm_up(case, candidate, profile):
+def _warm_up(case: Case, candidate: Candidate, run: Run, profile: "Profile") -> Measured:
     """Check the candidate's output size; its time classifies the candidate.
 
     The counting run also brings a reader's file into page cache.  Over
@@ -133,7 +142,7 @@ def _warm_up(case, candidate, profile):
     """
     try:
         start = time.perf_counter_ns()
-        produced = candidate.run(tally)
+        produced = run(tally)
         counting = max(time.perf_counter_ns() - start, 1)
     except Exception as exc:
         return Measured(candidate.label, candidate.role, "error", f"{type(exc).__name__}: {exc}")
@@ -152,29 +161,30 @@ def _warm_up(case, candidate, profile):
     return measured
 
 
-def measure(case: Case, profile) -> list:
+def measure(case: Case, profile: "Profile") -> list[Measured]:
     """Time every candidate of *case* as *profile* says; a :class:`Measured` each.
 
     *profile* gives ``rounds``, ``min_sample_s``, ``slow_s`` and ``budget_s``.
     """
     results = []
-    live = []
+    live: list[tuple[Run, Measured]] = []
     for candidate in case.candidates:
-        if candidate.run is None:
+        run = candidate.run
+        if run is None:
             results.append(Measured(candidate.label, candidate.role, "skipped", candidate.reason))
             continue
-        measured = _warm_up(case, candidate, profile)
+        measured = _warm_up(case, candidate, run, profile)
         results.append(measured)
         if measured.ok and not measured.single:
-            live.append((candidate, measured))
+            live.append((run, measured))
     for r in range(profile.rounds):
         gc.collect()
         shift = r % len(live) if live else 0
-        for candidate, measured in live[shift:] + live[:shift]:
+        for run, measured in live[shift:] + live[:shift]:
             if measured.slow and r >= SLOW_ROUNDS:
                 continue
             try:
-                measured.samples_ns += _turn(candidate.run, profile.min_sample_s)
+                measured.samples_ns += _turn(run, profile.min_sample_s)
                 measured.rounds += 1
             except Exception as exc:
                 measured.status = "error"

@@ -75,7 +75,7 @@ def find(
     wanted = interpreter(machine)
     for entry in doc["entries"]:
         if entry["mode"] == mode and entry["interpreter"] == wanted:
-            rows = {key: Recorded(row["reference"], row["speedup"]) for key, row in entry["rows"].items()}
+            rows = {k: Recorded(r["reference"], r["speedup"]) for k, r in entry["rows"].items()}
             m = entry["machine"]
             about = (
                 f"{wanted}, {mode} mode: recorded {entry['recorded'][:10]} at commit "

@@ -13,14 +13,21 @@ import dataclasses
 import importlib
 import math
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import Callable
+from typing import Any, TypeVar
 
 from cyiter._bench import data
 from cyiter._bench.data import MiB
-from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Candidate, Case
+from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Candidate, Case, Consume, Run
+
+T = TypeVar("T")
+#: ``make(fn)``: the run of a candidate whose iterator is ``fn`` (a class or a function).
+Make = Callable[[Any], Run]
+#: What a twin offers: ``({name: class}, why anything is missing)``.
+Twin = tuple[dict[str, type], str]
 
 #: Every iterator, in the order of the documentation.
 ITERATORS = (
@@ -48,8 +55,8 @@ class Profile:
     leaves: int  # string leaves of the collapse tree
     file_bytes: int  # size of the text file of read_chunks and read_lines
     csv_bytes: int  # size of the CSV file of read_csv
-    memory_bytes: tuple  # the two file sizes of the peak-memory runs
-    memory_bytes_python: tuple  # the same for the (much slower) pure-Python twin
+    memory_bytes: tuple[int, int]  # the two file sizes of the peak-memory runs
+    memory_bytes_python: tuple[int, int]  # the same for the (much slower) pure-Python twin
     rounds: int
     min_sample_s: float  # the shortest turn of a candidate in a round
     slow_s: float  # a run longer than this makes a candidate slow (fewer rounds)
@@ -93,14 +100,14 @@ _PROFILES = {
 }
 
 
-def profile(name, scale=1.0, rounds=None) -> Profile:
+def profile(name: str, scale: float = 1.0, rounds: int | None = None) -> Profile:
     """The ``quick`` or ``full`` profile, its sizes multiplied by *scale*.
 
     Below scale 1 (the tests' tiny runs) a turn is a single run.
     """
     base = _PROFILES[name]
 
-    def scaled(value, floor):
+    def scaled(value: int, floor: int) -> int:
         return max(floor, int(value * scale))
 
     return dataclasses.replace(
@@ -110,8 +117,11 @@ def profile(name, scale=1.0, rounds=None) -> Profile:
         leaves=scaled(base.leaves, 32),
         file_bytes=scaled(base.file_bytes, 4096),
         csv_bytes=scaled(base.csv_bytes, 4096),
-        memory_bytes=tuple(scaled(size, 4096) for size in base.memory_bytes),
-        memory_bytes_python=tuple(scaled(size, 4096) for size in base.memory_bytes_python),
+        memory_bytes=(scaled(base.memory_bytes[0], 4096), scaled(base.memory_bytes[1], 4096)),
+        memory_bytes_python=(
+            scaled(base.memory_bytes_python[0], 4096),
+            scaled(base.memory_bytes_python[1], 4096),
+        ),
         rounds=base.rounds if rounds is None else rounds,
         min_sample_s=base.min_sample_s if scale >= 1 else 0.0,
     )
@@ -125,7 +135,7 @@ class Pending:
     build: Callable[[], Case]
 
 
-def twin_classes(kind):
+def twin_classes(kind: str) -> Twin:
     """``(classes, reason)``: what twin *kind* offers, and why anything is missing.
 
     The twin as ``import cyiter`` would load it; when that fails (no compiled
@@ -139,7 +149,7 @@ def twin_classes(kind):
     except ImportError as exc:
         reason = f"{kind} twin unavailable: {exc}"
     package = "cyiter._cy" if kind == CYTHON else "cyiter._py"
-    classes = {}
+    classes: dict[str, type] = {}
     for family, names in _select.FAMILIES.items():
         try:
             module = importlib.import_module(f"{package}.{family}")
@@ -149,12 +159,12 @@ def twin_classes(kind):
     return classes, reason
 
 
-def load_twins() -> dict:
+def load_twins() -> dict[str, Twin]:
     """``{kind: (classes, reason)}`` for both cyiter twins (see :func:`twin_classes`)."""
     return {kind: twin_classes(kind) for kind in (CYTHON, PYTHON)}
 
 
-def missing(name, kind, reason):
+def missing(name: str, kind: str, reason: str) -> str:
     """Why iterator *name* is absent from twin *kind*."""
     return reason or f"{name} is not in the {kind} twin yet"
 
@@ -162,29 +172,30 @@ def missing(name, kind, reason):
 class Context:
     """The profile, the twins, the temporary directory and the cached data."""
 
-    def __init__(self, profile, directory, twins):
+    def __init__(self, profile: Profile, directory: str, twins: dict[str, Twin]) -> None:
         self.profile = profile
         self.directory = directory
         self.twins = twins
-        self._cache = {}
+        self._cache: dict[str, Any] = {}
 
-    def cached(self, key, make):
+    def cached(self, key: str, make: Callable[[], T]) -> T:
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        value: T = self._cache[key]
+        return value
 
-    def items(self):
+    def items(self) -> list[int]:
         return self.cached("items", lambda: list(range(self.profile.items)))
 
-    def lines_file(self):
+    def lines_file(self) -> data.DataFile:
         return self.cached(
             "lines", lambda: data.lines_file(self.directory, self.profile.file_bytes)
         )
 
-    def csv_file(self):
+    def csv_file(self) -> data.DataFile:
         return self.cached("csv", lambda: data.csv_file(self.directory, self.profile.csv_bytes))
 
-    def twin_candidates(self, name, make) -> list:
+    def twin_candidates(self, name: str, make: Make) -> list[Candidate]:
         """Both cyiter twins of iterator *name*, ``make(cls)`` giving ``run``."""
         candidates = []
         for kind in (CYTHON, PYTHON):
@@ -197,13 +208,13 @@ class Context:
         return candidates
 
 
-def reference(label, module, attr, make) -> Candidate:
+def reference(label: str, module: str, attr: str, make: Make) -> Candidate:
     """The reference ``module.attr``, or a skipped candidate saying why not."""
     try:
         mod = importlib.import_module(module)
     except ImportError:
         return Candidate(label, REFERENCE, reason=f"{module} is not installed")
-    obj = mod
+    obj: Any = mod
     for part in attr.split("."):
         obj = getattr(obj, part, None)
         if obj is None:
@@ -214,7 +225,7 @@ def reference(label, module, attr, make) -> Candidate:
     return Candidate(label, REFERENCE, make(obj))
 
 
-def fibonacci_generator(n):
+def fibonacci_generator(n: int) -> Iterator[int]:
     """The reference: the first *n* Fibonacci numbers from a plain generator."""
     a, b = 0, 1
     for _ in range(n):
@@ -225,11 +236,11 @@ def fibonacci_generator(n):
 # -- sequences ---------------------------------------------------------------
 
 
-def count_cases(ctx):
+def count_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
 
-    def build():
-        def make(fn):
+    def build() -> Case:
+        def make(fn: Any) -> Run:
             return lambda consume: consume(islice(fn(), n))
 
         candidates = ctx.twin_candidates("count", make)
@@ -239,12 +250,12 @@ def count_cases(ctx):
     return [Pending("count", "count", f"first {n:,} values", build)]
 
 
-def fibonacci_cases(ctx):
+def fibonacci_cases(ctx: Context) -> list[Pending]:
     loops = ctx.profile.fib_loops
     workload = f"first 90 terms, {loops:,} times"
 
-    def build():
-        def make(fn):
+    def build() -> Case:
+        def make(fn: Any) -> Run:
             return lambda consume: sum([consume(fn(90)) for _ in range(loops)])
 
         candidates = ctx.twin_candidates("fibonacci", make)
@@ -258,14 +269,20 @@ def fibonacci_cases(ctx):
 # -- batching ----------------------------------------------------------------
 
 
-def _grouping_case(ctx, iterator, source, n, references):
+#: A reference of a grouping case: label, module, attribute, adapter of its arguments.
+GroupingReference = tuple[str, str, str, Callable[[Any], Any] | None]
+
+
+def _grouping_case(
+    ctx: Context, iterator: str, source: str, n: int, references: Sequence[GroupingReference]
+) -> Pending:
     key = f"{iterator}/{source}/n={n}"
     workload = f"{source} of {ctx.profile.items:,} ints, n={n}"
 
-    def build():
+    def build() -> Case:
         items = ctx.items()
 
-        def make(fn):
+        def make(fn: Any) -> Run:
             if source == "list":
                 return lambda consume: consume(fn(items, n))
             return lambda consume: consume(fn(iter(items), n))
@@ -287,7 +304,9 @@ def _grouping_case(ctx, iterator, source, n, references):
 IN_CACHE_ITEMS = 20_000
 
 
-def _in_cache_grouping_case(ctx, iterator, n, references):
+def _in_cache_grouping_case(
+    ctx: Context, iterator: str, n: int, references: Sequence[GroupingReference]
+) -> Pending:
     """*iterator* over a list that stays in the CPU caches.  Over the large
     list of the other cases, slicing by index and pulling item by item are
     both bound by memory traffic (every item's reference count is written);
@@ -296,10 +315,10 @@ def _in_cache_grouping_case(ctx, iterator, n, references):
     passes = max(1, ctx.profile.items // IN_CACHE_ITEMS)
     workload = f"list of {IN_CACHE_ITEMS:,} ints read {passes:,} times, n={n}"
 
-    def build():
+    def build() -> Case:
         items = list(range(IN_CACHE_ITEMS))
 
-        def make(fn):
+        def make(fn: Any) -> Run:
             return lambda consume: sum([consume(fn(items, n)) for _ in range(passes)])
 
         candidates = ctx.twin_candidates(iterator, make)
@@ -314,18 +333,18 @@ def _in_cache_grouping_case(ctx, iterator, n, references):
     return Pending(iterator, key, workload, build)
 
 
-def _adapted(make, adapt):
+def _adapted(make: Make, adapt: Callable[[Any], Any]) -> Make:
     """*make* for a reference whose arguments differ from cyiter's."""
     return lambda fn: make(adapt(fn))
 
 
-def _partition_all(fn):
+def _partition_all(fn: Callable[[int, Any], Any]) -> Callable[[Any, int], Any]:
     """``toolz.partition_all(n, seq)`` called as ``(seq, n)``."""
     return lambda iterable, n: fn(n, iterable)
 
 
-def batched_cases(ctx):
-    references = [
+def batched_cases(ctx: Context) -> list[Pending]:
+    references: list[GroupingReference] = [
         ("itertools.batched", "itertools", "batched", None),
         ("more_itertools.batched", "more_itertools", "batched", None),
         ("cytoolz.partition_all", "cytoolz", "partition_all", _partition_all),
@@ -339,25 +358,29 @@ def batched_cases(ctx):
     ] + [_in_cache_grouping_case(ctx, "batched", n, references) for n in (100, 1000)]
 
 
-def chunked_cases(ctx):
-    references = [("more_itertools.chunked", "more_itertools", "chunked", None)]
+def chunked_cases(ctx: Context) -> list[Pending]:
+    references: list[GroupingReference] = [
+        ("more_itertools.chunked", "more_itertools", "chunked", None)
+    ]
     return [_grouping_case(ctx, "chunked", "list", n, references) for n in (2, 1000)]
 
 
 # -- flattening --------------------------------------------------------------
 
 
-def flatten_cases(ctx):
+def flatten_cases(ctx: Context) -> list[Pending]:
     pending = []
     for width in (5, 1000):
         key = f"flatten/{width}"
         rows = max(1, ctx.profile.items // width)
         workload = f"{rows:,} list{'s' if rows > 1 else ''} of {width} ints"
 
-        def build(width=width, rows=rows, key=key, workload=workload):
+        def build(
+            width: int = width, rows: int = rows, key: str = key, workload: str = workload
+        ) -> Case:
             nested = ctx.cached(key, lambda: [list(range(width)) for _ in range(rows)])
 
-            def make(fn):
+            def make(fn: Any) -> Run:
                 return lambda consume: consume(fn(nested))
 
             candidates = ctx.twin_candidates("flatten", make)
@@ -382,13 +405,13 @@ def flatten_cases(ctx):
     return pending
 
 
-def collapse_cases(ctx):
+def collapse_cases(ctx: Context) -> list[Pending]:
     workload = f"tree of ~{ctx.profile.leaves:,} string leaves, depth 5"
 
-    def build():
+    def build() -> Case:
         tree, leaves = ctx.cached("tree", lambda: data.tree(ctx.profile.leaves))
 
-        def make(fn):
+        def make(fn: Any) -> Run:
             return lambda consume: consume(fn(tree))
 
         candidates = ctx.twin_candidates("collapse", make)
@@ -409,31 +432,31 @@ def collapse_cases(ctx):
 # -- readers -----------------------------------------------------------------
 
 
-def _reader(cls, *args, **kwargs):
+def _reader(cls: Any, *args: Any, **kwargs: Any) -> Run:
     """``run`` for a cyiter reader over a path, closed by its ``with`` block."""
 
-    def run(consume):
+    def run(consume: Consume) -> int:
         with cls(*args, **kwargs) as reader:
             return consume(reader)
 
     return run
 
 
-def read_chunks_cases(ctx):
+def read_chunks_cases(ctx: Context) -> list[Pending]:
     pending = []
     for size in (8192, 65536, MiB):
         key = f"read_chunks/{data.size_label(size).replace(' ', '')}"
         file_size = data.size_label(ctx.profile.file_bytes)
         workload = f"{file_size} file, {data.size_label(size)} chunks"
 
-        def build(size=size, key=key, workload=workload):
+        def build(size: int = size, key: str = key, workload: str = workload) -> Case:
             f = ctx.lines_file()
 
-            def buffered_read(consume):
+            def buffered_read(consume: Consume) -> int:
                 with open(f.path, "rb") as file:
                     return consume(iter(partial(file.read, size), b""))
 
-            def raw_readinto(consume):
+            def raw_readinto(consume: Consume) -> int:
                 buffer = bytearray(size)
                 with open(f.path, "rb", buffering=0) as file:
                     return consume(iter(partial(file.readinto, buffer), 0))
@@ -454,25 +477,27 @@ def read_chunks_cases(ctx):
     return pending
 
 
-def read_lines_cases(ctx):
+def read_lines_cases(ctx: Context) -> list[Pending]:
     pending = []
     for mode in ("bytes", "str"):
         key = f"read_lines/{mode}"
         file_size = data.size_label(ctx.profile.file_bytes)
         workload = f"{file_size} file, {mode} lines, keepends=True"
 
-        def build(mode=mode, key=key, workload=workload):
+        def build(mode: str = mode, key: str = key, workload: str = workload) -> Case:
             f = ctx.lines_file()
+            options: dict[str, Any]
+            args: dict[str, Any]
             if mode == "bytes":
                 options, label, args = {}, 'open(p, "rb")', {"mode": "rb"}
             else:
                 options = {"encoding": "utf-8"}
                 label, args = 'open(p, encoding="utf-8")', {"encoding": "utf-8"}
 
-            def make(cls):
+            def make(cls: Any) -> Run:
                 return _reader(cls, f.path, keepends=True, **options)
 
-            def plain(consume):
+            def plain(consume: Consume) -> int:
                 with open(f.path, **args) as file:
                     return consume(file)
 
@@ -486,17 +511,17 @@ def read_lines_cases(ctx):
     return pending
 
 
-def read_csv_cases(ctx):
+def read_csv_cases(ctx: Context) -> list[Pending]:
     workload = f"{data.size_label(ctx.profile.csv_bytes)} CSV file, 6 columns"
 
-    def build():
+    def build() -> Case:
         f = ctx.csv_file()
 
-        def dict_reader(consume):
+        def dict_reader(consume: Consume) -> int:
             with open(f.path, newline="", encoding="utf-8") as file:
                 return consume(csv.DictReader(file))
 
-        def list_reader(consume):
+        def list_reader(consume: Consume) -> int:
             with open(f.path, newline="", encoding="utf-8") as file:
                 rows = csv.reader(file)
                 next(rows)
@@ -513,7 +538,7 @@ def read_csv_cases(ctx):
     return [Pending("read_csv", "read_csv", workload, build)]
 
 
-CASES = {
+CASES: dict[str, Callable[[Context], list[Pending]]] = {
     "count": count_cases,
     "fibonacci": fibonacci_cases,
     "batched": batched_cases,

@@ -1,10 +1,19 @@
 """Turn a run into a JSON-able document, then into text or Markdown tables."""
 
 import datetime
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
-from cyiter._bench.cases import ITERATORS
+from cyiter._bench.cases import ITERATORS, Profile
 from cyiter._bench.data import size_label
-from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE
+from cyiter._bench.memory import MemoryResult
+from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Case, Measured
+
+if TYPE_CHECKING:
+    from rich.table import Table as RichTable
+
+#: A JSON document (or a part of one), as ``--json`` writes it.
+Doc = dict[str, Any]
 
 SCHEMA = "cyiter-bench/2"
 
@@ -25,8 +34,10 @@ METHOD = (
 )
 
 
-def _candidate_doc(case, m, fastest_ref, pure):
-    doc = {"label": m.label, "role": m.role, "status": m.status}
+def _candidate_doc(
+    case: Case, m: Measured, fastest_ref: Measured | None, pure: Measured | None
+) -> Doc:
+    doc: Doc = {"label": m.label, "role": m.role, "status": m.status}
     if not m.ok:
         doc["reason"] = m.reason
         return doc
@@ -49,7 +60,7 @@ def _candidate_doc(case, m, fastest_ref, pure):
     return doc
 
 
-def case_doc(case, measured, elapsed_s):
+def case_doc(case: Case, measured: Sequence[Measured], elapsed_s: float) -> Doc:
     refs = [m for m in measured if m.role == REFERENCE and m.ok]
     fastest_ref = min(refs, key=lambda m: m.min_ns) if refs else None
     pure = next((m for m in measured if m.role == PYTHON and m.ok), None)
@@ -67,8 +78,8 @@ def case_doc(case, measured, elapsed_s):
     }
 
 
-def memory_doc(result):
-    doc = {
+def memory_doc(result: MemoryResult) -> Doc:
+    doc: Doc = {
         "label": result.label,
         "reader": result.reader,
         "twin": result.twin,
@@ -86,9 +97,9 @@ def memory_doc(result):
     return doc
 
 
-def iterators_doc(selected, cases):
+def iterators_doc(selected: Collection[str], cases: Sequence[Doc]) -> Doc:
     """Each selected iterator: measured (some cyiter twin ran) or skipped, and why."""
-    out = {}
+    out: Doc = {}
     for name in ITERATORS:
         if name not in selected:
             continue
@@ -103,7 +114,16 @@ def iterators_doc(selected, cases):
     return out
 
 
-def document(profile, scale, machine, selected, cases, memory, targets, recorded):
+def document(
+    profile: Profile,
+    scale: float,
+    machine: Doc,
+    selected: Collection[str],
+    cases: list[Doc],
+    memory: list[Doc],
+    targets: list[Doc],
+    recorded: str,
+) -> Doc:
     counts = {s: sum(t["status"] == s for t in targets) for s in ("pass", "fail", "skipped")}
     return {
         "schema": SCHEMA,
@@ -140,19 +160,21 @@ def document(profile, scale, machine, selected, cases, memory, targets, recorded
 class Table:
     """Rows of strings with a title; rendered as text, Markdown or rich."""
 
-    def __init__(self, title, headers, rows, right=()):
+    def __init__(
+        self, title: str, headers: list[str], rows: list[list[str]], right: Collection[int] = ()
+    ) -> None:
         self.title = title
         self.headers = headers
         self.rows = rows
         self.right = set(right)
 
-    def text(self):
+    def text(self) -> str:
         widths = [
             max(len(h), *(len(r[i]) for r in self.rows)) if self.rows else len(h)
             for i, h in enumerate(self.headers)
         ]
 
-        def line(cells):
+        def line(cells: Sequence[str]) -> str:
             parts = [
                 c.rjust(w) if i in self.right else c.ljust(w)
                 for i, (c, w) in enumerate(zip(cells, widths))
@@ -163,8 +185,8 @@ class Table:
         out += [line(r) for r in self.rows]
         return "\n".join(out)
 
-    def markdown(self):
-        def esc(cell):
+    def markdown(self) -> str:
+        def esc(cell: str) -> str:
             return cell.replace("|", "\\|")
 
         aligns = ["---:" if i in self.right else "---" for i in range(len(self.headers))]
@@ -173,7 +195,7 @@ class Table:
         out += ["| " + " | ".join(map(esc, r)) + " |" for r in self.rows]
         return "\n".join(out)
 
-    def rich(self):
+    def rich(self) -> "RichTable":
         from rich.table import Table as RichTable
         from rich.text import Text  # cells are text, never rich markup
 
@@ -185,7 +207,7 @@ class Table:
         return table
 
 
-def _ns(value):
+def _ns(value: float) -> str:
     if value >= 1000:
         return f"{value:,.0f}"
     if value >= 10:
@@ -193,15 +215,15 @@ def _ns(value):
     return f"{value:.2f}"
 
 
-def _x(value):
+def _x(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}x"
 
 
-def _rate(value):
+def _rate(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def case_table(case):
+def case_table(case: Doc) -> Table:
     unit = case["unit"]
     reader = case["nbytes"] is not None
     headers = ["candidate", f"min ns/{unit}", f"median ns/{unit}"]
@@ -229,10 +251,10 @@ def case_table(case):
     return Table(f"{case['iterator']}: {case['workload']}", headers, rows, right)
 
 
-def summary_table(doc):
+def summary_table(doc: Doc) -> Table:
     rows = []
     for case in doc["cases"]:
-        by_role = {}
+        by_role: dict[str, Doc] = {}
         for c in case["candidates"]:
             by_role.setdefault(c["role"], c)
         cy = by_role.get(CYTHON, {})
@@ -265,7 +287,7 @@ def summary_table(doc):
     return Table("Summary", headers, rows, right=(2, 4, 5))
 
 
-def targets_table(doc):
+def targets_table(doc: Doc) -> Table:
     rows = []
     for t in doc["targets"]:
         speed = t["unit"] == "x"
@@ -284,7 +306,7 @@ def targets_table(doc):
     )
 
 
-def memory_table(doc):
+def memory_table(doc: Doc) -> Table:
     rows = []
     for m in doc["memory"]:
         if m["status"] != "ok":
@@ -301,7 +323,7 @@ def memory_table(doc):
     )
 
 
-def header_lines(doc):
+def header_lines(doc: Doc) -> list[str]:
     m = doc["machine"]
     packages = ", ".join(
         f"{name} {version}" if version else f"{name} (not installed)"
@@ -327,7 +349,7 @@ def header_lines(doc):
     return lines
 
 
-def tables(doc):
+def tables(doc: Doc) -> list[Table]:
     """Every table of the report, in reading order."""
     out = [summary_table(doc)]
     if doc["targets"]:
@@ -338,7 +360,7 @@ def tables(doc):
     return out
 
 
-def skipped_lines(doc):
+def skipped_lines(doc: Doc) -> list[str]:
     return [
         f"skipped: {name}: {info['reason']}"
         for name, info in doc["iterators"].items()
@@ -346,12 +368,12 @@ def skipped_lines(doc):
     ]
 
 
-def totals_line(doc):
+def totals_line(doc: Doc) -> str:
     s = doc["summary"]
     return f"targets: {s['pass']} pass, {s['fail']} fail, {s['skipped']} skipped"
 
 
-def text(doc):
+def text(doc: Doc) -> str:
     parts = ["\n".join(header_lines(doc))]
     parts += [t.text() for t in tables(doc)]
     skipped = skipped_lines(doc)
@@ -361,7 +383,7 @@ def text(doc):
     return "\n\n".join(parts) + "\n"
 
 
-def markdown(doc, command, chart=None):
+def markdown(doc: Doc, command: str, chart: str | None = None) -> str:
     """The report as Markdown; *chart* is the PNG's path relative to it, if any."""
     m = doc["machine"]
     parts = [

@@ -64,10 +64,10 @@ def _cython_targets() -> Iterator[Target]:
         ("fibonacci/90",), "Python generator", 2.5,
     )
     for key in _BATCHED:
-        source, n = key.split("/")[1:]
+        source, size = key.split("/")[1:]
         yield target(
-            f"batched-{source}-{n}-cytoolz",
-            f"batched, {source} input, {n}: <= 0.9x the time of cytoolz.partition_all",
+            f"batched-{source}-{size}-cytoolz",
+            f"batched, {source} input, {size}: <= 0.9x the time of cytoolz.partition_all",
             (key,), "cytoolz.partition_all", 1 / 0.9,
         )
     for n in (100, 1000):

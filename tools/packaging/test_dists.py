@@ -16,6 +16,10 @@ __version__ = runpy.run_path(str(ROOT / "src" / "cyiter" / "_version.py"))["__ve
 
 FALLBACK = "WARNING: cyiter's Cython extension could not be compiled"
 
+#: The package's files that are neither code nor stubs: the typing marker,
+#: and the pure twin's recorded speed that `cyiter bench` reads
+DATA = ("cyiter/py.typed", "cyiter/_bench/baseline.json")
+
 
 def wheel_names(wheel):
     with zipfile.ZipFile(wheel) as zf:
@@ -65,9 +69,9 @@ def test_wheel_holds_only_the_package_and_every_extension(dists):
     assert re.search(r"-cp3\d+-cp3\d+t?-linux_\w+\.whl$", wheel.name), wheel.name
     files = package_files(wheel)
     assert all(n.startswith("cyiter/") for n in files), files
-    odd = [n for n in files if not (n.endswith((".py", ".pyi", ".so")) or n == "cyiter/py.typed")]
+    odd = [n for n in files if not (n.endswith((".py", ".pyi", ".so")) or n in DATA)]
     assert not odd, odd
-    assert "cyiter/__init__.pyi" in files and "cyiter/py.typed" in files
+    assert {"cyiter/__init__.pyi", *DATA} <= set(files)
     built = sorted(re.match(r"cyiter/_cy/(\w+)\.cpython-.*\.so$", n).group(1) for n in files if n.endswith(".so"))
     assert built == cython_modules(sdist)
 
@@ -104,8 +108,8 @@ def test_auditwheel_repairs_to_a_manylinux_wheel(dists, tmp_path):
 def test_pure_wheel_is_py3_none_any_and_passes_the_suite(pure_wheel, unpacked_sdist, tmp_path):
     assert pure_wheel.name == f"cyiter-{__version__}-py3-none-any.whl"
     files = package_files(pure_wheel)
-    assert not [n for n in files if not n.endswith((".py", ".pyi")) and n != "cyiter/py.typed"], files
-    assert "cyiter/__init__.pyi" in files
+    assert not [n for n in files if not n.endswith((".py", ".pyi")) and n not in DATA], files
+    assert {"cyiter/__init__.pyi", *DATA} <= set(files)
     venv = Venv(tmp_path / "pure")
     venv.pip("install", f"{pure_wheel}[test]")
     assert venv.implementation() == "python"

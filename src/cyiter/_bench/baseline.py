@@ -10,7 +10,10 @@ run.  Another machine, or a busier one, moves both alike; a change to the
 twin moves the ratio.  The ratio still depends on the interpreter (each
 CPython release speeds up Python code and C code differently) and on the
 sizes, so an entry holds for one interpreter and one mode (quick or full);
-a run with no entry for its own reports the targets as skipped.
+a run with no entry for its own reports the targets as skipped.  Quick mode
+suits the record best: every candidate gets many short interleaved runs,
+where ``--full`` times a pure-Python reader by one long run, which a
+neighbour's load can slow by half without the reference seeing it.
 
 ``benchmarks/record_baseline.py`` makes an entry from one run or several
 (the median of their ratios) and writes ``baseline.json`` beside this module.

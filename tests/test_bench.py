@@ -87,6 +87,8 @@ def test_numbers_are_consistent(full_run):
         for c in ok:
             assert c["rounds"] == 2 and c["runs"] >= 2
             assert 0 < c["min_ns"] <= c["median_ns"]
+            if sys.platform != "win32":  # where the thread CPU clock ticks every 15.6 ms
+                assert 0 < c["cpu_min_ns"] < c["min_ns"] * 2
             assert c["ns_per_unit_min"] == pytest.approx(c["min_ns"] / case["units"])
             assert c["speedup_vs_fastest_reference"] == pytest.approx(
                 fastest["min_ns"] / c["min_ns"]
@@ -503,8 +505,9 @@ def test_cyiter_console_script(tmp_path):
     assert "cyiter.fibonacci (Cython)" in out.stdout
 
 
-def _measured(label, role, ns):
-    return timing.Measured(label, role, "ok", samples_ns=[ns, ns * 2])
+def _measured(label, role, ns, cpu_ns=None):
+    cpu = ns if cpu_ns is None else cpu_ns
+    return timing.Measured(label, role, "ok", samples_ns=[ns, ns * 2], cpu_samples_ns=[cpu, cpu * 2])
 
 
 NO_RECORD = baseline.Baseline(about="no recorded speed")
@@ -578,9 +581,26 @@ def test_pure_twin_target_divides_by_the_recorded_speedup_and_takes_the_worst_ro
     pure = next(r for r in rows if r["name"] == "flatten-pure-twin")
     assert (pure["measured"], pure["needed"], pure["status"]) == (0.85, 0.9, "fail")
     assert pure["detail"] == "flatten/1000 vs more_itertools.flatten (recorded 0.2x)"
-    results["flatten/1000"][1].samples_ns = [19.0]  # 0.95 of its record
+    results["flatten/1000"][1].cpu_samples_ns = [19.0]  # 0.95 of its record
     pure = next(r for r in targets.evaluate(results, [], ["flatten"], recorded) if r["name"] == pure["name"])
     assert (pure["measured"], pure["status"]) == (0.95, "pass")
+
+
+def test_pure_twin_target_compares_cpu_times():
+    # the twin's long runs preempted (wall clock twice its CPU time), the
+    # reference's short ones not: the wall clock would read 0.5 of the record
+    recorded = baseline.Baseline({"count": baseline.Recorded("itertools.count", 0.1)}, "CPython 3.11")
+    results = {
+        "count": [
+            _measured("cyiter.count (pure Python)", PYTHON, 200.0, cpu_ns=100.0),
+            _measured("itertools.count", REFERENCE, 10.0),
+        ]
+    }
+    row = targets.evaluate(results, [], ["count"], recorded)[-1]
+    assert (row["name"], row["measured"], row["status"]) == ("count-pure-twin", 1.0, "pass")
+    results["count"][0].cpu_samples_ns = [0.0]  # a clock too coarse for the run
+    row = targets.evaluate(results, [], ["count"], recorded)[-1]
+    assert (row["status"], row["detail"]) == ("skipped", "count: the thread CPU clock is too coarse here")
 
 
 def test_pure_twin_target_without_its_reference_or_its_row_is_skipped():
@@ -593,7 +613,7 @@ def test_pure_twin_target_without_its_reference_or_its_row_is_skipped():
 
 
 def _run_doc(speedups, mode="quick", python="3.11.7", gil=True, scale=1.0):
-    """A bench JSON document with the pure twin at 100 ns and each reference at 100 * speedup."""
+    """A bench JSON document: the pure twin at 100 ns of CPU time, each reference at 100 * speedup."""
     machine = {
         "cpu": "Some CPU", "usable_cores": 2, "platform": "Linux", "python": python,
         "python_implementation": "CPython", "gil_enabled": gil, "load_average": [0.5, 0.5, 0.5],
@@ -604,11 +624,11 @@ def _run_doc(speedups, mode="quick", python="3.11.7", gil=True, scale=1.0):
         return {
             "key": key,
             "candidates": [
-                {"label": "cyiter.x (Cython)", "role": CYTHON, "status": "ok", "min_ns": 1.0},
-                {"label": "cyiter.x (pure Python)", "role": PYTHON, "status": "ok", "min_ns": 100.0},
+                {"label": "cyiter.x (Cython)", "role": CYTHON, "status": "ok", "cpu_min_ns": 1.0},
+                {"label": "cyiter.x (pure Python)", "role": PYTHON, "status": "ok", "cpu_min_ns": 100.0},
                 {"label": "absent", "role": REFERENCE, "status": "skipped", "reason": "not installed"},
-                {"label": reference, "role": REFERENCE, "status": "ok", "min_ns": 100.0 * speedup},
-                {"label": "second", "role": REFERENCE, "status": "ok", "min_ns": 1.0},
+                {"label": reference, "role": REFERENCE, "status": "ok", "cpu_min_ns": 100.0 * speedup},
+                {"label": "second", "role": REFERENCE, "status": "ok", "cpu_min_ns": 1.0},
             ],
         }
 

@@ -7,13 +7,18 @@ slower.  A time recorded in nanoseconds would compare machines, not code:
 what is recorded instead, for each row of the benchmark, is the pure twin's
 speedup over the row's first reference that ran, both measured in the same
 run.  Another machine, or a busier one, moves both alike; a change to the
-twin moves the ratio.  The ratio still depends on the interpreter (each
+twin moves the ratio.
+
+Only if both are timed by the CPU time of the thread, though.  With more
+runnable processes than cores, a run of 20 ms (pure ``count`` over 100,000
+items) is always preempted while one of 2 ms (``itertools.count``) often
+is not, so the wall clock ratio of their minimums halved (0.046 against
+0.093 recorded on a quiet machine) while the CPU time ratio stayed at 0.088.
+
+The ratio still depends on the interpreter (each
 CPython release speeds up Python code and C code differently) and on the
 sizes, so an entry holds for one interpreter and one mode (quick or full);
-a run with no entry for its own reports the targets as skipped.  Quick mode
-suits the record best: every candidate gets many short interleaved runs,
-where ``--full`` times a pure-Python reader by one long run, which a
-neighbour's load can slow by half without the reference seeing it.
+a run with no entry for its own reports the targets as skipped.
 
 ``benchmarks/record_baseline.py`` makes an entry from one run or several
 (the median of their ratios) and writes ``baseline.json`` beside this module.
@@ -96,8 +101,8 @@ def speedups(doc: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
         ok = [c for c in case["candidates"] if c["status"] == "ok"]
         pure = next((c for c in ok if c["role"] == PYTHON), None)
         reference = next((c for c in ok if c["role"] == REFERENCE), None)
-        if pure is not None and reference is not None:
-            out[case["key"]] = (reference["label"], reference["min_ns"] / pure["min_ns"])
+        if pure and reference and pure["cpu_min_ns"] > 0 and reference["cpu_min_ns"] > 0:
+            out[case["key"]] = (reference["label"], reference["cpu_min_ns"] / pure["cpu_min_ns"])
     return out
 
 

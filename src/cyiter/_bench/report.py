@@ -28,7 +28,8 @@ METHOD = (
     "joins only the first 3 rounds; one whose counting run exceeds budget_s "
     "is timed by that run alone. Reported: min and median over all runs, "
     "per item (or line, row, chunk); speedup = min time of the fastest installed reference "
-    "/ min time of the candidate. Readers read files in page cache (the "
+    "/ min time of the candidate. Each run's CPU time of the thread is recorded too "
+    "(cpu_min_ns); the pure twin's targets compare those. Readers read files in page cache (the "
     "warm-up reads them first). Peak RSS: a child process per reader, twin "
     "and file size reads the whole file (VmHWM on Linux, else ru_maxrss)."
 )
@@ -47,6 +48,7 @@ def _candidate_doc(
         single_run=m.single,
         min_ns=round(m.min_ns, 1),
         median_ns=round(m.median_ns, 1),
+        cpu_min_ns=round(m.cpu_min_ns, 1),
         ns_per_unit_min=m.min_ns / case.units,
         ns_per_unit_median=m.median_ns / case.units,
         units_per_s=case.units / m.min_ns * 1e9,

@@ -23,6 +23,10 @@ the first :data:`SLOW_ROUNDS` rounds only: long runs vary little, and the
 full run stays within minutes.  A candidate whose warm-up run alone exceeds
 ``budget_s`` is not run again: that counting run is its only time (the
 counting costs tens of nanoseconds per item, nothing next to such a run).
+
+Each run is timed by the wall clock, which the report and the Cython twin's
+targets use, and by the CPU time of the thread, which the pure twin's
+targets use (cyiter/_bench/baseline.py says why).
 """
 
 import gc
@@ -99,7 +103,8 @@ class Measured:
     slow: bool = False
     single: bool = False  # timed by its warm-up run only (over budget)
     rounds: int = 0
-    samples_ns: list[float] = field(default_factory=list)  # one per run
+    samples_ns: list[float] = field(default_factory=list)  # wall clock, one per run
+    cpu_samples_ns: list[float] = field(default_factory=list)  # the thread's CPU time, the same runs
 
     @property
     def ok(self) -> bool:
@@ -113,21 +118,33 @@ class Measured:
     def median_ns(self) -> float:
         return statistics.median(self.samples_ns)
 
+    @property
+    def cpu_min_ns(self) -> float:
+        return min(self.cpu_samples_ns)
 
-def _turn(run: Run, min_s: float) -> list[float]:
-    """The times of runs, in nanoseconds, until *min_s* seconds have passed."""
-    clock = time.perf_counter_ns
-    times: list[float] = []
+    def add(self, wall_ns: float, cpu_ns: float) -> None:
+        self.samples_ns.append(wall_ns)
+        self.cpu_samples_ns.append(cpu_ns)
+
+
+def _timed(run: Run, consume: Consume) -> tuple[int, int, int]:
+    """``(what run returned, wall clock ns, thread CPU ns)`` of one run."""
+    start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
+    produced = run(consume)
+    stop_cpu, stop = time.thread_time_ns(), time.perf_counter_ns()
+    return produced, stop - start, stop_cpu - start_cpu
+
+
+def _turn(run: Run, min_s: float, measured: Measured) -> None:
+    """Add the times of runs to *measured* until *min_s* seconds have passed."""
     gc.disable()
     try:
-        end = clock() + min_s * 1e9
+        end = time.perf_counter() + min_s
         while True:
-            start = clock()
-            run(drain)
-            stop = clock()
-            times.append(stop - start)
-            if stop >= end:
-                return times
+            _, wall, cpu = _timed(run, drain)
+            measured.add(wall, cpu)
+            if time.perf_counter() >= end:
+                return
     finally:
         gc.enable()
 
@@ -141,9 +158,8 @@ def _warm_up(case: Case, candidate: Candidate, run: Run, profile: "Profile") -> 
     the candidate is slow.
     """
     try:
-        start = time.perf_counter_ns()
-        produced = run(tally)
-        counting = max(time.perf_counter_ns() - start, 1)
+        produced, counting, counting_cpu = _timed(run, tally)
+        counting = max(counting, 1)
     except Exception as exc:
         return Measured(candidate.label, candidate.role, "error", f"{type(exc).__name__}: {exc}")
     if produced != case.items:
@@ -157,7 +173,7 @@ def _warm_up(case: Case, candidate: Candidate, run: Run, profile: "Profile") -> 
     measured.slow = counting > profile.slow_s * 1e9
     if counting > profile.budget_s * 1e9:
         measured.single = True
-        measured.samples_ns.append(counting)
+        measured.add(counting, counting_cpu)
     return measured
 
 
@@ -184,11 +200,12 @@ def measure(case: Case, profile: "Profile") -> list[Measured]:
             if measured.slow and r >= SLOW_ROUNDS:
                 continue
             try:
-                measured.samples_ns += _turn(run, profile.min_sample_s)
+                _turn(run, profile.min_sample_s, measured)
                 measured.rounds += 1
             except Exception as exc:
                 measured.status = "error"
                 measured.reason = f"{type(exc).__name__}: {exc}"
                 measured.samples_ns.clear()
+                measured.cpu_samples_ns.clear()
         live = [pair for pair in live if pair[1].ok]
     return results

@@ -25,13 +25,20 @@ FILE = os.path.join(HERE, os.pardir, "src", "cyiter", "_bench", baseline.FILE)
 
 
 def _commit():
+    """The commit measured, "-dirty" if the tree differs (the record itself aside:
+    recording quick and then full mode leaves the first entry in it)."""
+    root = os.path.join(HERE, os.pardir)
     try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=HERE, capture_output=True, text=True, check=True
-        )
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", ".", f":(exclude){os.path.relpath(FILE, root)}"],
+            cwd=root, capture_output=True, text=True, check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return out.stdout.strip()
+    return f"{head}-dirty" if changed else head
 
 
 def _runs(mode, count):

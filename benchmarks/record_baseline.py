@@ -3,8 +3,8 @@
 ``python benchmarks/record_baseline.py --quick --runs 3`` (or ``--full``)
 from the root of a checkout runs ``cyiter bench`` that many times and
 writes, into ``src/cyiter/_bench/baseline.json``, the median over the runs of
-the pure twin's speedup over each row's reference, for this interpreter and
-mode (replacing the entry it had).  ``python benchmarks/record_baseline.py
+the pure twin's speedup over each row's reference (in CPU time of the
+thread), for this interpreter and mode (replacing the entry it had).  ``python benchmarks/record_baseline.py
 RUN.json ...`` records from runs already made (``cyiter bench --json``).
 
 Record on the commit the targets should hold the twin to, on a machine as

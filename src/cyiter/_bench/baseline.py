@@ -15,10 +15,10 @@ items) is always preempted while one of 2 ms (``itertools.count``) often
 is not, so the wall clock ratio of their minimums halved (0.046 against
 0.093 recorded on a quiet machine) while the CPU time ratio stayed at 0.088.
 
-The ratio still depends on the interpreter (each
-CPython release speeds up Python code and C code differently) and on the
-sizes, so an entry holds for one interpreter and one mode (quick or full);
-a run with no entry for its own reports the targets as skipped.
+The ratio still depends on the interpreter (each CPython release speeds up
+Python code and C code differently) and on the sizes, so an entry holds for
+one interpreter and one mode (quick or full); a run with no entry for its
+own reports the targets as skipped.
 
 ``benchmarks/record_baseline.py`` makes an entry from one run or several
 (the median of their ratios) and writes ``baseline.json`` beside this module.

@@ -55,8 +55,8 @@ def typing(session):
     # the optional packages the benchmark imports
     session.install("mypy", "rich", "matplotlib")
     session.run("mypy")
-    # the module behind the stub: with the package, mypy reads __init__.pyi instead
-    session.run("mypy", "src/cyiter/__init__.py")
+    # the modules behind the stubs: with the package, mypy reads the .pyi instead
+    session.run("mypy", "src/cyiter/__init__.py", "src/cyiter/aio/__init__.py")
 
 
 # Hardening: each session obtains its interpreter (cached in

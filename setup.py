@@ -29,10 +29,9 @@ DIRECTIVES = {
     "language_level": 3,
     "binding": True,
     "embedsignature": True,
-    # Python-style signatures: the default ("c") shows C types and, for a
-    # class, put the "*" of keyword-only arguments in the wrong place, e.g.
-    # help(batched) read "batched(iterable, Py_ssize_t n, strict=False, *)"
-    "embedsignature.format": "python",
+    # the clinic format: inspect.signature() reads it, and docstrings stay
+    # free of signatures (a class writes its own "name(...)\n--\n\n" line)
+    "embedsignature.format": "clinic",
     "freethreading_compatible": True,
     "auto_pickle": False,
     "boundscheck": True,

@@ -104,6 +104,8 @@ class TestReadLines:
                 want.append(line.decode(codec, errors))
             except UnicodeDecodeError as exc:
                 want.append((type(exc), str(exc)))
+        if encoding == "utf-8-sig" and data == b"\xef\xbb\xbf":
+            want = []  # a file that is only a BOM has no line, as open() has none
         got = []
         while True:  # a line that does not decode is consumed: go on after it
             items, error = run(reader)

@@ -131,7 +131,14 @@ class collapse:
 
 @final
 class read_chunks:
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        size: SupportsIndex = 65536,
+        *,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> Self: ...
     def __init__(
         self,
         source: _Source,
@@ -153,7 +160,18 @@ class read_chunks:
 class read_lines(Generic[AnyStr]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        encoding: str | None = None,
+        errors: str = "strict",
+        keepends: bool = False,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_lines[bytes],
@@ -205,7 +223,26 @@ class read_lines(Generic[AnyStr]):
 class read_csv(Generic[_T]):
     @classmethod
     def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
-    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        fieldnames: Sequence[_T] | None = None,
+        delimiter: str = ",",
+        quotechar: str | None = '"',
+        escapechar: str | None = None,
+        doublequote: bool = True,
+        skipinitialspace: bool = False,
+        strict: bool = False,
+        restkey: str | None = None,
+        restval: str | None = None,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        max_field_size: SupportsIndex = 131072,
+        quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+    ) -> Self: ...
     @overload
     def __init__(
         self: read_csv[str],
@@ -224,6 +261,8 @@ class read_csv(Generic[_T]):
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
         quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
     ) -> None: ...
     @overload
     def __init__(
@@ -243,6 +282,8 @@ class read_csv(Generic[_T]):
         errors: str = "strict",
         max_field_size: SupportsIndex = 131072,
         quoting: int = 0,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
     ) -> None: ...
     @property
     def offset(self) -> int: ...

@@ -4,6 +4,8 @@ Each function checks the arguments in the reference's order, with its
 errors, and returns ``(source, pos, n, strict)`` for the twins' ``_set``:
 an exact list or tuple is sliced from ``pos`` 0, anything else is pulled
 through its iterator (``pos`` None); ``n`` -1 means everything in one batch.
+The async twins (``cyiter.aio``) pass ``iterate=aiter``: an async iterable
+is never a list or tuple, so it is always pulled.
 """
 
 import sys
@@ -19,25 +21,25 @@ def sliceable(iterable):
     return type(iterable) is list or type(iterable) is tuple
 
 
-def _source(iterable, n, strict):
-    if sliceable(iterable):
+def _source(iterable, n, strict, iterate):
+    if iterate is iter and sliceable(iterable):
         return iterable, 0, n, strict
-    return iter(iterable), None, n, strict
+    return iterate(iterable), None, n, strict
 
 
-def batched_args(iterable, n, strict):
+def batched_args(iterable, n, strict, iterate=iter):
     """itertools.batched's checks; *n* is already a C-sized int."""
     if n < 1:
         raise ValueError("n must be at least one")
-    return _source(iterable, n, bool(strict))
+    return _source(iterable, n, bool(strict), iterate)
 
 
-def chunked_args(iterable, n, strict):
+def chunked_args(iterable, n, strict, iterate=iter):
     """more_itertools.chunked's checks, in its order; the islice() one it
     makes at the first next() is made at once."""
     if n is not None and n < 0:
         raise ValueError("n must be at least 0")
-    it = iter(iterable)
+    it = iterate(iterable)
     if strict and n is None:
         raise ValueError("n must not be None when using strict mode.")
     if n is not None:

@@ -23,12 +23,26 @@ FAMILIES = {
 }
 NAMES = tuple(name for names in FAMILIES.values() for name in names)
 
+#: The same for the ``cyiter.aio`` namespace, whose families live beside
+#: the others (``_cy/aio<family>``, ``_py/aio<family>``).  One selection
+#: serves both namespaces: ``cyiter.aio`` always runs on ``IMPLEMENTATION``.
+AIO_FAMILIES = {
+    "aiobatching": ("abatched", "achunked"),
+    "aioflattening": ("aflatten",),
+}
+AIO_NAMES = tuple(name for names in AIO_FAMILIES.values() for name in names)
+
+#: Public functions written once, in plain Python, over whichever twin is
+#: active: their module and names, declared here and nowhere else.
+FUNCTIONS: dict[str, tuple[str, ...]] = {}
+
 
 def load_twin(kind: str) -> dict[str, type]:
-    """Return ``{name: class}`` for the twin *kind* ("cython" or "python")."""
+    """Return ``{name: class}`` for every public class of the twin *kind*
+    ("cython" or "python"), those of ``cyiter`` and of ``cyiter.aio``."""
     package = "cyiter._cy" if kind == "cython" else "cyiter._py"
     classes = {}
-    for family, names in FAMILIES.items():
+    for family, names in {**FAMILIES, **AIO_FAMILIES}.items():
         module = importlib.import_module(f"{package}.{family}")
         for name in names:
             try:

@@ -1,53 +1,56 @@
 """Where every reader gets its bytes: a path or a binary file object.
 
-Both twins of every reader (``read_chunks``, ``read_lines``, ``read_csv``)
-use this module, so the rules about sources are the same everywhere:
+Both twins of every reader use this module, so the rules about sources and
+their faults are the same everywhere:
 
-* a path (``str``, ``bytes`` from an ``os.PathLike``, or ``os.PathLike``) is
-  opened unbuffered in binary mode by the reader, which owns it and closes
-  it (``Source.close``) at exhaustion, on ``close()``, on leaving a ``with``
-  block and when the reader is garbage-collected;
+* a path (``str``, ``bytes`` or ``os.PathLike``) is opened unbuffered in
+  binary mode by the reader, which owns it and closes it at exhaustion, on
+  ``close()``, on leaving a ``with`` block and when the reader is
+  garbage-collected;
 * a binary file object is used as it is and never closed by cyiter;
-* errors come at creation: a missing file is ``FileNotFoundError`` (as
-  ``open`` gives it), a directory ``IsADirectoryError``, a text-mode file or
-  anything that is neither a path nor a binary file ``TypeError``, and a
-  byte range on a source that cannot seek ``io.UnsupportedOperation`` (a
-  ValueError and OSError subclass, what ``seek`` itself raises).
-
-API (all a reader needs)::
-
-    src = open_source(source, "read_lines", ranged=start != 0 or stop is not None)
-    src.file        # the binary file object, None once closed
-    src.readinto    # bound readinto(buffer) -> int of bytes read, 0 at EOF
-    src.path        # absolute path of an owned file, None for a file object
-    src.seekable    # True when src.file.seek works
-    src.close()     # closes the file if the reader owns it, then drops it
-    src.pickle_path()   # the path for a pickle, or TypeError for a file object
-
-    src = reopen(path, "read_lines")    # for __setstate__: open a pickled path
+* errors come at creation: a missing file is ``FileNotFoundError``, a
+  directory ``IsADirectoryError``, a text-mode file or anything that is
+  neither a path nor a binary file ``TypeError``, and a byte range on a
+  source that cannot seek ``io.UnsupportedOperation``;
+* every read goes through :meth:`Source.readinto`, which gives one meaning
+  to what a source can do wrong (see :func:`checked_length`).
 """
+
+from __future__ import annotations
 
 import errno
 import io
 import os
+import stat
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["Source", "open_source", "reopen"]
+#: The largest buffer or chunk size a reader accepts: far beyond any
+#: machine's memory, small enough that no size computation can overflow.
+MAX_SIZE = 1 << 48
+
+#: The largest file offset (what ``lseek`` takes).
+MAX_OFFSET = (1 << 63) - 1
 
 
 class Source:
-    """An opened source; see the module docstring."""
+    """An open source: ``file``, its ``readinto``, and what a pickle needs."""
 
-    __slots__ = ("file", "readinto", "path", "seekable", "name", "__weakref__")
+    __slots__ = ("file", "readinto", "path", "seekable", "regular", "__weakref__")
 
-    def __init__(self, file, path, name):
+    file: Any
+    readinto: Callable[[Any], Any] | None
+
+    def __init__(self, file: Any, path: str | None) -> None:
         self.file = file
         self.path = path
-        self.name = name
         self.readinto = _readinto_of(file)
         seekable = getattr(file, "seekable", None)
         self.seekable = bool(seekable()) if seekable is not None else hasattr(file, "seek")
+        # only a regular file the reader opened can be reopened at an offset
+        self.regular = path is not None and _identity(file) is not None
 
-    def close(self):
+    def close(self) -> None:
         """Release the file: close it if the reader opened it, else just drop it."""
         file = self.file
         if file is None:
@@ -57,27 +60,18 @@ class Source:
         if self.path is not None:
             file.close()
 
-    def pickle_path(self):
-        """The absolute path a pickle records; TypeError for a file object."""
-        if self.path is None:
-            raise TypeError(
-                f"cannot pickle a {self.name} reading a file object: it could not be "
-                "reopened elsewhere; give the reader a path to make it picklable"
-            )
-        return self.path
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         return repr(self.path if self.path is not None else self.file)
 
 
-def open_source(source, name, ranged=False):
+def open_source(source: Any, name: str, ranged: bool = False) -> Source:
     """Open *source* for the reader called *name* (used in error messages).
 
     *ranged*: the reader will seek (a ``start``/``stop`` byte range), so a
     source that cannot seek, such as a pipe, is refused.
     """
     if isinstance(source, (str, os.PathLike)):
-        src = reopen(os.path.abspath(os.fspath(source)), name)
+        src = _open_path(os.path.abspath(os.fspath(source)))
     elif isinstance(source, (bytes, bytearray, memoryview)):
         raise TypeError(
             f"{name} needs a path or a binary file object, not {type(source).__name__} "
@@ -85,7 +79,7 @@ def open_source(source, name, ranged=False):
         )
     else:
         _check_binary_file(source, name)
-        src = Source(source, None, name)
+        src = Source(source, None)
     if ranged and not src.seekable:
         src.close()
         raise io.UnsupportedOperation(
@@ -96,18 +90,121 @@ def open_source(source, name, ranged=False):
     return src
 
 
-def reopen(path, name):
-    """Open the absolute *path* (as a pickle recorded it) for reader *name*."""
+def reopen(path: Any, identity: Any, offset: int, name: str) -> Source:
+    """Open the absolute *path* a pickle recorded, to resume at *offset*.
+
+    The file must be the one the pickle was made from: the same inode, size
+    and modification time (*identity*), else ValueError.
+    """
+    src = _open_path(path)
+    now = _identity(src.file)
+    change = _change(identity, now)
+    if change:
+        src.close()
+        raise ValueError(
+            f"cannot resume {name} at byte {offset} of {path!r}: {change} since the "
+            "reader was pickled; start a new reader instead"
+        )
+    return src
+
+
+def _change(was: tuple[int, ...], now: tuple[int, ...] | None) -> str:
+    """How the file *now* differs from what a pickle recorded (*was*), or ""."""
+    if now is None:
+        return "it is no longer a regular file"
+    if now[1] != was[1]:
+        return "another file is at that path"
+    if now[2] != was[2]:
+        return f"its size changed from {was[2]} to {now[2]} bytes"
+    if now[3] != was[3]:
+        return "it was modified"
+    return ""
+
+
+def pickle_source(src: Source | None, path: str | None, name: str) -> tuple[Any, Any]:
+    """``(path, identity)`` for a pickle of a reader: the path to reopen and
+    (device, inode, size, modification time) of the file now, or None while
+    the reader is exhausted; TypeError for what cannot be reopened."""
+    if path is None and src is not None:
+        raise TypeError(
+            f"cannot pickle a {name} reading a file object: it could not be "
+            "reopened elsewhere; give the reader a path to make it picklable"
+        )
+    if src is None:
+        return path, None
+    if not src.regular:
+        raise TypeError(
+            f"cannot pickle a {name} reading {path!r}, which is not a regular file "
+            "(a pipe, socket or device cannot be reopened at an offset)"
+        )
+    return path, _identity(src.file)
+
+
+def seek(src: Source, pos: int) -> None:
+    """Move a seekable source to *pos*; past the largest offset the file
+    system takes, to the end (nothing is read there either way)."""
+    try:
+        src.file.seek(pos)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL or pos <= 0:
+            raise
+        src.file.seek(0, os.SEEK_END)
+
+
+def length_hint(src: Source | None, position: int, stop: int | None, size: int) -> Any:
+    """How many chunks of *size* bytes are left from *position* (to *stop*)
+    of a reader's source: exact for a regular file, NotImplemented when
+    unknown (a pipe; a /proc file, which says 0 and has bytes)."""
+    if src is None:
+        return 0
+    end = os.fstat(src.file.fileno()).st_size if src.regular else 0
+    if end == 0:
+        return NotImplemented
+    if stop is not None:
+        end = min(end, stop)
+    return max(0, -((position - end) // size))
+
+
+def checked_length(got: Any, size: int, what: str = "readinto()") -> int:
+    """What a source's read returned, as a length in ``0..size``.
+
+    None (a non-blocking source with no data yet) is BlockingIOError and a
+    length outside ``0..size`` is OSError, with the messages of the ``io``
+    module; the reader has consumed nothing, so the next call goes on.
+    """
+    if got is None:
+        raise BlockingIOError(
+            errno.EAGAIN,
+            f"{what} returned None: the source has no data yet (non-blocking); "
+            "nothing was read, call again when it has",
+        )
+    if not isinstance(got, int):
+        raise TypeError(f"{what} should return an int, not {type(got).__name__!r}")
+    if not 0 <= got <= size:
+        raise OSError(
+            f"raw {what} returned invalid length {got} (should have been between 0 and {size})"
+        )
+    return got
+
+
+def _open_path(path: str) -> Source:
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-    return Source(open(path, "rb", buffering=0), path, name)
+    return Source(open(path, "rb", buffering=0), path)
 
 
-def _check_binary_file(obj, name):
+def _identity(file: Any) -> tuple[int, int, int, int] | None:
+    st = os.fstat(file.fileno())
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _check_binary_file(obj: Any, name: str) -> None:
     if isinstance(obj, io.TextIOBase):
         raise TypeError(
             f"{name} needs a binary file object (opened with 'rb'), not the text "
-            f"file {obj!r}; it does its own decoding (see encoding=)"
+            f"file {obj!r}; open the file with 'rb'"
         )
     if not callable(getattr(obj, "read", None)):
         raise TypeError(
@@ -120,16 +217,21 @@ def _check_binary_file(obj, name):
         )
 
 
-def _readinto_of(file):
+def _readinto_of(file: Any) -> Callable[[Any], Any]:
     readinto = getattr(file, "readinto", None)
     if readinto is not None:
-        return readinto
+        return readinto  # type: ignore[no-any-return]
     read = file.read
 
-    def readinto_by_read(buffer):
+    def readinto_by_read(buffer: Any) -> int | None:
         view = memoryview(buffer).cast("B")
         data = read(len(view))
-        view[: len(data)] = data
-        return len(data)
+        if data is None:
+            return None
+        n = len(data)
+        if n > len(view):
+            checked_length(n, len(view), "read()")
+        view[:n] = data
+        return n
 
     return readinto_by_read

@@ -9,15 +9,18 @@ classes are generic only in the stubs (``cyiter.count[int]`` is a TypeError
 at runtime), so such types are quoted.
 """
 
+import asyncio
 import io
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, assert_type
 
 import cyiter
+import cyiter.aio
 
 
 def sequences() -> None:
@@ -88,6 +91,26 @@ def readers(path: Path) -> None:
     by_index.close()
 
 
+async def numbers(n: int) -> AsyncIterator[int]:
+    for i in range(n):
+        yield i
+
+
+async def asynchronous() -> None:
+    batches = cyiter.aio.abatched(numbers(5), 2, strict=False, timeout=0.5)
+    assert_type(batches, "cyiter.aio.abatched[int]")
+    assert_type(await anext(batches), tuple[int, ...])
+    async with cyiter.aio.achunked(numbers(5), None, False, timeout=1) as chunks:
+        assert_type(chunks, "cyiter.aio.achunked[int]")
+        assert_type([c async for c in chunks], list[list[int]])
+    await batches.aclose()
+
+    async def inners() -> AsyncIterator[list[str] | AsyncIterator[str]]:
+        yield ["a"]
+
+    assert_type([x async for x in cyiter.aio.aflatten(inners())], list[str])
+
+
 def rejected(path: Path) -> None:
     """Calls the stubs must refuse (never run)."""
     cyiter.batched([1, 2], "2")  # type: ignore[arg-type]
@@ -100,6 +123,9 @@ def rejected(path: Path) -> None:
     text: str = next(cyiter.read_lines(path))  # type: ignore[assignment]
     data: bytes = next(cyiter.read_lines(path, encoding="ascii"))  # type: ignore[assignment]
     cyiter.read_chunks(path).offset = 0  # type: ignore[misc]
+    cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
+    cyiter.aio.abatched(numbers(2), 2, True)  # type: ignore[call-arg]
+    cyiter.aio.achunked(numbers(2), 2, timeout="1")  # type: ignore[arg-type]
     del text, data
 
 
@@ -111,6 +137,7 @@ def main() -> None:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")
         readers(path)
+    asyncio.run(asynchronous())
     print(f"typed usage examples ran on the {cyiter.IMPLEMENTATION} twin", file=sys.stderr)
 
 

@@ -13,10 +13,10 @@ import dataclasses
 import importlib
 import math
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any, TypeVar
 
 from cyiter._bench import data
@@ -40,6 +40,7 @@ ITERATORS = (
     "read_chunks",
     "read_lines",
     "read_csv",
+    "abatched",
 )
 READERS = ("read_chunks", "read_lines", "read_csv")
 TWIN_LABELS = {CYTHON: "Cython", PYTHON: "pure Python"}
@@ -150,7 +151,7 @@ def twin_classes(kind: str) -> Twin:
         reason = f"{kind} twin unavailable: {exc}"
     package = "cyiter._cy" if kind == CYTHON else "cyiter._py"
     classes: dict[str, type] = {}
-    for family, names in _select.FAMILIES.items():
+    for family, names in {**_select.FAMILIES, **_select.AIO_FAMILIES}.items():
         try:
             module = importlib.import_module(f"{package}.{family}")
         except ImportError:
@@ -538,6 +539,87 @@ def read_csv_cases(ctx: Context) -> list[Pending]:
     return [Pending("read_csv", "read_csv", workload, build)]
 
 
+# -- async -------------------------------------------------------------------
+
+
+async def _agen(items: Iterable[T]) -> AsyncIterator[T]:
+    """The source of the async cases: an async generator that never suspends."""
+    for item in items:
+        yield item
+
+
+async def _hand_batched(aiterable: AsyncIterable[T], n: int) -> AsyncIterator[tuple[T, ...]]:
+    """The reference: the batching loop one writes by hand."""
+    batch: list[T] = []
+    async for item in aiterable:
+        batch.append(item)
+        if len(batch) == n:
+            yield tuple(batch)
+            batch = []
+    if batch:
+        yield tuple(batch)
+
+
+def _async_run(make: Callable[[], AsyncIterator[Any]], floor: int | None = None) -> Run:
+    """``run`` for an async candidate: ``make()`` gives an async iterator of
+    batches, drained by ``async for`` on an event loop of its own, which
+    counts their items; *consume* gets that many Nones (the warm-up's tally
+    checks the count; the timed drain of Nones costs well under a
+    nanosecond per item, the same for all).  With *floor* (the number of
+    items), ``make()`` gives the items themselves and the loop body is
+    empty: the cost of iterating the source alone."""
+
+    def run(consume: Consume) -> int:
+        import asyncio
+
+        async def drain() -> int:
+            count = 0
+            async for batch in make():
+                count += len(batch)
+            return count
+
+        async def drain_floor() -> int:
+            async for _ in make():
+                pass
+            return floor or 0
+
+        loop = asyncio.new_event_loop()
+        try:
+            count = loop.run_until_complete(drain() if floor is None else drain_floor())
+        finally:
+            loop.close()
+        return consume(repeat(None, count))
+
+    return run
+
+
+def abatched_cases(ctx: Context) -> list[Pending]:
+    n = 10
+    key = f"abatched/asyncgen/n={n}"
+    workload = f"async generator of {ctx.profile.items:,} ints, n={n}"
+
+    def build() -> Case:
+        items = ctx.items()
+
+        def make(fn: Any) -> Run:
+            return _async_run(lambda: fn(_agen(items), n))
+
+        candidates = ctx.twin_candidates("abatched", make)
+        candidates += [
+            reference("asyncstdlib.batched", "asyncstdlib", "batched", make),
+            Candidate("hand-written batching loop", REFERENCE, make(_hand_batched)),
+            Candidate(
+                "async generator alone (no batching)",
+                REFERENCE,
+                _async_run(lambda: _agen(items), floor=len(items)),
+            ),
+        ]
+        total = len(items)
+        return Case("abatched", key, workload, "item", total, total, candidates)
+
+    return [Pending("abatched", key, workload, build)]
+
+
 CASES: dict[str, Callable[[Context], list[Pending]]] = {
     "count": count_cases,
     "fibonacci": fibonacci_cases,
@@ -548,4 +630,5 @@ CASES: dict[str, Callable[[Context], list[Pending]]] = {
     "read_chunks": read_chunks_cases,
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
+    "abatched": abatched_cases,
 }

@@ -26,6 +26,8 @@ cdef extern from "Python.h":
     PyTypeObject PyList_Type
 
     PyObject* PyErr_Occurred()
+    # PyLong_AsSsize_t without Cython's error check: -1 with an error set on overflow
+    Py_ssize_t long_as_ssize "PyLong_AsSsize_t"(object) noexcept
     int PyErr_ExceptionMatches(PyObject*)
     void PyErr_Clear()
 
@@ -64,10 +66,31 @@ cdef extern from "cyiter_capi.h":
     unsigned long thread_tag "cyiter_thread_tag"() noexcept nogil
 
 
+cdef extern from "cyiter_aio.h":
+    ctypedef enum PySendResult:
+        PYGEN_RETURN
+        PYGEN_ERROR
+        PYGEN_NEXT
+    PySendResult await_start "cyiter_await_start"(
+        object obj, int anext, PyObject** it, PyObject** result
+    )
+    PySendResult iter_send "PyIter_Send"(object it, object value, PyObject** result)
+    ctypedef PySendResult (*sendfunc)(PyObject*, PyObject*, PyObject**) noexcept
+    PyObject* fetch_error_raw "cyiter_fetch_error"()
+    PyObject* stop_with "cyiter_stop_with"(object value)
+    void restore_error "cyiter_restore_error"(object exc)
+    int install_step_slots "cyiter_install_step_slots"(
+        object type, iternextfunc next, sendfunc send
+    ) except -1
+    int list_clear "cyiter_list_clear"(object) except -1
+
+
 cdef extern from "cyiter_io.h":
     Py_ssize_t sys_read "cyiter_sys_read"(int fd, char* buf, Py_ssize_t n) nogil
     ctypedef struct nl_scan "cyiter_nl_scan":
         Py_ssize_t block
+    # new reference; NULL without an error: not that kind of text
+    PyObject* utf8_latin1_raw "cyiter_utf8_latin1"(const char* p, Py_ssize_t n)
     Py_ssize_t next_nl "cyiter_next_nl"(
         nl_scan* s, const char* data, Py_ssize_t pos, Py_ssize_t end, int text, int* ascii
     ) noexcept nogil

@@ -1,51 +1,13 @@
 """Cython twin of the delimited family: read_csv.
 
-The pure-Python twin is ``cyiter/_py/delimited.py``; both must behave the
-same in every observable way (rows, errors, offsets, repr, pickles).
-
-How it parses: the csv module's state machine, run over the bytes of the
-file instead of decoded text.  ``cyiter._dialect`` only accepts encodings and
-special characters for which that is the same thing (UTF-8 or a single-byte
-encoding, one-byte delimiter/quote/escape).  Bytes are read with
-``readinto`` into one reused buffer; the bytes of the field being parsed are
-copied into a field buffer (a run of ordinary bytes at a time) and decoded
-when the field ends, straight into the row dict.  A record only ever ends at
-the end of a line, as with the csv module reading lines from a file opened
-with ``newline=""``: a line ends after ``\\n``, ``\\r\\n`` or a lone ``\\r``.
-
-Decoding a field on its own gives what decoding the whole line gives,
-because a field is cut from its neighbours at ASCII bytes, which no UTF-8
-character contains.  The one exception: a quote or escape character dropped
-from the middle of a field (``"\\xc3"\\xa9`` or ``\\xc3\\\\\\xa9``) would join
-the bytes around it into one character the text never had; such a field
-remembers where bytes were dropped ("cuts") and is decoded piece by piece.
-
-max_field_size counts characters, as the csv module does on the decoded
-text: an ASCII field by its bytes; once a field has a non-ASCII byte, by
-decoding what it gets as it gets it (what errors= makes of undecodable bytes
-counts), so the error comes on the same line as the csv module's.
-
-Undecodable bytes: the csv module parses text, so what the errors handler
-put in their place.  "replace", "surrogateescape" and "surrogatepass" put
-non-ASCII characters, which the parser treats as it treats the bytes, so
-decoding each field afterwards gives the same rows.  "ignore" removes them
-before the parser sees them: in the states where that matters (start of a
-field or line, after an escape or a closing quote) an undecodable sequence
-is skipped.  "backslashreplace" writes ASCII text
-("\\xff") that the csv module would parse: refused (ValueError) when the
-dialect uses one of its characters.  A handler of one's own: its text is
-taken as field data, never parsed.
-
-Errors: a csv.Error (field too long, strict quoting, unexpected end of data)
-drops the rest of the line it happened on and the next row starts on the
-line after, as with the csv module.  Any other error closes the reader: an
-OSError, or a UnicodeDecodeError (errors="strict"), raised for the row that
-holds the bytes (the csv module over a text file raises it when its text
-layer decodes the chunk that holds them, possibly rows earlier).
+The pure-Python twin, ``cyiter/_py/delimited.py``, says how it parses, what
+it does with undecodable bytes and after each kind of error; this module
+does the same over the reader core's C buffer, gathering a field's bytes in
+a field buffer of its own (a run of ordinary bytes at a time) and decoding
+them when the field ends, straight into the row dict.
 """
 
 cimport cython
-from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.dict cimport PyDict_Copy, PyDict_SetItem
 from cpython.list cimport PyList_Append, PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
@@ -55,18 +17,16 @@ from cpython.unicode cimport (
     PyUnicode_DecodeUTF8,
     PyUnicode_DecodeUTF8Stateful,
 )
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcmp, memcpy
 
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+from cyiter._cy._guard cimport guard_enter, guard_leave
+from cyiter._cy.readers cimport _Reader
 
 import csv
 from types import GenericAlias
 
-from cyiter import _dialect
+from cyiter import _csvsync, _dialect, _readargs
 from cyiter._dialect import NotConverted, converted
-from cyiter._source import open_source, reopen
-from cyiter._state import restore
-
 
 cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
@@ -88,13 +48,11 @@ cdef enum State:
     EAT_CRNL
     AFTER_ESCAPED_CRNL
 
-cdef enum Outcome:
-    ROW = 1       # a record was parsed (a blank line is a record of no field)
-    END = 0       # no more records
 
-
-cdef class read_csv:
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL)
+@cython.final
+cdef class read_csv(_Reader):
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=0, start=0, stop=None)
+--
 
     Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
     over ``open(source, newline="", encoding=encoding, errors=errors)`` with
@@ -108,9 +66,12 @@ cdef class read_csv:
     encodings are supported (ValueError otherwise).
 
     *source* is a path (opened and closed by the reader) or a binary file
-    object (read from its start when it can seek; never closed).  ``offset``
-    is the byte offset of the next row; a reader over a path pickles and
-    resumes at that row.
+    object (read from its start when it can seek; never closed).  A row
+    belongs to the byte range ``[start, stop)`` that holds its first byte,
+    so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every row exactly
+    once; a range after the first takes its field names from the file's
+    first row unless *fieldnames* is given.  ``offset`` is the byte offset
+    of the next row; a reader over a path pickles and resumes at that row.
 
     >>> import io
     >>> from cyiter import read_csv
@@ -123,14 +84,14 @@ cdef class read_csv:
     [{'name': 'nut', 'qty': None}]
     """
 
-    cdef object src            # the Source, None once exhausted or closed
-    cdef object path
-    cdef object label
     cdef object d              # the _dialect.Dialect
     cdef object names          # the field names: a list, None until the header is read
     cdef dict template         # dict.fromkeys(names): each row starts as a copy
     cdef object restkey
     cdef object restval
+    cdef long long stop        # -1: none
+    cdef long long align_to    # rows before this offset are the ranges' before
+    cdef bint empty            # stop <= start: no row
     # the dialect, in C
     cdef int delim
     cdef int quote             # -1: none
@@ -140,6 +101,7 @@ cdef class read_csv:
     cdef bint strict
     cdef bint utf8
     cdef bint ignore           # errors="ignore"
+    cdef bint converts         # quoting= turns unquoted fields into floats or None
     cdef unsigned char undecodable[256]  # single-byte codecs: bytes it cannot decode
     cdef Py_ssize_t limit
     cdef bytes codec
@@ -148,13 +110,8 @@ cdef class read_csv:
     cdef unsigned char quoted[256]     # ... in a quoted field
     cdef unsigned char starting[256]   # bytes that do not simply start an unquoted field
     cdef bint quoted_shortcut  # a quote then a delimiter or newline surely ends a quoted field
-    # the read buffer: buf[pos:end] is unparsed, buf[0] is at file offset base
-    cdef bytearray bufobj
-    cdef object view
-    cdef unsigned char* buf
-    cdef Py_ssize_t pos
-    cdef Py_ssize_t end
-    cdef long long base
+    # parsing: the file offset where the record began (kept by every fill)
+    cdef long long rec
     cdef bint cr               # the last byte was \r: the line ends unless \n follows
     cdef bint inline           # bytes were read since the last end of line
     # the field being parsed
@@ -167,24 +124,17 @@ cdef class read_csv:
     cdef Py_ssize_t ccut       # ... and so are the pieces before cuts[ccut]
     cdef list cuts
     cdef Py_ssize_t ncuts
+    cdef bint fquoted          # the field began with the quote character
+    cdef bint fescaped         # ... with the escape character
     # the record being parsed: a list (the header) or a dict
     cdef object row
     cdef list rest
     cdef Py_ssize_t nsaved
     cdef bint header
-    cdef bint converts         # quoting= turns unquoted fields into floats or None
-    cdef bint fquoted          # the field began with the quote character
-    cdef bint fescaped         # ... with the escape character
-    cdef object __weakref__
-    cdef Guard guard
 
     def __cinit__(self, *args, **kwargs):
-        self.label = "nothing"
-        self.bufobj = bytearray(BUFFER_SIZE)
-        self.view = memoryview(self.bufobj)
-        self.buf = <unsigned char*>PyByteArray_AS_STRING(self.bufobj)
         self.cuts = []
-        self._configure(_dialect.check(), None, None, None)
+        self._configure(_readargs.read_csv(None)[1])  # (a new object is exhausted)
 
     def __dealloc__(self):
         PyMem_Free(self.field)
@@ -194,51 +144,21 @@ cdef class read_csv:
         """``read_csv[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 
-    def __init__(
-        self,
-        source,
-        *,
-        fieldnames=None,
-        delimiter=",",
-        quotechar='"',
-        escapechar=None,
-        doublequote=True,
-        skipinitialspace=False,
-        strict=False,
-        restkey=None,
-        restval=None,
-        encoding="utf-8",
-        errors="strict",
-        max_field_size=131072,
-        quoting=csv.QUOTE_MINIMAL,
-    ):
-        d = _dialect.check(
-            delimiter,
-            quotechar,
-            escapechar,
-            doublequote,
-            skipinitialspace,
-            strict,
-            encoding,
-            errors,
-            max_field_size,
-            quoting,
-        )
-        fieldnames = _dialect.field_names(fieldnames, restkey)
-        self._finish()
-        self.src = open_source(source, "read_csv")
-        self.path = self.src.path
-        self.label = repr(self.src)
-        self._configure(d, fieldnames, restkey, restval)
-        self._start(0)
+    cdef tuple _bind(self, tuple args, dict kwargs):
+        return _readargs.read_csv(*args, **kwargs)
 
-    cdef _configure(self, d, fieldnames, restkey, restval):
+    cdef _configure(self, dict options):
         cdef int i
+        d = _dialect.check(**{key: options[key] for key in _dialect.OPTIONS})
+        self.options = options
         self.d = d
-        self.names = fieldnames
+        self.names = options["fieldnames"]
         self.template = None
-        self.restkey = restkey
-        self.restval = restval
+        self.restkey = options["restkey"]
+        self.restval = options["restval"]
+        self.stop = -1 if options["stop"] is None else options["stop"]
+        self.empty = self.stop >= 0 and self.stop <= options["start"]
+        self.align_to = 0
         self.delim = d.delimiter_byte
         self.quote = d.quote_byte
         self.escape = d.escape_byte
@@ -262,115 +182,43 @@ cdef class read_csv:
             )
             self.undecodable[i] = i in d.undecodable
 
-    cdef _start(self, long long pos):
-        """Parse from file offset *pos* of the open source."""
-        self.pos = 0
-        self.end = 0
-        self.base = pos
+    cdef _begin(self, long long start):
+        self._resume(0, {"fieldnames": self.names, "align_to": start})
+
+    cdef _resume(self, long long offset, dict extra):
+        names, align_to = extra["fieldnames"], extra["align_to"]
+        if names is not None and type(names) is not list:
+            raise TypeError(f"read_csv state: bad fieldnames {names!r}")
+        if type(align_to) is not int or align_to < 0:
+            raise TypeError(f"read_csv state: bad align_to {align_to!r}")
+        self._resize(BUFFER_SIZE)
+        self._seek(offset)
+        self.names = names
+        self.template = None
+        self.align_to = align_to
+        self.rec = offset
         self.cr = False
         self.inline = False
-        if self.src.seekable:
-            self.src.file.seek(pos)
-        if pos == 0 and self.d.bom:
-            while self.end < 3:
-                n = self._read(self.end, 3)
-                if not n:
-                    break
-                self.end += n
-            if self.end == 3 and self.buf[0] == 0xEF and self.buf[1] == 0xBB and self.buf[2] == 0xBF:
-                self.pos = 3
 
-    cdef _fail_at(self, long long start):
-        """Close after an error other than csv.Error; the offset stays where
-        the failed call started (the row that could not be read)."""
-        if self.src is not None:
-            self.base = start
-            self.pos = self.end = 0
-            self._finish()
+    cdef dict _extra_state(self):
+        return {"fieldnames": self.names, "align_to": self.align_to}
 
-    cdef _back_to(self, long long start, names):
-        """After a MemoryError: parse again from *start*, where the failed
-        call started (between rows, so with no \\r pending and no bytes of a
-        line read: as _start leaves it), with the field *names* as they were
-        then, so that the next call makes the row that could not be made; a
-        source that cannot seek back there is closed as by _fail_at."""
-        if self.src is not None and self.src.seekable:
-            try:
-                self._start(start)
-            except Exception:  # (another MemoryError): give up as _fail_at does
-                pass
-            else:
-                if self.names is not names:  # the header was read by the failed call
-                    self.names = names
-                    self.template = None
-                return
-        self._fail_at(start)
-
-    cdef _finish(self):
-        src = self.src
-        if src is not None:
-            self.src = None
-            self.base += self.pos
-            self.pos = self.end = 0
-            src.close()
-
-    def __del__(self):
-        self._finish()
-
-    def __iter__(self):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    @cython.critical_section
-    def close(self):
-        """Stop reading; a file the reader opened is closed now."""
-        guard_enter(&self.guard, "read_csv")
-        try:
-            self._finish()
-        finally:
-            guard_leave(&self.guard)
-
-    @property
-    def offset(self):
-        """The byte offset of the next row (where parsing goes on)."""
-        return self._offset()
-
-    @cython.critical_section
-    cdef long long _offset(self) except -1:
-        # (guarded: another thread's next() may be between two rows)
-        guard_enter(&self.guard, "read_csv")
-        try:
-            return self.base + self.pos
-        finally:
-            guard_leave(&self.guard)
+    cdef long long _position(self) except -1:
+        if self.src is not None and self.align_to:
+            self._parse(0)  # (a range's first row, found after the header)
+        return self.base + self.pos
 
     @cython.critical_section
     def __next__(self):
-        cdef long long start
         guard_enter(&self.guard, "read_csv")
-        start = self.base + self.pos
-        names = self.names
         try:
             # (checked once the guard is ours: a thread that waited for it may
             # find the reader exhausted by the one it waited for)
-            if self.src is None:
+            row = None if self.src is None else self._parse(1)
+            if row is None:
+                self._finish()
                 raise StopIteration
-            return self._next()
-        except csv.Error:
-            raise
-        except NotConverted as failed:
-            raise failed.args[0] from None
-        except MemoryError:
-            self._back_to(start, names)
-            raise
-        except BaseException:
-            self._fail_at(start)
-            raise
+            return row
         finally:
             guard_leave(&self.guard)
 
@@ -386,30 +234,17 @@ cdef class read_csv:
         self._set_fieldnames(_dialect.field_names(value, self.restkey))
 
     @cython.critical_section
-    cdef object _fieldnames(self):
-        cdef long long start
+    def _fieldnames(self):
         guard_enter(&self.guard, "read_csv")
-        start = self.base + self.pos
-        names = self.names
         try:
             if self.names is None and self.src is not None:
-                self._header()
+                self._parse(2)
             return None if self.names is None else list(self.names)
-        except csv.Error:
-            raise
-        except NotConverted as failed:
-            raise failed.args[0] from None
-        except MemoryError:
-            self._back_to(start, names)
-            raise
-        except BaseException:
-            self._fail_at(start)
-            raise
         finally:
             guard_leave(&self.guard)
 
     @cython.critical_section
-    cdef _set_fieldnames(self, names):
+    def _set_fieldnames(self, names):
         guard_enter(&self.guard, "read_csv")
         try:
             self.names = names
@@ -417,35 +252,109 @@ cdef class read_csv:
         finally:
             guard_leave(&self.guard)
 
+    cdef object _parse(self, int step):
+        """Run *step* (0: get to the first row of the range, 1: the next
+        row, 2: the header) from the start of a record; if it fails with an
+        error that is not about the data (the source's, MemoryError,
+        Ctrl-C), go back there, so that the next call reads it again."""
+        self.rec = self.base + self.pos
+        try:
+            if step == 0:
+                self._ready()
+                return None
+            if step == 1:
+                return self._row()
+            self._header()
+            return None
+        except (csv.Error, UnicodeError):
+            raise
+        except NotConverted as failed:
+            raise failed.args[0] from None
+        except BaseException:
+            self.pos = self.rec - self.base
+            self.cr = False
+            self.inline = False
+            self.row = None
+            self.rest = None
+            raise
+
     cdef bint _header(self) except -1:
-        """Read the header row into self.names; False (and closed) at the end."""
+        """Read the header row into ``names``; False at the end (closed)."""
         self.header = True
         self.row = []
-        if self._record() == END:
+        try:
+            if not self._record():
+                self._finish()
+                return False
+            self.names = self.row
+            self.template = None
+            self.rec = self.base + self.pos  # (the header is done: a failure goes back to after it)
+        finally:
             self.row = None
-            self._finish()
-            return False
-        self.names = self.row
-        self.row = None
+            self.header = False
         return True
 
-    cdef object _next(self):
+    cdef bint _ready(self) except -1:
+        """Read the header if it is due and get to the range's first row;
+        False at the end (see the pure twin)."""
+        if self.empty:
+            return False
+        if not self.align_to:
+            return self.names is not None or self._header()
+        while self.names is None:
+            try:
+                if not self._header():
+                    return False
+            except (csv.Error, UnicodeError, NotConverted):
+                pass
+        self._align()
+        return True
+
+    cdef _align(self):
+        """Move to the first record that starts at ``align_to`` or after
+        (and after the header): the records before it are the ranges'
+        before (see the pure twin)."""
+        if self.ignore and (self.utf8 or self.d.undecodable):
+            target = self._align_by_parsing()
+        else:
+            target = _csvsync.first_record(self.src, self.d, self.align_to)
+        self._resume(max(target, self.base + self.pos), {"fieldnames": self.names, "align_to": 0})
+
+    cdef long long _align_by_parsing(self) except -1:
+        """The first record at ``align_to`` or after, found by parsing."""
+        self.header = True  # (parsed into a list, then dropped)
+        try:
+            while self.base + self.pos < self.align_to:
+                self.row = []
+                try:
+                    if not self._record():
+                        break
+                except (csv.Error, UnicodeError, NotConverted):
+                    pass  # (an error of a row before the range: the range before reports it)
+        finally:
+            self.row = None
+            self.header = False
+        return self.base + self.pos
+
+    cdef object _row(self):
+        """The next row that is not blank and starts before ``stop``, as a
+        dict; None at the end."""
         cdef Py_ssize_t lf, i
-        if self.names is None and not self._header():
-            raise StopIteration
+        if not self._ready():
+            return None
         if self.template is None:
             self.template = dict.fromkeys(self.names)
-        self.header = False
         while True:
+            if self.stop >= 0 and self.base + self.pos >= self.stop:
+                return None
             # a copy of a dict with the right keys takes their order and size
             # at once; setting the fields then only replaces values (dict(zip())
             # and DictReader's restval loop give the same keys in that order)
             self.row = PyDict_Copy(self.template)
             self.rest = None
-            if self._record() == END:
+            if not self._record():
                 self.row = None
-                self._finish()
-                raise StopIteration
+                return None
             if self.nsaved:
                 break
         row = self.row
@@ -461,39 +370,18 @@ cdef class read_csv:
 
     # -- reading ----------------------------------------------------------
 
-    cdef bint _fill(self) except -1:
-        """Replace the consumed buffer by the next bytes; False at the end of the file."""
-        self.base += self.end
-        self.pos = self.end = 0
-        self.end = self._read(0, BUFFER_SIZE)
-        return self.end > 0
-
-    cdef Py_ssize_t _read(self, Py_ssize_t start, Py_ssize_t stop) except -1:
-        """Read into buf[start:stop]; the number of bytes read (0 at the end)."""
-        n = self.src.readinto(self.view[start:stop])
-        if n is None:
-            return 0
-        if not 0 <= n <= stop - start:  # a length past the buffer: refuse to read past it
-            raise OSError(
-                f"raw readinto() returned invalid length {n} "
-                f"(should have been between 0 and {stop - start})"
-            )
-        return n
+    cdef bint _more(self) except -1:
+        """Read more, keeping the record being parsed; False at the end of the file."""
+        if self.eof:
+            return False
+        cdef Py_ssize_t keep = self.rec - self.base
+        self._fill(keep, max(<Py_ssize_t>BUFFER_SIZE, self.end - keep))
+        return not self.eof
 
     cdef int _ensure(self, Py_ssize_t n) except -1:
-        """Make buf[pos:pos + n] hold *n* bytes, if the file has them."""
-        cdef Py_ssize_t have = self.end - self.pos
-        if have >= n:
-            return 0
-        memmove(self.buf, self.buf + self.pos, have)
-        self.base += self.pos
-        self.pos = 0
-        self.end = have
-        while self.end < n:
-            got = self._read(self.end, BUFFER_SIZE)
-            if not got:
-                break
-            self.end += got
+        """Make data[pos:pos + n] hold *n* bytes, if the file has them."""
+        while self.end - self.pos < n and self._more():
+            pass
         return 0
 
     cdef Py_ssize_t _dropped(self) except -1:
@@ -502,9 +390,9 @@ cdef class read_csv:
         cdef unsigned char lead, low, high
         cdef int need, i
         if not self.utf8:
-            return self.undecodable[self.buf[self.pos]]
+            return self.undecodable[(<unsigned char*>self.data)[self.pos]]
         self._ensure(4)
-        lead = self.buf[self.pos]
+        lead = (<unsigned char*>self.data)[self.pos]
         if 0xC2 <= lead <= 0xDF:
             need, low, high = 1, 0x80, 0xBF
         elif lead == 0xE0:
@@ -522,16 +410,17 @@ cdef class read_csv:
         else:
             return 1
         for i in range(1, need + 1):
-            if self.pos + i >= self.end or not low <= self.buf[self.pos + i] <= high:
+            if self.pos + i >= self.end or not low <= (<unsigned char*>self.data)[self.pos + i] <= high:
                 return i
             low, high = 0x80, 0xBF
         return 0
 
+
     cdef int _peek(self) except -2:
         """The next byte without consuming it, or -1 at the end of the file."""
-        if self.pos >= self.end and not self._fill():
+        if self.pos >= self.end and not self._more():
             return -1
-        return self.buf[self.pos]
+        return <unsigned char>self.data[self.pos]
 
     cdef int _skip_line(self, int last) except -1:
         """After an error at byte *last*: drop the rest of its line (-1: none left)."""
@@ -539,9 +428,9 @@ cdef class read_csv:
         self.cr = False
         self.inline = False
         while last != CR and last != NL and last >= 0:
-            if self.pos >= self.end and not self._fill():
+            if self.pos >= self.end and not self._more():
                 return 0
-            c = self.buf[self.pos]
+            c = self.data[self.pos]
             self.pos += 1
             last = c
         if last == CR and self._peek() == NL:
@@ -605,7 +494,17 @@ cdef class read_csv:
     cdef int _count(self, bint final) except -1:
         """Count the characters of the bytes added since the last count:
         decoded piece by piece between cuts, the last piece leaving out a
-        character whose next bytes are still to come unless *final*."""
+        character whose next bytes are still to come unless *final*.  A
+        field that does not decode is not counted: decoding it when it ends
+        raises the error, in the same place whatever path parsed it."""
+        try:
+            return self._count_decoded(final)
+        except UnicodeError:
+            self.counted = self.flen
+            self.ccut = self.ncuts
+            return 0
+
+    cdef int _count_decoded(self, bint final) except -1:
         cdef Py_ssize_t cut, consumed = 0
         if not self.utf8:
             self.fchars += PyUnicode_GET_LENGTH(PyUnicode_Decode(
@@ -655,7 +554,23 @@ cdef class read_csv:
         return PyUnicode_Decode(<const char*>data, n, self.codec, self.errors)
 
     cdef int _save(self, int last) except -1:
-        return self._store(self._decode(), last)
+        """The field ends at byte *last*: it joins the record.  If it does not
+        decode, the rest of its line is dropped first, as after a csv.Error."""
+        try:
+            value = self._decode()
+        except UnicodeError:
+            self._skip_line(last)
+            raise
+        return self._store(value, last)
+
+    cdef int _save_run(self, const unsigned char* data, Py_ssize_t n, bint high, int last) except -1:
+        """The field that is just ``data[:n]`` ends at byte *last* (see _save)."""
+        try:
+            value = self._decode_bytes(data, n, high)
+        except UnicodeError:
+            self._skip_line(last)
+            raise
+        return self._store(value, last)
 
     cdef int _store(self, value, int last) except -1:
         """The field ends: its decoded *value* joins the record."""
@@ -690,26 +605,33 @@ cdef class read_csv:
 
     # -- one record ---------------------------------------------------------
 
-    cdef Outcome _record(self) except <Outcome>-1:
-        """Parse the next record into self.row (no field: a blank line)."""
+    cdef bint _record(self) except -1:
+        """Parse the next record into self.row (no field: a blank line);
+        False at the end of the file."""
         cdef State state = START_RECORD
         cdef unsigned char c
         cdef const unsigned char* table
         cdef const unsigned char* buf
         cdef unsigned char high
         cdef Py_ssize_t p, run, end, stop, dropped
+        self.rec = self.base + self.pos
+        if self.rec == 0 and self.d.bom:
+            self._ensure(3)
+            if self.end - self.pos >= 3 and memcmp(self.data + self.pos, b"\xef\xbb\xbf", 3) == 0:
+                self.pos += 3
+                self.rec = 3
         self._clear_field()
         self.nsaved = 0
         while True:
-            if self.pos >= self.end and not self._fill():
+            if self.pos >= self.end and not self._more():
                 return self._at_end(state)
-            c = self.buf[self.pos]
+            c = (<unsigned char*>self.data)[self.pos]
             if self.cr:
                 self.cr = False
                 if c != NL:
                     state = self._eol(state)
                     if state == START_RECORD:
-                        return ROW
+                        return True
             if c >= 0x80 and self.ignore and state not in (IN_FIELD, IN_QUOTED_FIELD, AFTER_ESCAPED_CRNL):
                 # the csv module never sees what errors="ignore" drops: a
                 # field or line made of it is empty, an escape or quote
@@ -721,7 +643,7 @@ cdef class read_csv:
                     self.pos += dropped
                     self.inline = True
                     continue
-                c = self.buf[self.pos]
+                c = (<unsigned char*>self.data)[self.pos]
             # shortcuts for the common bytes; the same as _byte would do
             if state == START_RECORD and c != NL and c != CR:
                 state = START_FIELD
@@ -740,7 +662,7 @@ cdef class read_csv:
                 else:
                     table = self.quoted
                 p = run = self.pos
-                buf = self.buf
+                buf = <unsigned char*>self.data
                 end = self.end
                 high = 0
                 while p < end and not table[buf[p]]:
@@ -755,44 +677,44 @@ cdef class read_csv:
                     # too long); every other case goes the long way
                     if state == IN_FIELD:
                         stop = p
-                    elif self.buf[p] == self.quote and self.quoted_shortcut:
+                    elif buf[p] == self.quote and self.quoted_shortcut:
                         stop = p + 1
                     else:
                         stop = end
                     if (
                         stop < end and self.flen == 0 and p - run <= self.limit
                         and (
-                            self.buf[stop] == NL or self.buf[stop] == CR
-                            or (self.buf[stop] == self.delim and self.delim != self.escape)
+                            buf[stop] == NL or buf[stop] == CR
+                            or (buf[stop] == self.delim and self.delim != self.escape)
                         )
                     ):
-                        c = self.buf[stop]
+                        c = buf[stop]
                         self.pos = stop + 1
-                        self._store(self._decode_bytes(self.buf + run, p - run, high & 0x80), c)
+                        self._save_run(buf + run, p - run, high & 0x80, c)
                         if c == CR:  # (a newline before the delimiter, as in _byte)
                             self.cr = True
                             state = EAT_CRNL
                             continue
                         if c == NL:
                             self.inline = False
-                            return ROW
+                            return True
                         state = START_FIELD
                         continue
                     self.pos = p
-                    self._add(self.buf + run, p - run, high, 0, p < end)
+                    self._add(buf + run, p - run, high, 0, p < end)
                     continue
             self.pos += 1
             state = self._byte(state, c)
             if c == NL:
                 state = self._eol(state)
                 if state == START_RECORD:
-                    return ROW
+                    return True
             elif c == CR:
                 self.cr = True
             else:
                 self.inline = True
 
-    cdef Outcome _at_end(self, State state) except <Outcome>-1:
+    cdef bint _at_end(self, State state) except -1:
         if self.counted < self.flen and self.fhigh:
             # what the decoder flushes at the end of the file counts too
             self._count(True)
@@ -802,13 +724,13 @@ cdef class read_csv:
             self.cr = False
             state = self._eol(state)
             if state == START_RECORD:
-                return ROW
+                return True
         if self.flen or state == IN_QUOTED_FIELD:
             if self.strict:
                 self._fail("unexpected end of data", -1)
             self._save(-1)
-            return ROW
-        return END
+            return True
+        return False
 
     cdef State _eol(self, State state) except <State>-1:
         """The end of a line (after its \\n, \\r\\n or \\r, or at the end of the file)."""
@@ -894,43 +816,3 @@ cdef class read_csv:
             self._add_byte(c)
             return IN_FIELD
         return EAT_CRNL  # EAT_CRNL only ever sees \r or \n: lines end there
-
-    # -- pickling, repr ------------------------------------------------------
-
-    @cython.critical_section
-    def __reduce__(self):
-        if self.path is None and self.label != "nothing":
-            raise TypeError(
-                "cannot pickle a read_csv reading a file object: it could not be "
-                "reopened elsewhere; give the reader a path to make it picklable"
-            )
-        # (guarded: another thread's next() may be between two rows)
-        guard_enter(&self.guard, "read_csv")
-        try:
-            pos = None if self.src is None else self.base + self.pos
-            state = (self.path, pos, self.names, self.restkey, self.restval)
-        finally:
-            guard_leave(&self.guard)
-        options = tuple(_dialect.options(self.d).values())
-        return (restore, ("read_csv",), state + (options,))
-
-    @cython.critical_section
-    def __setstate__(self, state):
-        path, pos, fieldnames, restkey, restval, options = state
-        d = _dialect.check(*options)
-        guard_enter(&self.guard, "read_csv")
-        try:
-            self._finish()
-            self.path = path
-            self.label = repr(path)
-            self._configure(d, fieldnames, restkey, restval)
-            self.base = 0 if pos is None else pos
-            if pos is not None:
-                self.src = reopen(path, "read_csv")
-                self._start(pos)
-        finally:
-            guard_leave(&self.guard)
-
-    def __repr__(self):
-        closed = " (closed)" if self.src is None else ""
-        return f"<cyiter.read_csv {self.label}{closed}>"

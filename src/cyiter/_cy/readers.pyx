@@ -1,53 +1,44 @@
-"""Cython twin of the readers family: read_chunks, read_lines.
+"""Cython twin of the readers family: the reader core, read_chunks, read_lines.
 
-The pure-Python twin is ``cyiter/_py/readers.py``; both must behave the
-same in every observable way (items, offsets, errors, repr, pickles).
-Sources (paths, file objects, what closes what) come from
-``cyiter._source``; argument checks from ``cyiter._readargs``.
-
-Both read into a buffer the reader owns and reuses, so memory stays
-bounded by the buffer (and by the longest line for ``read_lines``),
-whatever the size of the file: with read(2) on a file the reader opened
-itself, else with the source's ``readinto``.  read_lines finds newlines 64
-bytes at a time (SSE2 masks, memchr elsewhere) and turns an ASCII line into
-a str by a copy, without decoding.
+The pure-Python twin, ``cyiter/_py/readers.py``, is the specification of
+every reader; this module does the same over a C buffer the reader owns and
+reuses: read(2) straight into it for a file the reader opened, else the
+source's ``readinto``.  read_lines finds newlines 64 bytes at a time
+(``cyiter_io.h``) and makes an ASCII line a str by a copy, without decoding.
 """
 
 cimport cython
 from cpython.buffer cimport PyBUF_WRITE
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_FromStringAndSize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
+from cpython.exc cimport PyErr_CheckSignals, PyErr_Clear, PyErr_SetFromErrno
+from cpython.long cimport PyLong_CheckExact
 from cpython.memoryview cimport PyMemoryView_FromMemory
 from cpython.object cimport PyObject
-from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
 from cpython.pyport cimport PY_SSIZE_T_MAX
+from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
 from libc.errno cimport EINTR, errno
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
-from cyiter._cy._capi cimport ascii_text_raw, bytes_raw, next_nl, nl_scan, steal, sys_read
-from cyiter._cy._guard cimport Guard, guard_enter, guard_leave
+from cyiter._cy._capi cimport PyErr_Occurred, ascii_text_raw, bytes_raw, long_as_ssize, next_nl, nl_scan, steal, sys_read, utf8_latin1_raw
+from cyiter._cy._guard cimport guard_enter, guard_leave
 
 import io
-import os
 from types import GenericAlias
 
-from cyiter import _readargs
-from cyiter._source import open_source, reopen
-from cyiter._state import restore
+from cyiter import _readargs, _state
+from cyiter._source import checked_length, length_hint, open_source, pickle_source, reopen, seek
 
-
-# read_chunks reads chunks smaller than DIRECT_CHUNK through a buffer of
-# CHUNK_BUFFER bytes (fewer system calls), larger ones straight into the
-# bytes object it returns.
 cdef enum:
+    # read_chunks reads chunks of at least DIRECT_CHUNK bytes straight into
+    # the bytes object it returns, smaller ones through a buffer of at
+    # least CHUNK_BUFFER bytes (fewer system calls)
     DIRECT_CHUNK = 65536
     CHUNK_BUFFER = 262144
-    # The kernel's copy from the page cache into a buffer can be 5x slower
-    # (measured on AMD EPYC: 256 MiB in 0.10 s instead of 0.02 s) when the
-    # buffer address minus the file offset is 1 to 31 modulo 64; 0 is fast
-    # everywhere.  So ``data`` is 64-byte aligned and ``base`` a multiple of
-    # 64 wherever the reader can choose (see _copy_friendly for the rest).
+    # data is ALIGN-aligned and base a multiple of ALIGN wherever the reader
+    # can choose: the kernel copies from the page cache up to 5x slower into
+    # a buffer whose address minus the file offset is 1 to 31 modulo 64
+    # (docs/internals.md, "Aligned reads")
     ALIGN = 64
 
 cdef Py_ssize_t NO_LIMIT = PY_SSIZE_T_MAX
@@ -68,84 +59,103 @@ cdef bint _trusted(file):
 
 
 cdef class _Reader:
-    """What both readers share: the source, closing, context manager."""
-
-    cdef object src        # cyiter._source.Source; None once exhausted/closed
-    cdef object readinto   # src.readinto
-    cdef object path       # absolute path; None for a file object
-    cdef object label      # repr of the source
-    cdef bytearray buf     # the reused buffer, 2 * ALIGN bytes more than cap
-    cdef char* data        # ALIGN-aligned in buf; data[pos:end] is unread
-    cdef Py_ssize_t cap
-    cdef Py_ssize_t pos
-    cdef Py_ssize_t end
-    cdef long long base    # file offset of data[0]
-    cdef bint eof
-    cdef bint trusted      # readinto may be given memory that is not buf
-    cdef int fd            # descriptor of a FileIO the reader opened, else -1
-    cdef object __weakref__
-    cdef Guard guard
+    """What every reader shares: the source, the buffer, ``.offset``, closing and pickling."""
 
     def __cinit__(self, *args, **kwargs):
+        self.name = type(self).__name__
         self.label = "nothing"
         self.fd = -1
         self.buf = PyByteArray_FromStringAndSize(NULL, 0)
         self.data = PyByteArray_AS_STRING(self.buf)
-        self.cap = 0
 
-    def __del__(self):
-        # __del__ (tp_finalize) runs before the garbage collector clears
-        # ``src``, so a reader caught in a reference cycle still closes
-        if self.src is not None:
-            self.src.close()
+    @cython.critical_section
+    def __init__(self, *args, **kwargs):
+        source, options = self._bind(args, kwargs)
+        guard_enter(&self.guard, self.name)
+        try:
+            self._finish()  # called again: the old source goes
+            self._configure(options)
+            self._open(open_source(source, self.name, options["start"] != 0 or options["stop"] is not None))
+            self._begin(options["start"])
+        finally:
+            guard_leave(&self.guard)
 
-    cdef _open(self, source, bint ranged, str name):
-        self._finish()  # __init__ called again: let the old source go
-        self.src = open_source(source, name, ranged)
-        self.readinto = self.src.readinto
-        self.trusted = _trusted(self.src.file)
-        self.path = self.src.path
-        self._own_fd()
-        self.label = repr(self.src)
-
-    cdef _reopen(self, path, str name):
-        self.src = reopen(path, name)
-        self.readinto = self.src.readinto
-        self.trusted = _trusted(self.src.file)
-        self.path = path
-        self.label = repr(path)
-        self._own_fd()
-
-    cdef _own_fd(self):
+    cdef _open(self, src):
+        self.src = src
+        self.path = src.path
+        self.label = repr(src)
+        self.trusted = _trusted(src.file)
         # only a file the reader opened: nobody else can close it meanwhile
-        if self.path is not None and type(self.src.file) is io.FileIO:
-            self.fd = self.src.file.fileno()
+        if src.path is not None and type(src.file) is io.FileIO:
+            self.fd = src.file.fileno()
+
+    cdef tuple _bind(self, tuple args, dict kwargs):
+        raise NotImplementedError
+
+    cdef _configure(self, dict options):
+        raise NotImplementedError
+
+    cdef _begin(self, long long start):
+        raise NotImplementedError
+
+    cdef _resume(self, long long offset, dict extra):
+        raise NotImplementedError
+
+    cdef dict _extra_state(self):
+        return {}
 
     cdef _seek(self, long long pos):
+        """Read on from file offset *pos*, with nothing in the buffer."""
         self.eof = False
         # the file position is always base + end
         self.base = pos - pos % ALIGN
         self.pos = self.end = pos % ALIGN
         if self.src.seekable:
-            self.src.file.seek(pos)
+            seek(self.src, pos)
+
+    cdef Py_ssize_t _fill(self, Py_ssize_t keep_from, Py_ssize_t size) except -1:
+        """Drop ``data[:keep_from]``, make room for *size* more bytes and read
+        into the room; ``eof`` says when the source had none.  Returns how
+        far the kept bytes moved.  If the source fails, the error propagates
+        and ``data[pos:end]`` is as it was."""
+        cdef Py_ssize_t got
+        cdef Py_ssize_t shift = self._compact(keep_from)
+        if self.cap - self.end < size:
+            self._resize(self.end + size)
+        try:
+            got = self._readinto(self.data + self.end, self.cap - self.end)
+        except BaseException:
+            self._resync()
+            raise
+        self.eof = got == 0
+        self.end += got
+        return shift
+
+    cdef _resync(self):
+        """After a failed read: a seekable source goes back to where the
+        reader is (``base + end``), in case it took bytes before it failed
+        (BytesIO does when it cannot make the int it returns)."""
+        if self.fd < 0 and self.src is not None and self.src.seekable:
+            try:
+                self.src.file.seek(self.base + self.end)
+            except Exception:
+                pass  # (the error being raised says more)
 
     cdef _finish(self):
+        """Let the source go (closing a file the reader opened); exhausted from now on."""
         src = self.src
         self.base += self.pos
         self.pos = self.end = 0
         if src is not None:
             self.src = None
-            self.readinto = None
             self.fd = -1
             src.close()
             self._resize(0)
 
     cdef _resize(self, Py_ssize_t size):
-        """Make room for *size* bytes, keeping ``data[:end]``.
-
-        A new bytearray each time (this is rare: creation, long lines, the
-        end): an untrusted readinto may still hold a view of the old one.
-        """
+        """Make room for *size* bytes, keeping ``data[:end]``.  A new
+        bytearray each time (this is rare): an untrusted readinto may still
+        hold a view of the old one."""
         cdef bytearray buf = PyByteArray_FromStringAndSize(NULL, size + 2 * ALIGN)
         cdef char* raw = PyByteArray_AS_STRING(buf)
         raw += (ALIGN - <size_t>raw % ALIGN) % ALIGN
@@ -156,11 +166,9 @@ cdef class _Reader:
         self.cap = size
 
     cdef Py_ssize_t _readinto(self, char* into, Py_ssize_t size) except -1:
-        """Read at most *size* bytes at *into*: in ``buf``, or anywhere if trusted.
-
-        An untrusted readinto gets a view of ``buf``: should it keep the
-        view, that keeps the bytearray alive, no dangling pointer.
-        """
+        """Read at most *size* bytes at *into*: in ``buf``, or anywhere if
+        trusted.  An untrusted readinto gets a view of ``buf``: should it
+        keep the view, that keeps the bytearray alive, no dangling pointer."""
         cdef Py_ssize_t got
         cdef Py_ssize_t at
         if self.fd >= 0:
@@ -173,74 +181,120 @@ cdef class _Reader:
                     PyErr_SetFromErrno(OSError)
                 PyErr_CheckSignals()
         if self.trusted:
-            got = self.readinto(PyMemoryView_FromMemory(into, size, PyBUF_WRITE))
+            result = self.src.readinto(PyMemoryView_FromMemory(into, size, PyBUF_WRITE))
         else:
             at = into - PyByteArray_AS_STRING(self.buf)
-            got = self.readinto(memoryview(self.buf)[at : at + size])
-        if got < 0 or got > size:
-            raise OSError(f"readinto() returned {got}, outside 0..{size}")
-        return got
+            result = self.src.readinto(memoryview(self.buf)[at : at + size])
+        # (checked without allocating: the bytes read must not be lost to a MemoryError)
+        if PyLong_CheckExact(result):
+            got = long_as_ssize(result)
+            if 0 <= got <= size:
+                return got
+            PyErr_Clear()
+        return checked_length(result, size)
 
-    cdef _compact(self, Py_ssize_t keep_from):
-        """Drop what is before ``data[keep_from]``, but keep ``base`` aligned.
-
-        ``data[keep_from:end]`` moves to ``data[t:]`` with *t* the file
-        offset of ``data[keep_from]`` modulo ALIGN.
-        """
+    cdef Py_ssize_t _compact(self, Py_ssize_t keep_from):
+        """Drop what is before ``data[keep_from]``, keeping ``base`` aligned:
+        ``data[keep_from:end]`` moves to ``data[t:]``, *t* the file offset
+        of ``data[keep_from]`` modulo ALIGN.  Returns how far it moved."""
         cdef Py_ssize_t t = (self.base + keep_from) % ALIGN
-        if keep_from == self.end:
-            self.base += keep_from - t
-            self.pos = self.end = t
-            return
-        if keep_from <= t:
-            return
-        memmove(self.data + t, self.data + keep_from, self.end - keep_from)
-        self.base += keep_from - t
-        self.pos -= keep_from - t
-        self.end -= keep_from - t
-
-    cdef _read_more(self, Py_ssize_t least):
-        """Read into ``data[end:]``, first making room for *least* bytes."""
-        cdef Py_ssize_t got
-        if self.cap - self.end < least:
-            self._resize(self.end + least)
-        got = self._readinto(self.data + self.end, self.cap - self.end)
-        self.eof = got == 0
-        self.end += got
+        cdef Py_ssize_t shift = keep_from - t
+        if shift <= 0:
+            return 0
+        if keep_from < self.end:
+            memmove(self.data + t, self.data + keep_from, self.end - keep_from)
+        self.base += shift
+        self.pos -= shift
+        self.end -= shift
+        return shift
 
     def __iter__(self):
         return self
 
     def __enter__(self):
+        """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
     def __exit__(self, *exc_info):
+        """Close the reader."""
         self.close()
+
+    def __del__(self):
+        # (tp_finalize runs before the collector clears ``src``, so a reader
+        # caught in a reference cycle still closes)
+        if self.src is not None:
+            self.src.close()
 
     @cython.critical_section
     def close(self):
         """Stop reading; a file the reader opened is closed now."""
-        guard_enter(&self.guard, type(self).__name__)
+        guard_enter(&self.guard, self.name)
         try:
             self._finish()
         finally:
             guard_leave(&self.guard)
 
-    cdef _check_picklable(self):
-        if self.path is None and self.label != "nothing":
-            raise TypeError(
-                f"cannot pickle a {type(self).__name__} reading a file object: it could "
-                "not be reopened elsewhere; give the reader a path to make it picklable"
-            )
+    @property
+    def offset(self):
+        """The byte offset in the file of the next item (where the reader
+        ended, once exhausted)."""
+        return self._offset()
+
+    @cython.critical_section
+    def _offset(self):
+        guard_enter(&self.guard, self.name)
+        try:
+            return self._position()
+        finally:
+            guard_leave(&self.guard)
+
+    cdef long long _position(self) except -1:
+        return self.base + self.pos
+
+    def __reduce__(self):
+        return (_state.restore, (self.name,), self._pickle_state())
+
+    @cython.critical_section
+    def _pickle_state(self):
+        guard_enter(&self.guard, self.name)
+        try:
+            path, identity = pickle_source(self.src, self.path, self.name)
+            return {
+                "path": path,
+                "identity": identity,
+                "offset": None if self.src is None else self.base + self.pos,
+                "options": self.options,
+                **self._extra_state(),
+            }
+        finally:
+            guard_leave(&self.guard)
+
+    @cython.critical_section
+    def __setstate__(self, state):
+        name = self.name
+        path, identity, offset, options, extra = _state.reader_state(name, state, self._extra_state())
+        _, options = self._bind((path,), options)
+        guard_enter(&self.guard, name)
+        try:
+            self._finish()
+            self._configure(options)
+            self.path = path
+            self.label = repr(path)
+            if offset is not None:
+                self._open(reopen(path, identity, offset, name))
+                self._resume(offset, extra)
+        finally:
+            guard_leave(&self.guard)
 
     def __repr__(self):
         closed = " (closed)" if self.src is None else ""
-        return f"<cyiter.{type(self).__name__} {self.label}{closed}>"
+        return f"<cyiter.{self.name} {self.label}{closed}>"
 
 
 @cython.final
 cdef class read_chunks(_Reader):
     """read_chunks(source, size=65536, *, start=0, stop=None)
+--
 
     ``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
     byte offset *start* up to *stop* (None: the end of the file).
@@ -262,125 +316,111 @@ cdef class read_chunks(_Reader):
     cdef long long stop   # -1: none
     cdef bint direct      # read straight into the returned bytes
 
-    def __init__(self, source, size=65536, *, start=0, stop=None):
-        size = _readargs.positive(size, "size")
-        start = _readargs.offset(start, "start")
-        stop = _readargs.optional_offset(stop, "stop")
-        self._open(source, start != 0 or stop is not None, "read_chunks")
-        self._set(size, start, stop)
+    def __cinit__(self, *args, **kwargs):
+        self._configure(_readargs.read_chunks(None)[1])  # (a new object is exhausted)
 
-    cdef _set(self, Py_ssize_t size, long long pos, stop):
-        self.size = size
-        self.stop = -1 if stop is None else stop
+    cdef tuple _bind(self, tuple args, dict kwargs):
+        return _readargs.read_chunks(*args, **kwargs)
+
+    cdef _configure(self, dict options):
+        self.options = options
+        self.size = options["size"]
+        self.stop = -1 if options["stop"] is None else options["stop"]
+
+    cdef _begin(self, long long start):
+        self._resume(start, None)
+
+    cdef _resume(self, long long offset, dict extra):
         # FileIO.readinto keeps no reference to the memory it is given, so
-        # reading into the bytes object that is then returned is safe.
-        self.direct = size >= DIRECT_CHUNK and type(self.src.file) is io.FileIO
-        self._resize(0 if self.direct else max(size, CHUNK_BUFFER))
-        self._seek(pos)
-
-    @property
-    def offset(self):
-        """The byte offset of the next chunk."""
-        return self.base + self.pos
+        # reading into the bytes object that is then returned is safe
+        self.direct = self.size >= DIRECT_CHUNK and type(self.src.file) is io.FileIO
+        self._resize(0 if self.direct else max(self.size, CHUNK_BUFFER))
+        self._seek(offset)
 
     @cython.critical_section
     def __next__(self):
         cdef Py_ssize_t want = self.size
-        cdef Py_ssize_t avail = self.end - self.pos
         if self.stop >= 0 and self.stop - (self.base + self.pos) < want:
             want = self.stop - (self.base + self.pos)
         # while the guard is taken (a callback of this very reader, or
         # another thread's read), only the guarded path may run
-        if avail >= want > 0 and not self.guard.running:
+        if self.end - self.pos >= want > 0 and not self.guard.running:
             chunk = PyBytes_FromStringAndSize(self.data + self.pos, want)
             self.pos += want
             return chunk
         guard_enter(&self.guard, "read_chunks")
         try:
-            return self._next_slow(want)
+            return self._next_general()
         finally:
             guard_leave(&self.guard)
 
-    cdef _next_slow(self, Py_ssize_t want):
-        cdef Py_ssize_t got = 0
-        cdef Py_ssize_t n
-        if self.src is None or want <= 0:
-            self._finish()
+    cdef _next_general(self):
+        cdef Py_ssize_t want = self.size
+        cdef Py_ssize_t got
+        if self.src is None:
             raise StopIteration
-        if self.direct and self.pos == self.end:
+        if self.stop >= 0 and self.stop - (self.base + self.pos) < want:
+            want = self.stop - (self.base + self.pos)
+        if want > 0 and self.direct and self.pos == self.end:
             chunk = PyBytes_FromStringAndSize(NULL, want)
             if _copy_friendly(chunk, self.base + self.pos):
-                while got < want:
-                    n = self._readinto(PyBytes_AS_STRING(chunk) + got, want - got)
-                    if n == 0:
-                        break
-                    got += n
-                if got == 0:
-                    self._finish()
-                    raise StopIteration
-                self.base += got
-                return chunk if got == want else chunk[:got]
-            # a slow copy for the kernel: read into the buffer, then copy
-            chunk = None
+                return self._read_direct(chunk, want)
+            chunk = None  # a slow copy for the kernel: through the buffer
         while self.end - self.pos < want and not self.eof:
-            self._compact(self.pos)
-            self._read_more(want - (self.end - self.pos))
+            self._fill(self.pos, want - (self.end - self.pos))
         got = min(want, self.end - self.pos)
-        if got == 0:
+        if got <= 0:
             self._finish()
             raise StopIteration
         chunk = PyBytes_FromStringAndSize(self.data + self.pos, got)
         self.pos += got
         return chunk
 
+    cdef _read_direct(self, bytes chunk, Py_ssize_t want):
+        """The next chunk read straight into *chunk*; if a read after the
+        first fails, what came goes into the buffer for the next call."""
+        cdef Py_ssize_t got = 0
+        cdef Py_ssize_t n
+        try:
+            while got < want:
+                n = self._readinto(PyBytes_AS_STRING(chunk) + got, want - got)
+                if n == 0:
+                    break
+                got += n
+        except BaseException:
+            if got:
+                self._resize(got)
+                memcpy(self.data + self.pos, PyBytes_AS_STRING(chunk), got)
+                self.end = self.pos + got
+            self._resync()
+            raise
+        if got == 0:
+            self._finish()
+            raise StopIteration
+        self.base += got
+        return chunk if got == want else chunk[:got]
+
     @cython.critical_section
     def __length_hint__(self):
         guard_enter(&self.guard, "read_chunks")
         try:
-            if self.src is None:
-                return 0
-            if self.path is None:
-                return NotImplemented
-            end = os.fstat(self.src.file.fileno()).st_size
-            if self.stop >= 0:
-                end = min(end, self.stop)
-            return max(0, -((self.base + self.pos - end) // self.size))
-        finally:
-            guard_leave(&self.guard)
-
-    @cython.critical_section
-    def __reduce__(self):
-        self._check_picklable()
-        pos = None if self.src is None else self.base + self.pos
-        stop = None if self.stop < 0 else self.stop
-        return (restore, ("read_chunks",), (self.path, pos, self.size, stop))
-
-    @cython.critical_section
-    def __setstate__(self, state):
-        path, pos, size, stop = state
-        guard_enter(&self.guard, "read_chunks")
-        try:
-            self._finish()
-            self.path = path
-            self.label = repr(path)
-            self.size = size
-            self.stop = -1 if stop is None else stop
-            if pos is not None:
-                self._reopen(path, "read_chunks")
-                self._set(size, pos, stop)
+            return length_hint(self.src, self.base + self.pos, None if self.stop < 0 else self.stop, self.size)
         finally:
             guard_leave(&self.guard)
 
 
 @cython.final
 cdef class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
+    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1048576, max_line_length=None)
+--
 
     The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
     None, else ``str`` decoded with *encoding* and *errors* (an
-    ASCII-compatible encoding: utf-8, latin-1, cp1252, ..., or utf-8-sig;
-    others such as utf-16 raise ValueError).  Without *keepends* the ``\\n`` and a ``\\r``
-    just before it are removed.  A last line without ``\\n`` is a line too.
+    ASCII-compatible encoding: utf-8, latin-1, cp1252, shift_jis, ..., or
+    utf-8-sig; others such as utf-16 raise ValueError).  Without *keepends*
+    the ``\\n`` and a ``\\r`` just before it are removed.  A last line
+    without ``\\n`` is a line too.  A line that does not decode raises
+    UnicodeDecodeError and the next call goes on after it.
 
     *source* is a path, which the reader opens and closes (at exhaustion,
     ``close()``, the end of a ``with`` block or garbage collection), or a
@@ -400,13 +440,12 @@ cdef class read_lines(_Reader):
     ['one', 'two', 'three']
     """
 
-    cdef object encoding
-    cdef object errors
     cdef object codec       # normalised codec name, None for bytes lines
     cdef bytes codec_b
     cdef bytes errors_b
     cdef bint utf8
     cdef bint sig            # utf-8-sig: drop a BOM at the start of the file
+    cdef bint as_is          # an ASCII line is that text: copy, do not decode
     cdef bint keepends
     cdef bint skip           # discard through the next b"\n" first
     cdef long long stop      # -1: none
@@ -418,11 +457,8 @@ cdef class read_lines(_Reader):
     cdef nl_scan scan
 
     def __cinit__(self, *args, **kwargs):
-        self.errors = "strict"
-        self.stop = -1
+        self._configure(_readargs.read_lines(None)[1])  # (a new object is exhausted)
         self.stop_at = -1
-        self.maxlen = NO_LIMIT
-        self.buffer_size = 1 << 20
         self.scan.block = -1
 
     @classmethod
@@ -430,51 +466,38 @@ cdef class read_lines(_Reader):
         """``read_lines[...]`` in annotations, as the stubs allow."""
         return GenericAlias(cls, item)
 
-    def __init__(
-        self,
-        source,
-        *,
-        encoding=None,
-        errors="strict",
-        keepends=False,
-        start=0,
-        stop=None,
-        buffer_size=1 << 20,
-        max_line_length=None,
-    ):
-        codec = _readargs.codec_name(encoding, errors)
-        start = _readargs.offset(start, "start")
-        stop = _readargs.optional_offset(stop, "stop")
-        buffer_size = _readargs.positive(buffer_size, "buffer_size")
-        if max_line_length is not None:
-            max_line_length = _readargs.offset(max_line_length, "max_line_length")
-        self._open(source, start != 0 or stop is not None, "read_lines")
-        self._options(encoding, errors, codec, keepends, stop, buffer_size, max_line_length)
+    cdef tuple _bind(self, tuple args, dict kwargs):
+        return _readargs.read_lines(*args, **kwargs)
+
+    cdef _configure(self, dict options):
+        self.options = options
+        self.codec = _readargs.codec_name(options["encoding"], options["errors"])
+        self.codec_b = None if self.codec is None else self.codec.encode("ascii")
+        self.errors_b = options["errors"].encode("utf-8")
+        self.utf8 = self.codec == "utf-8" or self.codec == "utf-8-sig"
+        self.sig = self.codec == "utf-8-sig"
+        self.as_is = _readargs.ascii_as_is(self.codec)
+        self.keepends = options["keepends"]
+        self.stop = -1 if options["stop"] is None else options["stop"]
+        self.buffer_size = options["buffer_size"]
+        limit = options["max_line_length"]
+        self.maxlen = NO_LIMIT if limit is None else limit
+
+    cdef _begin(self, long long start):
         # a line starting at *start* is ours only if the byte before is b"\n"
-        if start > 0:
-            self._restart(start - 1, True)
-        else:
-            self._restart(0, False)
+        self._resume(max(start - 1, 0), {"skip": start > 0})
 
-    cdef _options(self, encoding, errors, codec, keepends, stop, buffer_size, max_line_length):
-        self.encoding = encoding
-        self.errors = errors
-        self.codec = codec
-        self.codec_b = None if codec is None else codec.encode("ascii")
-        self.errors_b = errors.encode("utf-8")
-        self.utf8 = codec == "utf-8" or codec == "utf-8-sig"
-        self.sig = codec == "utf-8-sig"
-        self.keepends = bool(keepends)
-        self.stop = -1 if stop is None else stop
-        self.buffer_size = buffer_size
-        self.maxlen = NO_LIMIT if max_line_length is None else max_line_length
-
-    cdef _restart(self, long long pos, bint skip):
+    cdef _resume(self, long long offset, dict extra):
+        if type(extra["skip"]) is not bool:
+            raise TypeError(f"read_lines state: bad skip {extra['skip']!r}")
         self._resize(self.buffer_size)
-        self._seek(pos)
+        self._seek(offset)
         self.scan.block = -1
-        self.skip = skip
+        self.skip = extra["skip"]
         self._set_stop_at()
+
+    cdef dict _extra_state(self):
+        return {"skip": self.skip}
 
     cdef inline void _set_stop_at(self) noexcept:
         if self.src is None or self.skip:
@@ -484,23 +507,26 @@ cdef class read_lines(_Reader):
         else:
             self.stop_at = <Py_ssize_t>(self.stop - self.base)
 
-    cdef _fill(self, Py_ssize_t keep_from):
-        """Keep ``data[keep_from:]`` (the line so far) and read more."""
+    cdef Py_ssize_t _more(self, Py_ssize_t keep_from) except -1:
+        """Keep ``data[keep_from:]`` (the line so far) and read more; the
+        buffer doubles for a line that fills most of it, never past what a
+        line of max_line_length needs, and shrinks back once it is over."""
         cdef Py_ssize_t least = 1
+        cdef Py_ssize_t shift = self._compact(keep_from)
+        keep_from -= shift
         self.scan.block = -1
-        self._compact(keep_from)
-        if self.end * 2 > self.cap:
-            # a line that fills most of the buffer: double it, but never past
-            # the room a line of max_line_length bytes and its b"\n" need
+        if (self.end - keep_from) * 2 > self.cap:
             least = self.cap
             if self.maxlen != NO_LIMIT:
-                least = max(1, min(least, self.pos + self.maxlen + 1 - self.end))
+                least = max(1, min(least, keep_from + self.maxlen + 1 - self.end))
         elif self.cap > self.buffer_size and self.end * 2 <= self.buffer_size:
-            # a long line is over: give its memory back
             self._resize(self.buffer_size)
-        self._read_more(least)
-        self.scan.block = -1
-        self._set_stop_at()
+        try:
+            shift += self._fill(keep_from, least)
+        finally:
+            self.scan.block = -1
+            self._set_stop_at()
+        return shift
 
     cdef _finish(self):
         _Reader._finish(self)
@@ -514,29 +540,17 @@ cdef class read_lines(_Reader):
             nl = <char*>memchr(self.data + self.pos, b"\n", self.end - self.pos)
             if nl != NULL:
                 self.pos = nl - self.data + 1
-                self.skip = False
-                self._set_stop_at()
-                return
+                break
             self.pos = self.end
             if self.eof:
-                self.skip = False
-                self._set_stop_at()
-                return
-            self._fill(self.pos)
+                break
+            self._more(self.pos)
+        self.skip = False
+        self._set_stop_at()
 
-    @property
-    def offset(self):
-        """The byte offset of the next line (where the reader ended, once exhausted)."""
-        return self._offset()
-
-    @cython.critical_section
-    def _offset(self):
+    cdef long long _position(self) except -1:
         if self.skip and self.src is not None:
-            guard_enter(&self.guard, "read_lines")
-            try:
-                self._align()
-            finally:
-                guard_leave(&self.guard)
+            self._align()
         return self.base + self.pos
 
     @cython.critical_section
@@ -544,9 +558,9 @@ cdef class read_lines(_Reader):
         cdef char* p
         cdef PyObject* line
         cdef Py_ssize_t nl, n
-        cdef int ascii
+        cdef int ascii = 0
         # while the guard is taken (a callback of this very reader, or
-        # another thread's read), only the guarded path may run
+        # another thread's read), only the general path may run
         if self.pos < self.stop_at and not self.guard.running:
             if self.codec is None:
                 nl = next_nl(&self.scan, self.data, self.pos, self.end, 0, &ascii)
@@ -562,143 +576,105 @@ cdef class read_lines(_Reader):
                         n -= 1
                     # made before the reader moves past it: after a
                     # MemoryError the next call tries the line again
-                    if self.codec is not None:
-                        return self._text(p, n, ascii, nl + 1)
-                    line = bytes_raw(p, n)
+                    if self.codec is None:
+                        line = bytes_raw(p, n)
+                    elif ascii and self.as_is:
+                        line = ascii_text_raw(p, n)
+                    else:
+                        line = utf8_latin1_raw(p, n) if self.utf8 and n > 0 else NULL
+                        if line == NULL and PyErr_Occurred() == NULL:
+                            # a codec or error handler may call back into Python
+                            guard_enter(&self.guard, "read_lines")
+                            try:
+                                return self._decoded(p, n, False, nl + 1)
+                            finally:
+                                guard_leave(&self.guard)
                     if line != NULL:
                         self.pos = nl + 1
                     return steal(line)
-        return self._next_guarded()
-
-    cdef _text(self, const char* p, Py_ssize_t n, bint ascii, Py_ssize_t after):
-        """The line ``p[:n]`` as str, the reader moved on to ``after`` (see
-        ``_decoded``)."""
-        cdef PyObject* line
-        if ascii:
-            line = ascii_text_raw(p, n)
-            if line != NULL:
-                self.pos = after
-            return steal(line)
-        # an error handler or codec may call back into Python
         guard_enter(&self.guard, "read_lines")
         try:
-            return self._decoded(p, n, after)
+            return self._next_general()
         finally:
             guard_leave(&self.guard)
 
-    cdef _decoded(self, const char* p, Py_ssize_t n, Py_ssize_t after):
-        """The line ``p[:n]``, which starts at ``pos``, decoded, and the
-        reader moved on to ``after``.  A line that does not decode is
-        consumed (the next call goes on after it); after a MemoryError the
-        next call tries it again.  The guard is held."""
-        cdef Py_ssize_t at = self.pos
-        self.pos = after
-        try:
-            return self._decode(p, n)
-        except MemoryError:
-            self.pos = at
-            raise
-
-    cdef _next_guarded(self):
-        guard_enter(&self.guard, "read_lines")
-        try:
-            return self._next_slow()
-        finally:
-            guard_leave(&self.guard)
-
-    cdef _next_slow(self):
-        cdef char* nl = NULL
-        cdef Py_ssize_t start, scan, n, after
+    cdef _next_general(self):
+        cdef Py_ssize_t start, n, nl, end
         if self.src is None:
             raise StopIteration
         if self.skip:
             self._align()
-        start = self.pos
-        if start >= self.stop_at:
+        if self.pos >= self.stop_at:
             self._finish()
             raise StopIteration
-        scan = start
-        while True:
-            nl = <char*>memchr(self.data + scan, b"\n", self.end - scan)
-            if nl != NULL:
-                n = nl - (self.data + start)
-                break
-            if self.end - start > self.maxlen:
-                n = self.end - start
-                break
-            scan = self.end - start  # relative to the line, while data moves
-            if not self.eof:
-                self._fill(start)
-                start = self.pos
-                scan += start
-                continue
-            if start == self.end:
-                self._finish()
-                raise StopIteration
-            n = self.end - start
-            break
-        if n > self.maxlen:
-            self.pos = start
+        nl, end = self._find_line()
+        if end < 0:
             self._finish()
-            raise ValueError(
-                f"line at byte offset {self.base} is longer than "
-                f"max_line_length={self.maxlen} bytes"
-            )
-        if nl == NULL:
-            after = start + n
-        else:
-            after = start + n + 1
-            if self.keepends:
-                n += 1
-            elif n > 0 and (nl - 1)[0] == b"\r":
-                n -= 1
-        # pos is still start: the line is made before the reader moves on
+            raise StopIteration
+        start = self.pos
+        n = (end if self.keepends or nl < 0 else nl) - start
+        if not self.keepends and nl >= 0 and n > 0 and self.data[nl - 1] == b"\r":
+            n -= 1
+        # the line is made before the reader moves on
         if self.codec is None:
             line = PyBytes_FromStringAndSize(self.data + start, n)
-            self.pos = after
+            self.pos = end
             return line
-        return self._decoded(self.data + start, n, after)
+        return self._decoded(self.data + start, n, nl < 0, end)
 
-    cdef inline _decode(self, const char* p, Py_ssize_t n):
-        if self.utf8:
-            if self.sig and self.base + (p - self.data) == 0 and n >= 3 and memcmp(p, b"\xef\xbb\xbf", 3) == 0:
-                p += 3
-                n -= 3
-            return PyUnicode_DecodeUTF8(p, n, self.errors_b)
-        return PyUnicode_Decode(p, n, self.codec_b, self.errors_b)
-
-    @cython.critical_section
-    def __reduce__(self):
-        self._check_picklable()
-        pos = None if self.src is None else self.base + self.pos
-        return (
-            restore,
-            ("read_lines",),
-            (
-                self.path,
-                pos,
-                self.skip,
-                None if self.stop < 0 else self.stop,
-                self.encoding,
-                self.errors,
-                self.keepends,
-                self.buffer_size,
-                None if self.maxlen == NO_LIMIT else self.maxlen,
-            ),
-        )
-
-    @cython.critical_section
-    def __setstate__(self, state):
-        path, pos, skip, stop, encoding, errors, keepends, buffer_size, max_length = state
-        guard_enter(&self.guard, "read_lines")
-        try:
+    cdef tuple _find_line(self):
+        """``(index of its b"\\n" or -1, index after it)`` for the line at
+        ``data[pos:]``, reading until it is whole; end -1: no more lines.
+        Raises ValueError for a line longer than max_line_length."""
+        cdef char* found
+        cdef Py_ssize_t scan = self.pos
+        cdef Py_ssize_t nl = -1
+        cdef Py_ssize_t end
+        cdef long long offset
+        while True:
+            found = <char*>memchr(self.data + scan, b"\n", self.end - scan)
+            if found != NULL:
+                nl = found - self.data
+                end = nl + 1
+                break
+            if self.end - self.pos > self.maxlen:
+                end = -1
+                break
+            if self.eof:
+                if self.pos == self.end:
+                    return -1, -1
+                end = self.end
+                break
+            scan = self.end
+            scan -= self._more(self.pos)
+        if (nl if nl >= 0 else self.end) - self.pos > self.maxlen:
+            offset = self.base + self.pos
             self._finish()
-            self.path = path
-            self.label = repr(path)
-            codec = _readargs.codec_name(encoding, errors)
-            self._options(encoding, errors, codec, keepends, stop, buffer_size, max_length)
-            if pos is not None:
-                self._reopen(path, "read_lines")
-                self._restart(pos, skip)
-        finally:
-            guard_leave(&self.guard)
+            raise ValueError(
+                f"line at byte offset {offset} is longer than "
+                f"max_line_length={self.maxlen} bytes"
+            )
+        return nl, end
+
+    cdef _decoded(self, const char* p, Py_ssize_t n, bint last, Py_ssize_t end):
+        """The line ``p[:n]``, which starts at ``pos`` and ends at ``end``,
+        decoded, and the reader moved on.  A line that does not decode is
+        consumed; one that finds no memory, or is interrupted, is not."""
+        if self.sig and self.base + self.pos == 0 and n >= 3 and memcmp(p, b"\xef\xbb\xbf", 3) == 0:
+            p += 3
+            n -= 3
+            if n == 0 and last:  # a file that is only a BOM has no line
+                self._finish()
+                raise StopIteration
+        try:
+            if self.utf8:
+                line = PyUnicode_DecodeUTF8(p, n, self.errors_b)
+            else:
+                line = PyUnicode_Decode(p, n, self.codec_b, self.errors_b)
+        except MemoryError:
+            raise
+        except Exception:
+            self.pos = end
+            raise
+        self.pos = end
+        return line

@@ -54,7 +54,7 @@ def guarded(method):
     a Guarded class; the error names the class, which is the public name."""
 
     @wraps(method)
-    def locked(self, *args):
+    def locked(self, *args, **kwargs):
         try:
             self._token.pop()
         except IndexError:
@@ -65,7 +65,9 @@ def guarded(method):
             self._owner = get_ident()
             # without arguments (``__next__``) a plain call: a call that
             # unpacks *args costs a fifth of a pure-Python next() on 3.11
-            return method(self, *args) if args else method(self)
+            if args or kwargs:
+                return method(self, *args, **kwargs)
+            return method(self)
         finally:
             self._owner = 0
             self._token.append(None)

@@ -1,0 +1,43 @@
+# cython: language_level=3
+"""The reader core, which every Cython reader subclasses (``cimport`` it).
+
+The pure-Python twin, ``cyiter/_py/readers.py``, is its specification.
+"""
+
+from cyiter._cy._guard cimport Guard
+
+
+cdef class _Reader:
+    cdef object src        # cyiter._source.Source; None once exhausted or closed
+    cdef object path       # absolute path; None for a file object
+    cdef str name          # the public name, for messages
+    cdef object label      # repr of the source
+    cdef object options    # the checked options, as pickles record them
+    cdef bytearray buf     # the buffer, 2 * ALIGN bytes more than cap
+    cdef char* data        # ALIGN-aligned in buf; data[pos:end] is unread
+    cdef Py_ssize_t cap
+    cdef Py_ssize_t pos
+    cdef Py_ssize_t end
+    cdef long long base    # file offset of data[0]
+    cdef bint eof          # the last read gave nothing
+    cdef bint trusted      # readinto may be given memory that is not buf
+    cdef int fd            # descriptor of a FileIO the reader opened, else -1
+    cdef object __weakref__
+    cdef Guard guard
+
+    # given by each reader
+    cdef tuple _bind(self, tuple args, dict kwargs)
+    cdef _configure(self, dict options)
+    cdef _begin(self, long long start)
+    cdef _resume(self, long long offset, dict extra)
+    cdef dict _extra_state(self)
+
+    cdef _open(self, src)
+    cdef long long _position(self) except -1
+    cdef _seek(self, long long pos)
+    cdef Py_ssize_t _fill(self, Py_ssize_t keep_from, Py_ssize_t size) except -1
+    cdef _resync(self)
+    cdef _finish(self)
+    cdef _resize(self, Py_ssize_t size)
+    cdef Py_ssize_t _readinto(self, char* into, Py_ssize_t size) except -1
+    cdef Py_ssize_t _compact(self, Py_ssize_t keep_from)

@@ -15,6 +15,7 @@ PACKAGES = (
     "cytoolz",
     "toolz",
     "iteration_utilities",
+    "asyncstdlib",
     "rich",
     "matplotlib",
 )

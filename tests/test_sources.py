@@ -23,13 +23,16 @@ from hypothesis import strategies as st
 
 from cyiter import _select
 
-READERS = ("read_chunks", "read_lines", "read_csv")
+READERS = ("read_chunks", "read_lines", "read_csv", "read_jsonl")
 with_impl = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
 
 
 def make(impl, name, source, **options):
     if name == "read_chunks":
         return impl.read_chunks(source, options.pop("size", 5), **options)
+    if name == "read_jsonl":
+        # its "parser" gives the line's bytes: the data need not be JSON
+        options.setdefault("loads", bytes)
     return getattr(impl, name)(source, **options)
 
 
@@ -37,6 +40,8 @@ def reinit(reader, source):
     """``reader.__init__(source)`` with the options :func:`make` gives."""
     if type(reader).__name__ == "read_chunks":
         reader.__init__(source, 5)
+    elif type(reader).__name__ == "read_jsonl":
+        reader.__init__(source, loads=bytes)
     else:
         reader.__init__(source)
 
@@ -45,11 +50,12 @@ def reference(name, data, size=5):
     """What the reader gives over a well-behaved source of *data*."""
     if name == "read_chunks":
         return [data[i : i + size] for i in range(0, len(data), size)]
-    if name == "read_lines":
+    if name in ("read_lines", "read_jsonl"):
         lines = data.split(b"\n")
         if lines[-1] == b"":
             lines.pop()
-        return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        return lines if name == "read_lines" else [line for line in lines if line.strip()]
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
@@ -541,6 +547,14 @@ class TestTwinsAgreeOnOddArguments:
         ("read_csv", ("P",), {"start": 2**64, "stop": 2**65}),
         ("read_csv", (b"data",), {}),
         ("read_csv", (42,), {}),
+        ("read_jsonl", (), {}),
+        ("read_jsonl", ("P",), {"loads": 5}),
+        ("read_jsonl", ("P",), {"encoding": "utf-8"}),
+        ("read_jsonl", ("P",), {"start": 1, "compression": "gzip"}),
+        ("read_jsonl", ("P",), {"compression": "lz4"}),
+        ("read_jsonl", ("P",), {"buffer_size": 0}),
+        ("read_lines", ("P",), {"compression": 1}),
+        ("read_chunks", ("P",), {"compression": "zip"}),
     ]
 
     @pytest.mark.parametrize("name, args, kwargs", CALLS)

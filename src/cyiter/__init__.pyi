@@ -2,7 +2,7 @@
 
 One stub serves both twins: the Cython and the pure-Python classes have the
 same signatures (``python -m mypy.stubtest cyiter`` checks each of them).
-The readers are ``@final``: their Cython twins cannot be subclassed.
+The readers are ``@final``: they are not meant to be subclassed.
 ``__new__`` takes any arguments and ``__init__`` checks them, as at runtime.
 No class is marked ``@disjoint_base`` (PEP 800): the twins lay their classes
 out differently (C fields in a Cython base, ``__slots__`` in Python), so no
@@ -12,7 +12,7 @@ Element types follow the references: ``itertools.count``/``batched``,
 """
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import GenericAlias
 from typing import (
     Any,
@@ -42,6 +42,8 @@ __all__ = [
     "read_chunks",
     "read_lines",
     "read_csv",
+    "read_jsonl",
+    "write_jsonl",
 ]
 
 IMPLEMENTATION: Final[Literal["cython", "python"]]
@@ -59,6 +61,8 @@ class _BinaryFile(Protocol):
 # A path (opened and closed by the reader) or a binary file object (never
 # closed by cyiter).
 _Source: TypeAlias = str | os.PathLike[str] | os.PathLike[bytes] | _BinaryFile
+# What the readers decompress: the kind, "infer" (from the first bytes) or None.
+_Compression: TypeAlias = Literal["infer", "gzip", "bz2", "xz", "zstd"] | None
 
 # 3. Sequences
 
@@ -138,6 +142,7 @@ class read_chunks:
         *,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = None,
     ) -> Self: ...
     def __init__(
         self,
@@ -146,6 +151,7 @@ class read_chunks:
         *,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = None,
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -171,6 +177,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> Self: ...
     @overload
     def __init__(
@@ -184,6 +191,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload
     def __init__(
@@ -197,6 +205,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload  # an encoding only known at runtime: lines of either type
     def __init__(
@@ -210,6 +219,7 @@ class read_lines(Generic[AnyStr]):
         stop: SupportsIndex | None = None,
         buffer_size: SupportsIndex = 1048576,
         max_line_length: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -242,6 +252,7 @@ class read_csv(Generic[_T]):
         quoting: int = 0,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> Self: ...
     @overload
     def __init__(
@@ -263,6 +274,7 @@ class read_csv(Generic[_T]):
         quoting: int = 0,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @overload
     def __init__(
@@ -284,6 +296,7 @@ class read_csv(Generic[_T]):
         quoting: int = 0,
         start: SupportsIndex = 0,
         stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
     ) -> None: ...
     @property
     def offset(self) -> int: ...
@@ -298,3 +311,59 @@ class read_csv(Generic[_T]):
     # as typeshed types csv.DictReader: restkey and restval can put other
     # keys and values in a row
     def __next__(self) -> dict[_T | Any, str | Any]: ...
+
+@final
+class read_jsonl(Generic[_T]):
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
+    def __new__(
+        cls,
+        source: _Source,
+        *,
+        loads: Callable[[bytes], Any] | None = None,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> Self: ...
+    @overload
+    def __init__(
+        self: read_jsonl[Any],
+        source: _Source,
+        *,
+        loads: None = None,
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
+    @overload  # the values are what loads returns
+    def __init__(
+        self: read_jsonl[_T],
+        source: _Source,
+        *,
+        loads: Callable[[bytes], _T],
+        start: SupportsIndex = 0,
+        stop: SupportsIndex | None = None,
+        compression: _Compression = "infer",
+        buffer_size: SupportsIndex = 1048576,
+        max_line_length: SupportsIndex | None = None,
+    ) -> None: ...
+    @property
+    def offset(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc_info: object) -> None: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _T: ...
+
+def write_jsonl(
+    path: str | os.PathLike[str] | os.PathLike[bytes] | bytes,
+    iterable: Iterable[Any],
+    *,
+    dumps: Callable[[Any], str | bytes] | None = None,
+    compression: _Compression = "infer",
+    append: bool = False,
+) -> int: ...

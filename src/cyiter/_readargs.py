@@ -16,7 +16,7 @@ import sys
 from operator import index as _index
 from typing import Any
 
-from cyiter import _dialect
+from cyiter import _compression, _dialect
 from cyiter._source import MAX_OFFSET, MAX_SIZE
 
 _ASCII_TEXT = "".join(map(chr, range(128)))
@@ -35,10 +35,13 @@ _STATELESS_MULTIBYTE = frozenset(
 Options = dict[str, Any]
 
 
-def read_chunks(source: Any, size: Any = 65536, *, start: Any = 0, stop: Any = None) -> tuple[Any, Options]:
+def read_chunks(
+    source: Any, size: Any = 65536, *, start: Any = 0, stop: Any = None, compression: Any = None
+) -> tuple[Any, Options]:
     return source, {
         "size": _size(size, "size"),
         **_range(start, stop),
+        "compression": _compression.check(compression),
     }
 
 
@@ -52,6 +55,7 @@ def read_lines(
     stop: Any = None,
     buffer_size: Any = 1 << 20,
     max_line_length: Any = None,
+    compression: Any = "infer",
 ) -> tuple[Any, Options]:
     codec_name(encoding, errors)
     return source, {
@@ -61,6 +65,7 @@ def read_lines(
         **_range(start, stop),
         "buffer_size": _size(buffer_size, "buffer_size"),
         "max_line_length": _limit(max_line_length, "max_line_length"),
+        "compression": _compression.check(compression),
     }
 
 
@@ -82,6 +87,7 @@ def read_csv(
     quoting: Any = csv.QUOTE_MINIMAL,
     start: Any = 0,
     stop: Any = None,
+    compression: Any = "infer",
 ) -> tuple[Any, Options]:
     options = {
         "delimiter": delimiter,
@@ -102,6 +108,28 @@ def read_csv(
         "restkey": restkey,
         "restval": restval,
         **_range(start, stop),
+        "compression": _compression.check(compression),
+    }
+
+
+def read_jsonl(
+    source: Any,
+    *,
+    loads: Any = None,
+    start: Any = 0,
+    stop: Any = None,
+    compression: Any = "infer",
+    buffer_size: Any = 1 << 20,
+    max_line_length: Any = None,
+) -> tuple[Any, Options]:
+    if loads is not None and not callable(loads):
+        raise TypeError(f"loads must be callable or None, not {type(loads).__name__}")
+    return source, {
+        "loads": loads,
+        **_range(start, stop),
+        "compression": _compression.check(compression),
+        "buffer_size": _size(buffer_size, "buffer_size"),
+        "max_line_length": _limit(max_line_length, "max_line_length"),
     }
 
 

@@ -20,6 +20,7 @@ FAMILIES = {
     "flattening": ("flatten", "collapse"),
     "readers": ("read_chunks", "read_lines"),
     "delimited": ("read_csv",),
+    "jsonl": ("read_jsonl", "write_jsonl"),
 }
 NAMES = tuple(name for names in FAMILIES.values() for name in names)
 

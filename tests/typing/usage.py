@@ -91,6 +91,19 @@ def readers(path: Path) -> None:
     by_index.close()
 
 
+def jsonl(directory: str) -> None:
+    path = Path(directory, "usage.jsonl.gz")
+    assert_type(cyiter.write_jsonl(path, [{"a": 1}, [2]], compression="infer"), int)
+    assert_type(cyiter.write_jsonl(str(path), iter([3]), dumps=repr, append=True), int)
+    with cyiter.read_jsonl(path, max_line_length=100) as values:
+        assert_type(values, "cyiter.read_jsonl[Any]")
+        assert_type(values.offset, int)
+        assert_type(next(values), Any)
+    with cyiter.read_jsonl(path, loads=len, compression="gzip") as sizes:
+        assert_type(list(sizes), list[int])
+    assert_type(list(cyiter.read_lines(path, compression=None)), list[bytes])
+
+
 async def numbers(n: int) -> AsyncIterator[int]:
     for i in range(n):
         yield i
@@ -123,6 +136,9 @@ def rejected(path: Path) -> None:
     text: str = next(cyiter.read_lines(path))  # type: ignore[assignment]
     data: bytes = next(cyiter.read_lines(path, encoding="ascii"))  # type: ignore[assignment]
     cyiter.read_chunks(path).offset = 0  # type: ignore[misc]
+    cyiter.read_lines(path, compression="zip")  # type: ignore[call-overload]
+    cyiter.read_jsonl(path, loads="json")  # type: ignore[call-overload]
+    cyiter.write_jsonl(path, [1], None)  # type: ignore[call-arg]
     cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
     cyiter.aio.abatched(numbers(2), 2, True)  # type: ignore[call-arg]
     cyiter.aio.achunked(numbers(2), 2, timeout="1")  # type: ignore[arg-type]
@@ -137,6 +153,7 @@ def main() -> None:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")
         readers(path)
+        jsonl(tmp)
     asyncio.run(asynchronous())
     print(f"typed usage examples ran on the {cyiter.IMPLEMENTATION} twin", file=sys.stderr)
 

@@ -8,16 +8,19 @@ twin not built or not written yet, a reference not installed) is kept as a
 skipped candidate with the reason, never raised.
 """
 
+import contextlib
 import csv
 import dataclasses
 import importlib
+import json
 import math
+import os
 import sys
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice, repeat
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cyiter._bench import data
 from cyiter._bench.data import MiB
@@ -40,6 +43,8 @@ ITERATORS = (
     "read_chunks",
     "read_lines",
     "read_csv",
+    "read_jsonl",
+    "write_jsonl",
     "abatched",
 )
 READERS = ("read_chunks", "read_lines", "read_csv")
@@ -195,6 +200,14 @@ class Context:
 
     def csv_file(self) -> data.DataFile:
         return self.cached("csv", lambda: data.csv_file(self.directory, self.profile.csv_bytes))
+
+    def jsonl_file(self) -> data.DataFile:
+        return self.cached(
+            "jsonl", lambda: data.jsonl_file(self.directory, self.profile.file_bytes)
+        )
+
+    def jsonl_gzip_file(self) -> data.DataFile:
+        return self.cached("jsonl.gz", lambda: data.gzip_file(self.jsonl_file()))
 
     def twin_candidates(self, name: str, make: Make) -> list[Candidate]:
         """Both cyiter twins of iterator *name*, ``make(cls)`` giving ``run``."""
@@ -509,7 +522,73 @@ def read_lines_cases(ctx: Context) -> list[Pending]:
             )
 
         pending.append(Pending("read_lines", key, workload, build))
-    return pending
+    return pending + [_gzip_lines_case(ctx, only_zlib) for only_zlib in (False, True)]
+
+
+#: What makes the gzip decompressors faster than zlib look uninstalled.
+_FAST_GZIP = ("isal", "isal.isal_zlib", "zlib_ng", "zlib_ng.zlib_ng")
+
+
+@contextlib.contextmanager
+def _uninstalled(modules: Sequence[str]) -> Iterator[None]:
+    """*modules* fail to import inside the block (a reader picks its
+    decompressor when it is created)."""
+    saved = {name: sys.modules.get(name) for name in modules}
+    # None in sys.modules makes an import fail (typeshed types it as modules only)
+    cast("dict[str, Any]", sys.modules).update(dict.fromkeys(modules))
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+
+
+def _gzip_backend(only_zlib: bool) -> str:
+    """The module cyiter decompresses gzip with (the first that imports)."""
+    for name in () if only_zlib else ("isal.isal_zlib", "zlib_ng.zlib_ng"):
+        try:
+            importlib.import_module(name)
+            return name.split(".")[0]
+        except ImportError:
+            continue
+    return "zlib"
+
+
+def _gzip_lines_case(ctx: Context, only_zlib: bool) -> Pending:
+    key = "read_lines/gzip-zlib" if only_zlib else "read_lines/gzip"
+    size = data.size_label(ctx.profile.file_bytes)
+    workload = f"{size} JSON Lines gzipped, bytes lines, {_gzip_backend(only_zlib)}"
+
+    def build() -> Case:
+        f = ctx.jsonl_gzip_file()
+        blocked = _FAST_GZIP if only_zlib else ()
+
+        def make(cls: Any) -> Run:
+            def run(consume: Consume) -> int:
+                with _uninstalled(blocked):
+                    reader = cls(f.path, keepends=True)
+                with reader:
+                    return consume(reader)
+
+            return run
+
+        def gzip_lines(open_gzip: Any) -> Run:
+            def run(consume: Consume) -> int:
+                with open_gzip(f.path, "rb") as file:
+                    return consume(file)
+
+            return run
+
+        candidates = ctx.twin_candidates("read_lines", make)
+        candidates.append(reference('gzip.open(p, "rb")', "gzip", "open", gzip_lines))
+        if not only_zlib:
+            candidates.append(reference('isal.igzip.open(p, "rb")', "isal.igzip", "open", gzip_lines))
+        return Case("read_lines", key, workload, "line", f.records, f.records, candidates, f.nbytes)
+
+    return Pending("read_lines", key, workload, build)
 
 
 def read_csv_cases(ctx: Context) -> list[Pending]:
@@ -537,6 +616,73 @@ def read_csv_cases(ctx: Context) -> list[Pending]:
         return Case("read_csv", "read_csv", workload, "row", rows, rows, candidates, f.nbytes)
 
     return [Pending("read_csv", "read_csv", workload, build)]
+
+
+def read_jsonl_cases(ctx: Context) -> list[Pending]:
+    workload = f"{data.size_label(ctx.profile.file_bytes)} JSON Lines file"
+
+    def build() -> Case:
+        f = ctx.jsonl_file()
+
+        def per_line(loads: Callable[[bytes], Any]) -> Run:
+            def run(consume: Consume) -> int:
+                with open(f.path, "rb") as file:
+                    return consume(loads(line) for line in file)
+
+            return run
+
+        candidates = ctx.twin_candidates("read_jsonl", lambda cls: _reader(cls, f.path))
+        candidates += [
+            reference('orjson.loads per line of open(p, "rb")', "orjson", "loads", per_line),
+            reference('json.loads per line of open(p, "rb")', "json", "loads", per_line),
+        ]
+        lines = f.records
+        return Case("read_jsonl", "read_jsonl", workload, "line", lines, lines, candidates, f.nbytes)
+
+    return [Pending("read_jsonl", "read_jsonl", workload, build)]
+
+
+def write_jsonl_cases(ctx: Context) -> list[Pending]:
+    # a quarter of the readers' file size: every run writes and syncs the file
+    target = max(4096, ctx.profile.file_bytes // 4)
+    workload = f"{data.size_label(target)} of records to a JSON Lines file, synced"
+
+    def build() -> Case:
+        records = ctx.cached("records", lambda: data.records(target))
+        path = os.path.join(ctx.directory, "written.jsonl")
+
+        def make(fn: Any) -> Run:
+            def run(consume: Consume) -> int:
+                # (what is counted: the records written)
+                return consume(repeat(None, fn(path, records)))
+
+            return run
+
+        def loop(dumps: Callable[[Any], Any], mode: str, newline: str | bytes) -> Run:
+            def run(consume: Consume) -> int:
+                with open(path, mode) as file:
+                    for record in records:
+                        file.write(dumps(record) + newline)
+                    file.flush()
+                    os.fsync(file.fileno())
+                return consume(repeat(None, len(records)))
+
+            return run
+
+        candidates = ctx.twin_candidates("write_jsonl", make)
+        candidates += [
+            Candidate('f.write(json.dumps(r) + "\\n"), then fsync', REFERENCE, loop(json.dumps, "w", "\n")),
+            reference(
+                'f.write(orjson.dumps(r) + b"\\n"), then fsync',
+                "orjson",
+                "dumps",
+                lambda dumps: loop(dumps, "wb", b"\n"),
+            ),
+        ]
+        n = len(records)
+        return Case("write_jsonl", "write_jsonl", workload, "record", n, n, candidates)
+
+    return [Pending("write_jsonl", "write_jsonl", workload, build)]
 
 
 # -- async -------------------------------------------------------------------
@@ -630,5 +776,7 @@ CASES: dict[str, Callable[[Context], list[Pending]]] = {
     "read_chunks": read_chunks_cases,
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
+    "read_jsonl": read_jsonl_cases,
+    "write_jsonl": write_jsonl_cases,
     "abatched": abatched_cases,
 }

@@ -7,10 +7,13 @@ still differs from its neighbours.
 """
 
 import csv
+import gzip
 import io
+import json
 import math
 import os
 import random
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +120,54 @@ def csv_file(directory: str, target_bytes: int, seed: int = 20261121) -> DataFil
     head, block, count = _csv_block(random.Random(seed), min(target_bytes, _BLOCK))
     path = os.path.join(directory, f"table-{target_bytes}.csv")
     return _write(path, head, block, count, target_bytes)
+
+
+def _records_block(rng: random.Random, target: int) -> tuple[list[dict[str, Any]], bytes]:
+    """Records of about *target* bytes as JSON Lines: the records, and the
+    block of their lines (``json.dumps`` as it is by default, so ASCII with
+    ``\\u`` escapes, as most JSON Lines written by Python are)."""
+    records: list[dict[str, Any]] = []
+    lines: list[bytes] = []
+    size = 0
+    while size < target:
+        k = rng.randint(0, 8)
+        words = _words(rng, k, k > 0 and rng.random() < 0.1)
+        record = {
+            "id": len(records),
+            "user": {"name": rng.choice(_WORDS).title(), "age": rng.randint(18, 90)},
+            "tags": rng.sample(_WORDS, rng.randint(0, 4)),
+            "score": round(rng.uniform(-1e4, 1e4), 3),
+            "active": rng.random() < 0.5,
+            "note": " ".join(words) or None,
+        }
+        line = json.dumps(record).encode("ascii") + b"\n"
+        records.append(record)
+        lines.append(line)
+        size += len(line)
+    return records, b"".join(lines)
+
+
+def records(target_bytes: int, seed: int = 20261121) -> list[dict[str, Any]]:
+    """Records whose JSON Lines take about *target_bytes*: a block of about
+    a megabyte of distinct records, repeated (the same objects)."""
+    block, data = _records_block(random.Random(seed), min(target_bytes, _BLOCK))
+    return block * max(1, math.ceil(target_bytes / len(data)))
+
+
+def jsonl_file(directory: str, target_bytes: int, seed: int = 20261121) -> DataFile:
+    """A JSON Lines file of at least *target_bytes* (one record per line)."""
+    block, data = _records_block(random.Random(seed), min(target_bytes, _BLOCK))
+    path = os.path.join(directory, f"records-{target_bytes}.jsonl")
+    return _write(path, b"", data, len(block), target_bytes)
+
+
+def gzip_file(source: DataFile) -> DataFile:
+    """*source* compressed by the gzip module (level 6, zlib's default);
+    ``nbytes`` stays the decompressed size."""
+    path = source.path + ".gz"
+    with open(source.path, "rb") as f, gzip.open(path, "wb", compresslevel=6) as out:
+        shutil.copyfileobj(f, out, _BLOCK)
+    return DataFile(path, source.nbytes, source.records)
 
 
 def tree(leaves: int, depth: int = 5) -> tuple[list[Any], int]:

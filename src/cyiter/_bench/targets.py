@@ -71,6 +71,12 @@ def _cython_targets() -> Iterator[Target]:
             f"batched, {source} input, {size}: <= 0.9x the time of cytoolz.partition_all",
             (key,), "cytoolz.partition_all", 1 / 0.9,
         )
+    for n in (2, 10):
+        yield target(
+            f"batched-iterator-n={n}-grouper",
+            f"batched, iterator input, n={n}: at least as fast as iteration_utilities.grouper",
+            (f"batched/iterator/n={n}",), "iteration_utilities.grouper", 1.0,
+        )
     for n in (100, 1000):
         yield target(
             f"batched-list-n={n}-cytoolz-1.5x",
@@ -126,6 +132,29 @@ def _cython_targets() -> Iterator[Target]:
     yield target(
         "read_csv-reader", "read_csv: faster than csv.reader producing lists",
         ("read_csv",), "csv.reader (lists)", 1.0,
+    )
+    yield target(
+        "read_lines-gzip-isal",
+        'read_lines over gzip, isal installed: >= 3.5x for line in gzip.open(p, "rb")',
+        ("read_lines/gzip",), 'gzip.open(p, "rb")', 3.5,
+    )
+    yield target(
+        "read_lines-gzip-zlib",
+        'read_lines over gzip, standard library only: >= 1.7x gzip.open(p, "rb") lines',
+        ("read_lines/gzip-zlib",), 'gzip.open(p, "rb")', 1.7,
+    )
+    orjson_loop = 'orjson.loads per line of open(p, "rb")'
+    yield target(
+        "read_jsonl-orjson", f"read_jsonl: >= 1.05x {orjson_loop}",
+        ("read_jsonl",), orjson_loop, 1.05,
+    )
+    yield target(
+        "read_jsonl-json", 'read_jsonl: >= 3x json.loads per line of open(p, "rb")',
+        ("read_jsonl",), 'json.loads per line of open(p, "rb")', 3.0,
+    )
+    yield target(
+        "write_jsonl", 'write_jsonl: >= 3x a f.write(json.dumps(r) + "\\n") loop',
+        ("write_jsonl",), 'f.write(json.dumps(r) + "\\n"), then fsync', 3.0,
     )
     yield target(
         "abatched-asyncstdlib",

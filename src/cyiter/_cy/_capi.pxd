@@ -38,6 +38,7 @@ cdef extern from "Python.h":
     void decref "Py_DECREF"(PyObject*)
     Py_ssize_t refcount "Py_REFCNT"(PyObject*)
     void gc_untrack "PyObject_GC_UnTrack"(void*)
+    void gc_track "PyObject_GC_Track"(void*)
     void tuple_set_item "PyTuple_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     void list_set_item "PyList_SET_ITEM"(PyObject*, Py_ssize_t, PyObject*)
     Py_ssize_t list_size "PyList_GET_SIZE"(PyObject*)
@@ -56,14 +57,19 @@ cdef extern from "cyiter_capi.h":
     object steal "cyiter_steal"(PyObject* new_reference)
     int init_plain_types "cyiter_init_plain_types"() except -1
     bint is_plain_iterator "cyiter_is_plain_iterator"(PyObject*)
-    void prefetch_w "cyiter_prefetch_w"(PyObject*)
     PyObject* list_new_raw "cyiter_list_new"(Py_ssize_t)
-    object list_new "cyiter_list_new"(Py_ssize_t)
     PyObject* ascii_text_raw "cyiter_ascii_text"(const char* p, Py_ssize_t n)
     bint CAN_REUSE "CYITER_CAN_REUSE"
     void tuple_refilled "cyiter_tuple_refilled"(PyObject*)
-    void tuple_retracked "cyiter_tuple_retracked"(PyObject*)
     unsigned long thread_tag "cyiter_thread_tag"() noexcept nogil
+    Py_ssize_t refill "cyiter_refill"(
+        PyObject** slots, Py_ssize_t n, PyObject** src, Py_ssize_t avail, PyObject* it,
+        PyObject** parked, Py_ssize_t* nparked
+    ) noexcept
+    Py_ssize_t fill "cyiter_fill"(
+        PyObject** slots, Py_ssize_t n, PyObject** src, Py_ssize_t avail, PyObject* it
+    ) noexcept
+    PyObject** tuple_items "cyiter_tuple_items"(PyObject*)
 
 
 cdef extern from "cyiter_aio.h":
@@ -105,3 +111,8 @@ cdef inline int iteration_stopped() except -1:
         PyErr_Clear()
         return 0
     return -1
+
+
+cdef extern from "cyiter_jsonl.h":
+    bint blank "cyiter_blank"(const char* p, Py_ssize_t n) noexcept nogil
+    bint digit_run "cyiter_digit_run"(const char* p, Py_ssize_t n, Py_ssize_t run) noexcept nogil

@@ -51,7 +51,7 @@ cdef enum State:
 
 @cython.final
 cdef class read_csv(_Reader):
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=0, start=0, stop=None)
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=0, start=0, stop=None, compression="infer")
 --
 
     Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
@@ -72,6 +72,12 @@ cdef class read_csv(_Reader):
     once; a range after the first takes its field names from the file's
     first row unless *fieldnames* is given.  ``offset`` is the byte offset
     of the next row; a reader over a path pickles and resumes at that row.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> import io
     >>> from cyiter import read_csv

@@ -6,9 +6,8 @@ Mirrors ``cyiter/_cy/aiobatching.pyx`` exactly; see the docstrings there.
 from types import GenericAlias
 
 from cyiter._aio import TAKE, Feed, timeout_arg
-from cyiter._batchargs import batched_args, chunked_args
+from cyiter._batchargs import batched_args, chunked_args, ssize
 from cyiter._py.aio import NEXT, RETURN, AsyncIter, await_start
-from cyiter._py.batching import _ssize
 
 
 class _AGrouper(AsyncIter):
@@ -162,7 +161,7 @@ class abatched(_AGrouper):
     _incomplete = "batched(): incomplete batch"
 
     def __init__(self, aiterable, n, *, strict=False, timeout=None):
-        source, _, n, strict = batched_args(aiterable, _ssize(n), strict, aiter)
+        source, _, n, strict = batched_args(aiterable, ssize(n), strict, aiter)
         self._set(source, n, strict, timeout_arg(timeout))
 
 

@@ -48,6 +48,17 @@ from types import GenericAlias
 from typing import Any, NoReturn, TypeVar
 
 from cyiter import _csvsync, _dialect, _readargs
+from cyiter._csvsync import (  # the parser's states, which the ranges' search runs too
+    AFTER_ESCAPED_CRNL,
+    EAT_CRNL,
+    ESCAPE_IN_QUOTED_FIELD,
+    ESCAPED_CHAR,
+    IN_FIELD,
+    IN_QUOTED_FIELD,
+    QUOTE_IN_QUOTED_FIELD,
+    START_FIELD,
+    START_RECORD,
+)
 from cyiter._py._guard import guarded
 from cyiter._py.readers import _Reader
 
@@ -61,18 +72,6 @@ _CR = 13
 _SPACE = 32
 _LINE_END = re.compile(b"[\r\n]")
 
-# the states of the csv module's parser
-(
-    START_RECORD,
-    START_FIELD,
-    ESCAPED_CHAR,
-    IN_FIELD,
-    IN_QUOTED_FIELD,
-    ESCAPE_IN_QUOTED_FIELD,
-    QUOTE_IN_QUOTED_FIELD,
-    EAT_CRNL,
-    AFTER_ESCAPED_CRNL,
-) = range(9)
 
 
 def _utf8_undecodable(buf: bytes, pos: int) -> int:
@@ -173,6 +172,12 @@ class read_csv(_Reader):
     once; a range after the first takes its field names from the file's
     first row unless *fieldnames* is given.  ``offset`` is the byte offset
     of the next row; a reader over a path pickles and resumes at that row.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> import io
     >>> from cyiter import read_csv

@@ -71,7 +71,9 @@ class _Reader(Guarded):
         source, options = type(self)._bind(*args, **kwargs)
         self._finish()  # called again: the old source goes
         self._configure(options)
-        self._src = open_source(source, type(self).__name__, options["start"] != 0 or options["stop"] is not None)
+        ranged = options["start"] != 0 or options["stop"] is not None
+        self._src = open_source(source, type(self).__name__, ranged, options["compression"])
+        options["compression"] = self._src.compression  # (pickles record what was found)
         self._path = self._src.path
         self._label = repr(self._src)
         self._begin(options["start"])
@@ -184,7 +186,7 @@ class _Reader(Guarded):
         self._path = path
         self._label = repr(path)
         if offset is not None:
-            self._src = reopen(path, identity, offset, name)
+            self._src = reopen(path, identity, offset, name, options["compression"])
             self._resume(offset, extra)
 
     def __repr__(self):
@@ -202,6 +204,12 @@ class read_chunks(_Reader):
     moved to *start*.  A pipe can be read only without a range.  ``.offset``
     is the file offset of the next chunk.  A reader over a path pickles and
     resumes at the same chunk.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" (not the default here) recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> from cyiter import read_chunks
     >>> import io
@@ -259,6 +267,12 @@ class read_lines(_Reader):
     ``close()``, the end of a ``with`` block or garbage collection), or a
     binary file object, never closed by cyiter; a seekable one is first
     moved to *start*.  A pipe can be read only without a range.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     A line belongs to the byte range ``[start, stop)`` that holds its first
     byte, so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every line

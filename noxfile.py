@@ -52,8 +52,8 @@ def references(session):
 @nox.session
 def typing(session):
     # mypy reads the sources from src/ (no install needed), and the types of
-    # the optional packages the benchmark imports
-    session.install("mypy", "rich", "matplotlib")
+    # the optional packages they import: the benchmark's, and orjson
+    session.install("mypy", "rich", "matplotlib", "orjson")
     session.run("mypy")
     # the modules behind the stubs: with the package, mypy reads the .pyi instead
     session.run("mypy", "src/cyiter/__init__.py", "src/cyiter/aio/__init__.py")

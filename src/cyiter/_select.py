@@ -63,7 +63,7 @@ def load_twin(kind: str) -> dict[str, type]:
     return classes
 
 
-def _select() -> tuple:
+def _select() -> tuple[str, dict[str, type]]:
     require = env_flag("CYITER_REQUIRE_EXTENSIONS")
     pure = env_flag("CYITER_PURE_PYTHON")  # read (and warned about) in every case
     if sys.implementation.name != "cpython":

@@ -17,7 +17,7 @@ def restore(name: str) -> object:
 
     if name not in _select.PICKLED:
         raise TypeError(f"cyiter cannot restore an object named {name!r}")
-    cls = _select.CLASSES[name]
+    cls: type[object] = _select.CLASSES[name]
     return cls.__new__(cls)
 
 

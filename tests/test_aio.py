@@ -2,6 +2,7 @@
 object protocol of its iterators, and running under trio."""
 
 import inspect
+import io
 import os
 import pickle
 import subprocess
@@ -13,12 +14,16 @@ import pytest
 
 import cyiter.aio
 from aio_support import Source, agen, run
+from conftest import twin
 from cyiter import _select
 
 AIO = _select.AIO_NAMES
+READERS = _select.AIO_FAMILIES["aioreaders"]
 
 
-def make(impl, name):
+def make(impl, name, source=None):
+    if name in READERS:
+        return getattr(impl, name)(source or io.BytesIO(b'"a"\n1\n'))
     if name == "aflatten":
         return impl.aflatten(agen([[1]]))
     return getattr(impl, name)(agen([1]), 2)
@@ -26,7 +31,10 @@ def make(impl, name):
 
 class TestSelection:
     def test_the_names(self):
-        assert cyiter.aio.__all__ == ["abatched", "achunked", "aflatten"]
+        assert cyiter.aio.__all__ == [
+            "abatched", "achunked", "aflatten", "aread_chunks", "aread_lines", "aread_csv",
+            "aread_jsonl",
+        ]  # fmt: skip
         for name in AIO:
             assert getattr(cyiter.aio, name) is _select.CLASSES[name]
             assert not hasattr(cyiter, name)
@@ -51,13 +59,15 @@ class TestTwins:
 
     @pytest.mark.parametrize("name", AIO)
     def test_same_docs_and_signatures(self, name):
-        cy, py = (_select.load_twin(kind)[name] for kind in ("cython", "python"))
+        # twin() skips the Cython side in a CYITER_NO_EXTENSIONS install
+        cy, py = (getattr(twin(kind), name) for kind in ("cython", "python"))
         assert inspect.getdoc(cy) == inspect.getdoc(py)
         # the docstring's first line is the signature (Cython's __init__ has
         # none to inspect): the pure twin's, whose arguments both twins
-        # are tested to take
+        # are tested to take (a reader's __signature__: its sync twin's)
         params = list(inspect.signature(py.__init__).parameters.values())[1:]
-        assert inspect.getdoc(py).split("\n")[0] == f"{name}{inspect.Signature(params)}"
+        signature = py.__dict__.get("__signature__", inspect.Signature(params))
+        assert inspect.getdoc(py).split("\n")[0] == f"{name}{signature}"
         for method in ("aclose", "__aenter__", "__aexit__"):  # the slots have none
             assert str(inspect.signature(getattr(cy, method))) == str(
                 inspect.signature(getattr(py, method))
@@ -76,12 +86,12 @@ class TestTwins:
 @pytest.mark.parametrize("name", AIO)
 class TestObject:
     def test_repr(self, impl, name):
+        if name in READERS:  # as their sync twins'
+            source = io.BytesIO()
+            assert repr(make(impl, name, source)) == f"<cyiter.aio.{name} {source!r}>"
+            return
         it = make(impl, name)
         assert repr(it) == f"<cyiter.aio.{name} object at {id(it):#x}>"
-
-    def test_not_picklable(self, impl, name):
-        with pytest.raises(TypeError, match=f"^cannot pickle '{name}' object$"):
-            pickle.dumps(make(impl, name))
 
     def test_weak_references(self, impl, name):
         it = make(impl, name)
@@ -106,11 +116,19 @@ class TestObject:
         async def main():
             it = make(impl, name)
             assert await anext(it)
-            args = ([[7]],) if name == "aflatten" else ([7], 2)
-            it.__init__(agen(*args[:1]), *args[1:])
+            if name in READERS:
+                it.__init__(io.BytesIO(b'"b"\n7\n'))
+            else:
+                args = ([[7]],) if name == "aflatten" else ([7], 2)
+                it.__init__(agen(*args[:1]), *args[1:])
             return [x async for x in it]
 
-        assert run(main) == ([7] if name == "aflatten" else [(7,)] if name == "abatched" else [[7]])
+        want = {
+            "aflatten": [7], "abatched": [(7,)], "achunked": [[7]],
+            "aread_chunks": [b'"b"\n7\n'], "aread_lines": [b'"b"', b"7"], "aread_csv": [{"b": "7"}],
+            "aread_jsonl": ["b", 7],
+        }  # fmt: skip
+        assert run(main) == want[name]
 
     def test_new_without_init_is_empty(self, impl, name):
         cls = getattr(impl, name)
@@ -119,6 +137,13 @@ class TestObject:
             return [x async for x in cls.__new__(cls)]
 
         assert run(main) == []
+
+
+@pytest.mark.parametrize("name", [name for name in AIO if name not in READERS])
+def test_not_picklable(impl, name):
+    # (a reader over a path pickles: test_aio_readers)
+    with pytest.raises(TypeError, match=f"^cannot pickle '{name}' object$"):
+        pickle.dumps(make(impl, name))
 
 
 class TestTrio:

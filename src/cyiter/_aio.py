@@ -28,6 +28,18 @@ def not_pickled(name: str) -> TypeError:
     return TypeError(f"cannot pickle {name!r} object")
 
 
+def asyncio_loop(needs: str):
+    """The running asyncio event loop, else RuntimeError(*needs*) (without
+    importing asyncio: none runs if it is not imported)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+    raise RuntimeError(needs)
+
+
 def timeout_arg(timeout):
     """``None``, or *timeout* as a float of seconds >= 0 (inf: never)."""
     if timeout is None:
@@ -150,18 +162,10 @@ class _State:
         self.puller = None
 
     def running_loop(self):
-        asyncio = sys.modules.get("asyncio")
-        loop = None
-        if asyncio is not None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                pass
-        if loop is None:
-            raise RuntimeError(
-                f"{self.name}() with a timeout needs a running asyncio event loop: "
-                "it pulls its source in an asyncio task"
-            )
+        loop = asyncio_loop(
+            f"{self.name}() with a timeout needs a running asyncio event loop: "
+            "it pulls its source in an asyncio task"
+        )
         if self.loop is None:
             self.loop = loop
         elif loop is not self.loop:

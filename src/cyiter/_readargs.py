@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import inspect
 import sys
 from operator import index as _index
 from typing import Any
@@ -131,6 +132,16 @@ def read_jsonl(
         "buffer_size": _size(buffer_size, "buffer_size"),
         "max_line_length": _limit(max_line_length, "max_line_length"),
     }
+
+
+def signature(name: str) -> inspect.Signature:
+    """The public signature of the reader *name*: that of its argument
+    checks here, without their annotations."""
+    checks = inspect.signature(globals()[name])
+    return checks.replace(
+        parameters=[p.replace(annotation=p.empty) for p in checks.parameters.values()],
+        return_annotation=checks.empty,
+    )
 
 
 def codec_name(encoding: Any, errors: Any) -> str | None:

@@ -15,9 +15,9 @@ def restore(name: str) -> object:
     """
     from cyiter import _select
 
-    if name not in _select.NAMES:
+    if name not in _select.PICKLED:
         raise TypeError(f"cyiter cannot restore an object named {name!r}")
-    cls = _select.CLASSES[name]
+    cls: type[object] = _select.CLASSES[name]
     return cls.__new__(cls)
 
 

@@ -102,6 +102,27 @@ def jsonl(directory: str) -> None:
     with cyiter.read_jsonl(path, loads=len, compression="gzip") as sizes:
         assert_type(list(sizes), list[int])
     assert_type(list(cyiter.read_lines(path, compression=None)), list[bytes])
+def more_dropins() -> None:
+    assert_type(next(cyiter.windowed([1, 2, 3], 2)), tuple[int | None, ...])
+    assert_type(next(cyiter.windowed("abc", 2, fillvalue=0, step=2)), tuple[str | int, ...])
+    assert_type(next(cyiter.sliding_window(range(5), 3)), tuple[int, ...])
+    assert_type(list(cyiter.unique_everseen("abca", key=str.lower)), list[str])
+    assert_type(list(cyiter.unique_justseen([1.0, 1.0, 2.0])), list[float])
+    assert_type(list(cyiter.interleave([1, 2], [3, 4])), list[int])
+    assert_type(list(cyiter.interleave_longest("ab", "c")), list[str])
+    assert_type(list(cyiter.roundrobin([1], [2, 3])), list[int])
+    batches = cyiter.constrained_batches([b"ab", b"c"], 3, max_count=2, get_len=len, strict=False)
+    assert_type(next(batches), tuple[bytes, ...])
+    assert_type([list(chunk) for chunk in cyiter.ichunked(range(5), 2)], list[list[int]])
+    p = cyiter.peekable(["a", "b", "c"])
+    assert_type(p.peek(), str)
+    assert_type(p.peek(None), str | None)
+    assert_type(p[1], str)
+    assert_type(p[1:], list[str])
+    p.prepend("z")
+    assert_type(bool(p), bool)
+    assert_type(next(p), str)
+    assert_type(cyiter.ilen(x for x in range(5)), int)
 
 
 async def numbers(n: int) -> AsyncIterator[int]:
@@ -124,6 +145,26 @@ async def asynchronous() -> None:
     assert_type([x async for x in cyiter.aio.aflatten(inners())], list[str])
 
 
+async def async_readers(path: Path) -> None:
+    lines = cyiter.aio.aread_lines(path)
+    assert_type(lines, "cyiter.aio.aread_lines[bytes]")
+    assert_type(await anext(lines), bytes)
+    assert_type(lines.offset, int)
+    await lines.aclose()
+    async with cyiter.aio.aread_lines(path, encoding="utf-8", start=1) as text:
+        assert_type([line async for line in text], list[str])
+    rows = cyiter.aio.aread_csv(path)
+    assert_type(rows.fieldnames, list[str] | None)
+    assert_type([row async for row in rows], list[dict[str | Any, str | Any]])
+    by_index = cyiter.aio.aread_csv(path, fieldnames=[0, 1])
+    assert_type(await anext(by_index), dict[int | Any, str | Any])
+    await by_index.aclose()
+    assert_type([chunk async for chunk in cyiter.aio.aread_chunks(path, 3)], list[bytes])
+    sizes = cyiter.aio.aread_jsonl(path, loads=len, compression="infer")
+    assert_type(sizes, "cyiter.aio.aread_jsonl[int]")
+    assert_type([size async for size in sizes], list[int])
+
+
 def rejected(path: Path) -> None:
     """Calls the stubs must refuse (never run)."""
     cyiter.batched([1, 2], "2")  # type: ignore[arg-type]
@@ -139,9 +180,13 @@ def rejected(path: Path) -> None:
     cyiter.read_lines(path, compression="zip")  # type: ignore[call-overload]
     cyiter.read_jsonl(path, loads="json")  # type: ignore[call-overload]
     cyiter.write_jsonl(path, [1], None)  # type: ignore[call-arg]
+    cyiter.windowed([1], "2")  # type: ignore[call-overload]
+    cyiter.peekable([1]).prepend("a")  # type: ignore[arg-type]
     cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
     cyiter.aio.abatched(numbers(2), 2, True)  # type: ignore[call-arg]
     cyiter.aio.achunked(numbers(2), 2, timeout="1")  # type: ignore[arg-type]
+    cyiter.aio.aread_lines(path, None)  # type: ignore[call-overload]
+    cyiter.aio.aread_chunks(io.StringIO("text"))  # type: ignore[arg-type]
     del text, data
 
 
@@ -149,10 +194,12 @@ def main() -> None:
     sequences()
     batching()
     flattening()
+    more_dropins()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")
         readers(path)
+        asyncio.run(async_readers(path))
         jsonl(tmp)
     asyncio.run(asynchronous())
     print(f"typed usage examples ran on the {cyiter.IMPLEMENTATION} twin", file=sys.stderr)

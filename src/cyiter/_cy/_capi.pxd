@@ -102,9 +102,10 @@ cdef extern from "cyiter_io.h":
     ) noexcept nogil
 
 
-cdef inline int iteration_stopped() except -1:
+cdef inline int source_failed() noexcept:
     """After ``tp_iternext`` returned NULL: 0 when the iterator is exhausted
-    (a StopIteration is cleared), -1 to propagate the error it raised."""
+    (a StopIteration is cleared), -1 when it raised, the error left pending
+    for a caller that cleans up before raising it."""
     if PyErr_Occurred() == NULL:
         return 0
     if PyErr_ExceptionMatches(<PyObject*>StopIteration):
@@ -116,3 +117,6 @@ cdef inline int iteration_stopped() except -1:
 cdef extern from "cyiter_jsonl.h":
     bint blank "cyiter_blank"(const char* p, Py_ssize_t n) noexcept nogil
     bint digit_run "cyiter_digit_run"(const char* p, Py_ssize_t n, Py_ssize_t run) noexcept nogil
+cdef inline int iteration_stopped() except -1:
+    """``source_failed``, raising the error at once."""
+    return source_failed()

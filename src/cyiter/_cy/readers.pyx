@@ -88,6 +88,7 @@ cdef class _Reader:
         self.label = repr(src)
         self.trusted = _trusted(src.file)
         # only a file the reader opened: nobody else can close it meanwhile
+        self.fd = -1
         if src.path is not None and type(src.file) is io.FileIO:
             self.fd = src.file.fileno()
 

@@ -24,7 +24,6 @@ at the start of its byte range (``_begin``) or at a pickled offset
 
 from __future__ import annotations
 
-import inspect
 from types import GenericAlias
 from typing import Any, Callable
 
@@ -46,11 +45,7 @@ class _Reader(Guarded):
         super().__init_subclass__(**kwargs)
         if "_bind" in cls.__dict__:
             # the public signature is that of the argument checks
-            signature = inspect.signature(cls._bind)
-            cls.__signature__ = signature.replace(  # type: ignore[attr-defined]
-                parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
-                return_annotation=signature.empty,
-            )
+            cls.__signature__ = _readargs.signature(cls.__name__)  # type: ignore[attr-defined]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
@@ -72,11 +67,14 @@ class _Reader(Guarded):
         self._finish()  # called again: the old source goes
         self._configure(options)
         ranged = options["start"] != 0 or options["stop"] is not None
-        self._src = open_source(source, type(self).__name__, ranged, options["compression"])
+        self._open(open_source(source, type(self).__name__, ranged, options["compression"]))
         options["compression"] = self._src.compression  # (pickles record what was found)
-        self._path = self._src.path
-        self._label = repr(self._src)
         self._begin(options["start"])
+
+    def _open(self, src):
+        self._src = src
+        self._path = src.path
+        self._label = repr(src)
 
     def _seek(self, pos):
         """Read on from file offset *pos*, with nothing in the buffer."""
@@ -186,7 +184,7 @@ class _Reader(Guarded):
         self._path = path
         self._label = repr(path)
         if offset is not None:
-            self._src = reopen(path, identity, offset, name, options["compression"])
+            self._open(reopen(path, identity, offset, name, options["compression"]))
             self._resume(offset, extra)
 
     def __repr__(self):

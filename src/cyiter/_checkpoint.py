@@ -123,19 +123,9 @@ def remove(*paths: str) -> None:
 
 def check_same(checkpoint: str, saved: dict[str, Any], job: dict[str, Any], input_now: dict[str, int]) -> None:
     """ValueError unless *saved* records the job *job* over the input as it
-    is now (*input_now*): nothing is written before this passes."""
+    is now (*input_now*; checked first: the parts of a job depend on its
+    size): nothing is written before this passes."""
     redo = f"rerun the job that wrote it, or delete {checkpoint!r} (and its .N part files) to start over"
-    was = saved.get("job")
-    if was != _json(job):
-        if not isinstance(was, dict):
-            raise ValueError(f"{checkpoint!r} records no job; {redo}")
-        keys = sorted(set(was) | set(job), key=str)
-        diffs = "; ".join(
-            f"{key} was {was.get(key)!r}, now {_json(job).get(key)!r}"
-            for key in keys
-            if was.get(key) != _json(job).get(key)
-        )
-        raise ValueError(f"the checkpoint {checkpoint!r} belongs to another job ({diffs}); {redo}")
     before = saved.get("input")
     if before != input_now:
         changes = ", ".join(
@@ -147,6 +137,22 @@ def check_same(checkpoint: str, saved: dict[str, Any], job: dict[str, Any], inpu
             f"the input {job.get('input')!r} changed since the checkpoint {checkpoint!r} was "
             f"written ({changes}): its output cannot be resumed; {redo}"
         )
+    was = saved.get("job")
+    if was != _json(job):
+        if not isinstance(was, dict):
+            raise ValueError(f"{checkpoint!r} records no job; {redo}")
+        keys = sorted(set(was) | set(job), key=str)
+        diffs = "; ".join(
+            f"{key} was {was.get(key)!r}, now {_json(job).get(key)!r}"
+            for key in keys
+            if was.get(key) != _json(job).get(key)
+        )
+        raise ValueError(f"the checkpoint {checkpoint!r} belongs to another job ({diffs}); {redo}")
+
+
+def digest(job: dict[str, Any]) -> str:
+    """A short digest of the job *job* (what a part's checkpoint records)."""
+    return hashlib.sha256(json.dumps(job, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def _json(data: Any) -> Any:

@@ -12,15 +12,21 @@ in docs/internals.md, "Pipelines and checkpoints".
 from __future__ import annotations
 
 import base64
+import concurrent.futures
+import contextlib
 import csv
 import importlib
 import io
+import multiprocessing
 import os
 import pickle
+import shutil
+import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import chain, islice
+from multiprocessing.reduction import ForkingPickler
 from operator import index as _index
 from typing import Any, Callable, NamedTuple
 
@@ -32,6 +38,11 @@ BATCH_BYTES = 1 << 20
 BATCH_STEP = 256
 #: Checkpoints are written at the first batch boundary this long after the last.
 CHECKPOINT_SECONDS = 2.0
+#: An uncompressed input file is read in parts of about this many bytes, at
+#: most :data:`MAX_PARTS` of them, whatever the number of workers (so that
+#: every number of workers cuts the same batches: the same bytes out).
+PART_BYTES = 8 << 20
+MAX_PARTS = 64
 
 _FORMATS = ("jsonl", "csv", "tsv")
 
@@ -161,7 +172,7 @@ class _Delimited:
     them, under a header of the first record's keys; a record with other
     keys is a ValueError naming it."""
 
-    def __init__(self, fmt: str, header: list[str] | None = None, writes_header: bool = True) -> None:
+    def __init__(self, fmt: str, header: list[str] | None, writes_header: bool) -> None:
         self.fmt = fmt
         self.header = header
         self.writes_header = writes_header
@@ -170,13 +181,13 @@ class _Delimited:
         return {"format": self.fmt}
 
     def state(self) -> Any:
-        return None if self.header is None else list(self.header)
+        return [None if self.header is None else list(self.header), self.writes_header]
 
     def write(self, records: Any, count: int, write: Callable[[Any], None]) -> int:
         buffer = io.StringIO()
         rows = csv.writer(buffer, "excel-tab" if self.fmt == "tsv" else "excel")
         header = self.header
-        keys = None if header is None else set(header)
+        keys: Any = None if header is None else set(header)
         for record in records:
             if not isinstance(record, Mapping):
                 raise TypeError(
@@ -203,11 +214,6 @@ class _Delimited:
             write(buffer.getvalue().encode("utf-8"))
         return count
 
-    def header_line(self, header: list[str]) -> bytes:
-        """The header row alone (for a join whose first part has no record)."""
-        buffer = io.StringIO()
-        csv.writer(buffer, "excel-tab" if self.fmt == "tsv" else "excel").writerow(header)
-        return buffer.getvalue().encode("utf-8")
 
 
 def _twin_of(cls: type) -> str:
@@ -284,14 +290,14 @@ class _Output:
 # -- batches -------------------------------------------------------------------
 
 
-def _slices(reader: Any, dry: list[bool]) -> Any:
-    """One batch of *reader*'s records, as slices of :data:`BATCH_STEP`
-    records, until the reader is :data:`BATCH_BYTES` past where the batch
-    began; appends True to *dry* when the reader runs out."""
+def _slices(reader: Any, dry: list[bool], batch: Batch) -> Iterator[Iterator[Any]]:
+    """One batch of *reader*'s records, as slices of ``batch.step`` records,
+    until the reader is ``batch.nbytes`` past where the batch began;
+    appends True to *dry* when the reader runs out."""
     offset = reader.offset
-    limit = offset + BATCH_BYTES
+    limit = offset + batch.nbytes
     while offset < limit:
-        yield islice(reader, BATCH_STEP)
+        yield islice(reader, batch.step)
         now = reader.offset
         if now == offset:  # (every record takes at least one byte)
             dry.append(True)
@@ -299,40 +305,67 @@ def _slices(reader: Any, dry: list[bool]) -> Any:
         offset = now
 
 
-class _Saver:
-    """The checkpoint of one part: *fields* and the state at the last batch
-    boundary, saved at most every :data:`CHECKPOINT_SECONDS`."""
+class Batch(NamedTuple):
+    """The batch rule and the checkpoint period (the module's constants
+    when the job began, carried to its workers)."""
 
-    def __init__(self, path: str, fields: dict[str, Any], output: _Output, boundary: tuple) -> None:
+    nbytes: int
+    step: int
+    every: float
+
+    @classmethod
+    def now(cls) -> Batch:
+        return cls(BATCH_BYTES, BATCH_STEP, CHECKPOINT_SECONDS)
+
+
+class _Saver:
+    """The checkpoint of a run or of one part: *fields* and the state at
+    the last batch boundary, saved at most every ``every`` seconds.
+
+    The state is ``(part, reader, length, records, writer)``: the part
+    being read (the next one once a part is done), the reader's pickled
+    state in it (None: at its start), the output's length, the records
+    written, counted from *base*, and the writer's state."""
+
+    def __init__(self, path: str, fields: dict[str, Any], output: _Output, boundary: Boundary, parts: int, every: float, base: int = 0) -> None:
         self.path = path
         self.fields = fields
         self.output = output
         self.boundary = boundary
+        self.parts = parts
+        self.every = every
+        self.base = base
         self.last = time.monotonic()
 
     def batch_done(self, reader: Any, count: int, writer: Any, dry: bool) -> None:
+        part = self.boundary[0] + dry
         state = None if dry else pickle.dumps(reader.__reduce__()[2])
         # one assignment: an interrupt leaves the old boundary or the new one
-        self.boundary = (state, self.output.length(), count, writer.state())
-        if dry or time.monotonic() - self.last >= CHECKPOINT_SECONDS:
-            self.save(done=dry)
+        self.boundary = (part, state, self.output.length(), count - self.base, writer.state())
+        done = part == self.parts
+        if done or time.monotonic() - self.last >= self.every:
+            self.save(done)
 
     def save(self, done: bool = False) -> None:
         """Sync the output, then record the boundary (never the other order)."""
-        state, length, count, header = self.boundary
+        part, state, length, count, writer = self.boundary
         self.output.sync()
         _checkpoint.save(
             self.path,
             {
                 **self.fields,
+                "part": part,
                 "reader": None if state is None else base64.b64encode(state).decode("ascii"),
                 "length": length,
                 "records": count,
-                "header": header,
+                "writer": writer,
                 "done": done,
             },
         )
         self.last = time.monotonic()
+
+
+Boundary = tuple[int, "bytes | None", int, int, Any]
 
 
 class Stopped(Exception):
@@ -342,7 +375,7 @@ class Stopped(Exception):
 
 def _batches(
     reader: Any,
-    stages: Any,
+    plan: _Plan,
     writer: Any,
     output: _Output,
     count: int,
@@ -356,7 +389,7 @@ def _batches(
     try:
         while True:
             dry: list[bool] = []
-            records = _staged(stages, chain.from_iterable(_slices(reader, dry)))
+            records = _staged(plan.stages, chain.from_iterable(_slices(reader, dry, plan.batch)))
             count = writer.write(records, count, output.write)
             output.end_batch()
             report(reader.offset)
@@ -378,75 +411,152 @@ def _batches(
 # -- jobs ----------------------------------------------------------------------
 
 
-class _Job:
-    """What shapes the output of a pipeline written to *out*: the reader
-    (class, file, options, where it starts), the stages, the format and
-    compression, the encoder and the batch rule."""
+class _Plan(NamedTuple):
+    """What a process needs to run a job's parts (sent to the workers):
+    the reader's class, file and options, the stages, the output's format
+    and compression, the parts (None: the job reads its reader itself) and
+    the batch rule."""
 
-    def __init__(self, pipe: pipeline, out: str, fmt: str, by_path: bool) -> None:
-        self.reader = pipe._reader
-        self.cls = type(self.reader)
-        self.twin = _twin_of(self.cls)
-        self.stages = pipe._stages
-        self.out = out
-        self.fmt = fmt
-        self.kind = _compression.from_suffix(out)
-        self.state: dict[str, Any] = {}
-        try:
-            self.state = self.reader.__reduce__()[2]
-        except TypeError as exc:
-            if by_path:
-                raise TypeError(
-                    "a checkpointed or parallel pipeline needs a reader that pickles: one "
-                    f"over a path, which can be reopened where it stopped ({exc})"
-                ) from None
-        self.path: str | None = self.state.get("path")
-        if by_path and self.path is None:
-            raise TypeError(
-                "a checkpointed or parallel pipeline needs a reader over a path (this one "
-                "is exhausted or closed)"
-            )
+    cls: type
+    path: str | None
+    options: dict[str, Any]
+    stages: tuple[tuple[str, Callable[[Any], Any]], ...]
+    fmt: str
+    twin: str
+    kind: str | None
+    ranges: list[tuple[int, int]] | None
+    batch: Batch
 
-    def writer(self, part: int = 0) -> Any:
-        if self.fmt == "jsonl":
-            return _JsonLines(self.twin)
-        return _Delimited(self.fmt, writes_header=part == 0)
-
-    def identity(self, parts: list[tuple[int, int]] | None) -> dict[str, Any]:
-        state = self.state
-        compressor = None
-        if self.kind is not None:
-            compressor = type(_compression.compressor(self.kind)).__module__
-        return {
-            "reader": self.cls.__name__,
-            "input": self.path,
-            "options": _checkpoint.describe(state["options"]),
-            "start": _checkpoint.describe(
-                {k: v for k, v in state.items() if k not in ("path", "identity", "options")}
-            ),
-            "stages": [[kind, _checkpoint.describe(fn)] for kind, fn in self.stages],
-            "output": self.out,
-            **self.writer().identity(),
-            "compression": self.kind,
-            "compressor": compressor,
-            "batch": [BATCH_BYTES, BATCH_STEP],
-            "parts": parts,
-        }
-
-    def total(self, start: int) -> int | None:
-        """The input bytes the job reads from *start*, when known (not for
-        compressed input, whose offsets count decompressed bytes)."""
-        options = self.state.get("options")
-        if self.path is None or options is None or options["compression"] is not None:
-            return None
-        end = os.stat(self.path).st_size if options["stop"] is None else options["stop"]
-        return max(0, end - start)
+    def open(self, part: int) -> Any:
+        """A reader of the records whose first byte lies in part *part*."""
+        assert self.ranges is not None
+        start, stop = self.ranges[part]
+        return self.cls(self.path, **{**self.options, "start": start, "stop": stop})
 
     def restore(self, data: str) -> Any:
         """A reader of the job's class at the state *data* a checkpoint holds."""
         reader = self.cls.__new__(self.cls)
         reader.__setstate__(pickle.loads(base64.b64decode(data)))
         return reader
+
+    def writer(self, state: Any = None) -> Any:
+        """The output's writer, at *state* (what its ``state()`` returned)."""
+        if self.fmt == "jsonl":
+            return _JsonLines(self.twin)
+        header, writes_header = state or (None, True)
+        return _Delimited(self.fmt, header, writes_header)
+
+
+class _Job:
+    """What shapes the output of a pipeline written to *out* (the reader:
+    class, file, options, where it starts; the stages, the format and
+    compression, the encoder, the batch rule and parts) and how it runs."""
+
+    def __init__(self, pipe: pipeline, out: str, fmt: str, checkpoint: str | None, workers: int) -> None:
+        self.reader = pipe._reader
+        self.out = out
+        self.workers = workers
+        cls = type(self.reader)
+        state: dict[str, Any] = {}
+        try:
+            state = self.reader.__reduce__()[2]
+        except TypeError as exc:
+            if checkpoint is not None or workers > 1:
+                raise TypeError(
+                    "a checkpointed or parallel pipeline needs a reader that pickles: one "
+                    f"over a path, which can be reopened where it stopped ({exc})"
+                ) from None
+        self.state = state
+        self.path: str | None = state.get("path")
+        if (checkpoint is not None or workers > 1) and self.path is None:
+            raise TypeError(
+                "a checkpointed or parallel pipeline needs a reader over a path (this one "
+                "is exhausted or closed)"
+            )
+        options = state.get("options", {})
+        why = self._not_in_parts(cls, options)
+        if workers > 1 and why:
+            raise ValueError(f"workers > 1 splits the input file into byte ranges, and {why}")
+        self.plan = _Plan(
+            cls, self.path, options, pipe._stages, fmt, _twin_of(cls),
+            _compression.from_suffix(out), None if why else self._ranges(options), Batch.now(),
+        )
+        if workers > 1:
+            for kind, fn in pipe._stages:
+                _check_pickles(fn, kind)
+
+    def _not_in_parts(self, cls: type, options: dict[str, Any]) -> str | None:
+        """Why the job cannot read its input in parts (None if it can)."""
+        if self.path is None:
+            return "this reader reads no file by path"
+        if options["compression"] is not None:
+            return "a compressed file cannot be read from the middle: decompress it first"
+        if cls.__name__ == "read_chunks":
+            return "read_chunks cuts its chunks from where it starts (use read_lines)"
+        with cls(self.path, **options) as fresh:
+            if fresh.__reduce__()[2] != self.state:
+                return "this reader has been read from already (give it a new one)"
+        return None
+
+    def _ranges(self, options: dict[str, Any]) -> list[tuple[int, int]]:
+        """The parts of the input: :data:`PART_BYTES` each, at most
+        :data:`MAX_PARTS`, whatever the number of workers."""
+        assert self.path is not None
+        size = os.stat(self.path).st_size
+        begin = min(options["start"], size)
+        end = size if options["stop"] is None else max(begin, min(options["stop"], size))
+        count = max(1, min(MAX_PARTS, -(-(end - begin) // PART_BYTES)))
+        bounds = [begin + i * (end - begin) // count for i in range(count + 1)]
+        return list(zip(bounds, bounds[1:]))
+
+    def identity(self) -> dict[str, Any]:
+        plan = self.plan
+        compressor = None
+        if plan.kind is not None:
+            compressor = type(_compression.compressor(plan.kind)).__module__
+        return {
+            "reader": plan.cls.__name__,
+            "input": self.path,
+            "options": _checkpoint.describe(plan.options),
+            "start": _checkpoint.describe(
+                {k: v for k, v in self.state.items() if k not in ("path", "identity", "options")}
+            ),
+            "stages": [[kind, _checkpoint.describe(fn)] for kind, fn in plan.stages],
+            "output": self.out,
+            **plan.writer().identity(),
+            "compression": plan.kind,
+            "compressor": compressor,
+            "batch": [plan.batch.nbytes, plan.batch.step],
+            "parts": plan.ranges,
+            "workers": self.workers,
+        }
+
+    def total(self) -> int | None:
+        """The input bytes the job reads, when known (not for compressed
+        input, whose offsets count decompressed bytes)."""
+        if self.plan.ranges is not None:
+            return self.plan.ranges[-1][1] - self.plan.ranges[0][0]
+        options = self.plan.options
+        if self.path is None or options["compression"] is not None:
+            return None
+        end = os.stat(self.path).st_size if options["stop"] is None else options["stop"]
+        return max(0, end - self.reader.offset)
+
+    def begin(self) -> int:
+        """The offset where the job's reading begins."""
+        return self.reader.offset if self.plan.ranges is None else self.plan.ranges[0][0]  # type: ignore[no-any-return]
+
+
+def _check_pickles(fn: Any, kind: str) -> None:
+    """TypeError now for a stage that cannot go to a worker process."""
+    try:
+        ForkingPickler.dumps(fn)
+    except Exception as exc:
+        raise TypeError(
+            f"workers > 1 sends the pipeline's stages to other processes, and the {kind} "
+            f"stage {fn!r} cannot be pickled ({type(exc).__name__}: {exc}): define it at "
+            "module level with def (not a lambda or a function nested in another)"
+        ) from None
 
 
 def _write(pipe: pipeline, path: Any, fmt: str, checkpoint: Any, workers: Any, progress: Any) -> Result:
@@ -461,11 +571,13 @@ def _write(pipe: pipeline, path: Any, fmt: str, checkpoint: Any, workers: Any, p
         raise ValueError(f"workers must be at least 1, not {workers}")
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be None, True or False, not {type(progress).__name__}")
-    job = _Job(pipe, out, fmt, checkpoint is not None or workers > 1)
     try:
-        return _run_single(job, checkpoint, progress)
+        job = _Job(pipe, out, fmt, checkpoint, workers)
+        if workers > 1:
+            return _run_parallel(job, checkpoint, progress)
+        return _run_serial(job, checkpoint, progress)
     finally:
-        job.reader.close()
+        pipe._reader.close()
 
 
 def _output_path(path: Any) -> str:
@@ -483,21 +595,50 @@ def _part_name(out: str, part: int | None) -> str:
     return os.path.join(directory, f".{name}{suffix}")
 
 
-def _run_single(job: _Job, checkpoint: str | None, progress: bool | None) -> Result:
-    """The job in this process, as one part."""
-    reader = job.reader
-    writer = job.writer()
-    start = reader.offset
+def _parts(
+    plan: _Plan,
+    reader: Any,
+    part: int,
+    count: int,
+    output: _Output,
+    writer: Any,
+    saver: _Saver | None,
+    report: Callable[[int], None],
+    stop: Callable[[], bool] | None = None,
+    last: int | None = None,
+) -> int:
+    """Write the parts from *part* to *last* (default: all) one after the
+    other, *reader* reading the first of them (None: a new reader at its
+    start), after *count* records; the number of records then."""
+    end = 1 if plan.ranges is None else len(plan.ranges)
+    for i in range(part, end if last is None else last + 1):
+        if reader is None:
+            reader = plan.open(i)
+        try:
+            count = _batches(reader, plan, writer, output, count, saver, report, stop)
+        finally:
+            reader.close()
+        reader = None
+    return count
+
+
+def _run_serial(job: _Job, checkpoint: str | None, progress: bool | None) -> Result:
+    """The job in this process, its parts one after the other into one file."""
+    plan = job.plan
+    reader = job.reader if plan.ranges is None else None
+    writer = plan.writer()
+    begin = job.begin()
     done = [0]  # input bytes read, for the bar
 
     def report(offset: int) -> None:
-        done[0] = offset - start
+        done[0] = offset - begin
 
+    start: Boundary = (0, None, 0, 0, writer.state())
     if checkpoint is None:
-        output = _Output.fresh(job.out, job.kind)
+        output = _Output.fresh(job.out, plan.kind)
         try:
-            with _progress.shown(progress, job.total(start), lambda: done[0]):
-                count = _batches(reader, job.stages, writer, output, 0, None, report)
+            with _progress.shown(progress, job.total(), lambda: done[0]):
+                count = _parts(plan, reader, 0, 0, output, writer, None, report)
             output.sync()
             output.close()
             os.replace(output.name, job.out)
@@ -509,40 +650,48 @@ def _run_single(job: _Job, checkpoint: str | None, progress: bool | None) -> Res
         return Result(count, os.stat(job.out).st_size, done[0], False)
     assert job.path is not None
     with _checkpoint.Lock(checkpoint) as lock:
-        identity = job.identity(None)
+        identity = job.identity()
         now = _checkpoint.input_identity(job.path)
         saved = _checkpoint.load(checkpoint)
         name = _part_name(job.out, None)
-        count, length = 0, 0
         if saved is not None:
             _checkpoint.check_same(checkpoint, saved, identity, now)
             if saved["done"]:
                 _finish(saved["file"], job.out, saved["length"], [checkpoint], lock)
                 return Result(saved["records"], saved["length"], 0, True)
-            reader.close()
-            reader = job.restore(saved["reader"])
-            report(reader.offset)
-            count, length = saved["records"], saved["length"]
-            writer.header = saved["header"]
+            start = (saved["part"], None, saved["length"], saved["records"], saved["writer"])
+            writer = plan.writer(saved["writer"])
+            if reader is not None:
+                reader.close()
+                reader = None
+            if saved["reader"] is not None:
+                reader = plan.restore(saved["reader"])
+                report(reader.offset)
+            elif plan.ranges is not None and start[0] < len(plan.ranges):
+                report(plan.ranges[start[0]][0])
         first = done[0]
-        output = _Output.at(name, length, job.kind, job.out)
+        output = _Output.at(name, start[2], plan.kind, job.out)
         try:
-            boundary = (pickle.dumps(reader.__reduce__()[2]), length, count, writer.state())
-            saver = _Saver(checkpoint, {"job": identity, "input": now, "file": name}, output, boundary)
+            if reader is not None:
+                start = (start[0], pickle.dumps(reader.__reduce__()[2]), *start[2:])
+            parts = 1 if plan.ranges is None else len(plan.ranges)
+            fields = {"job": identity, "input": now, "file": name}
+            saver = _Saver(checkpoint, fields, output, start, parts, plan.batch.every)
             if saved is None:
                 saver.save()
-            with _progress.shown(progress, job.total(start), lambda: done[0]):
-                count = _batches(reader, job.stages, writer, output, count, saver, report)
+            with _progress.shown(progress, job.total(), lambda: done[0]):
+                count = _parts(plan, reader, start[0], start[3], output, writer, saver, report)
         finally:
             output.close()
-        length = saver.boundary[1]
+        length = saver.boundary[2]
         _finish(name, job.out, length, [checkpoint], lock)
         return Result(count, length, done[0] - first, saved is not None)
 
 
-def _finish(name: str, out: str, length: int, checkpoints: list[str], lock: _checkpoint.Lock) -> None:
-    """Put the complete output *name* in place at *out* and remove the
-    checkpoints: a run killed in between finds the output in place."""
+def _finish(name: str, out: str, length: int, checkpoints: list[str], lock: _checkpoint.Lock, parts: tuple[str, ...] = ()) -> None:
+    """Put the complete output *name* in place at *out*, then remove the
+    *parts* files and the checkpoints: a run killed in between finds the
+    output in place."""
     if os.path.exists(name):
         os.replace(name, out)
         _jsonl._sync_directory(os.path.dirname(out))
@@ -551,5 +700,222 @@ def _finish(name: str, out: str, length: int, checkpoints: list[str], lock: _che
             f"the checkpoint {checkpoints[0]!r} records a finished job, but neither its output "
             f"{name!r} nor {out!r} of {length} bytes is there; delete the checkpoint to start over"
         )
-    _checkpoint.remove(*checkpoints)
+    _checkpoint.remove(*parts, *checkpoints[1:])
+    _checkpoint.remove(checkpoints[0])
     lock.release(remove_file=True)
+
+
+# -- workers -------------------------------------------------------------------
+
+
+class _Shared:
+    """What a worker shares with the job: per part, the input bytes read
+    (for the bar); whether to stop; the job's process id."""
+
+    def __init__(self, parts: int) -> None:
+        self.read = multiprocessing.Array("q", parts, lock=False)
+        self.stop = multiprocessing.Value("b", 0, lock=False)
+        self.parent = os.getpid()
+
+    def stopping(self) -> bool:
+        if self.stop.value:
+            return True
+        return os.getpid() != self.parent and os.getppid() != self.parent
+
+
+_shared: _Shared | None = None
+
+
+def _start_worker(shared: _Shared) -> None:
+    """A worker's initializer: it stops at a batch boundary when the job
+    says so, not where Ctrl-C finds it (the job then tells it to)."""
+    global _shared
+    _shared = shared
+    if os.getpid() != shared.parent:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_worker() -> None:
+    global _shared
+    _shared = None
+
+
+class PartDone(NamedTuple):
+    """A part written: its records, bytes, writer state and input read."""
+
+    records: int
+    nbytes: int
+    writer: Any
+    read: int
+
+
+def _run_part(plan: _Plan, part: int, name: str, checkpoint: str | None, fields: dict[str, Any], writer_state: Any, base: int = 0, again: bool = False) -> PartDone:
+    """Write part *part* of the job to the file *name*, resuming its
+    *checkpoint* if it records the same job (*fields*), else from the
+    part's start with the writer at *writer_state* (and starting over when
+    *again*); records are counted from *base* in error messages."""
+    shared = _shared
+    assert shared is not None and plan.ranges is not None
+    saved = None if checkpoint is None or again else _checkpoint.load(checkpoint)
+    if saved is not None and saved.get("job") != fields["job"]:
+        saved = None  # (left by another job)
+    if saved is not None and saved["done"]:
+        return PartDone(saved["records"], saved["length"], saved["writer"], 0)
+    begin, end = plan.ranges[part]
+    start: Boundary = (part, None, 0, 0, writer_state)
+    reader = None
+    if saved is not None:
+        start = (part, None, saved["length"], saved["records"], saved["writer"])
+        if saved["reader"] is not None:
+            reader = plan.restore(saved["reader"])
+    first = begin if reader is None else reader.offset
+
+    def report(offset: int) -> None:
+        shared.read[part] = min(offset, end) - begin  # (the parts' sum: the input's size)
+
+    report(first)
+    writer = plan.writer(start[4])
+    output = _Output.at(name, start[2], plan.kind, name)
+    try:
+        saver = None
+        if checkpoint is not None:
+            if reader is not None:
+                start = (part, pickle.dumps(reader.__reduce__()[2]), *start[2:])
+            saver = _Saver(checkpoint, fields, output, start, part + 1, plan.batch.every, base)
+        count = _parts(plan, reader, part, start[3] + base, output, writer, saver, report, shared.stopping, part)
+        output.sync()
+        return PartDone(count - base, output.length(), writer.state(), begin + shared.read[part] - first)
+    finally:
+        output.close()
+
+
+def _run_parallel(job: _Job, checkpoint: str | None, progress: bool | None) -> Result:
+    """The job's parts in *workers* processes (threads on a free-threaded
+    build), each into a file of its own, joined in order."""
+    plan = job.plan
+    assert plan.ranges is not None and job.path is not None
+    count = len(plan.ranges)
+    shared = _Shared(count)
+    lock = _checkpoint.Lock(checkpoint) if checkpoint is not None else None
+    saved = None
+    with contextlib.ExitStack() as stack:
+        if lock is not None:
+            assert checkpoint is not None
+            stack.enter_context(lock)
+            identity = job.identity()
+            now = _checkpoint.input_identity(job.path)
+            saved = _checkpoint.load(checkpoint)
+            names = [_part_name(job.out, i) for i in range(count)]
+            checkpoints: list[str | None] = [f"{checkpoint}.{i}" for i in range(count)]
+            joined = _part_name(job.out, None)
+            if saved is not None:
+                _checkpoint.check_same(checkpoint, saved, identity, now)
+                if saved["done"]:
+                    _finish(joined, job.out, saved["length"], [checkpoint, *map(str, checkpoints)], lock, tuple(names))
+                    return Result(saved["records"], saved["length"], 0, True)
+            else:
+                _checkpoint.remove(*names, *map(str, checkpoints))
+                _checkpoint.save(checkpoint, {"job": identity, "input": now, "file": joined, "done": False})
+            fields = {"job": _checkpoint.digest(identity)}
+        else:
+            names = []
+            stack.callback(lambda: _checkpoint.remove(*names))
+            for _ in range(count):
+                part = _Output.fresh(job.out, plan.kind)
+                part.close()
+                names.append(part.name)
+            checkpoints = [None] * count
+            fields = {}
+        results = _parts_in_pool(plan, job.workers, shared, names, checkpoints, fields, progress, job.total())
+        output = _Output.at(joined, 0, None, job.out) if lock is not None else _Output.fresh(job.out, None)
+        try:
+            for name in names:
+                _append(output.file, name)
+            output.sync()
+            length = output.length()
+        except BaseException:
+            output.close()
+            _checkpoint.remove(output.name)
+            raise
+        output.close()
+        records = sum(r.records for r in results)
+        read = sum(r.read for r in results)
+        if lock is None:
+            os.replace(output.name, job.out)
+            _jsonl._sync_directory(os.path.dirname(job.out))
+            return Result(records, length, read, False)
+        assert checkpoint is not None
+        _checkpoint.save(checkpoint, {"job": identity, "input": now, "file": joined, "done": True, "length": length, "records": records})
+        _finish(joined, job.out, length, [checkpoint, *map(str, checkpoints)], lock, tuple(names))
+        return Result(records, length, read, saved is not None)
+
+
+def _parts_in_pool(plan: _Plan, workers: int, shared: _Shared, names: list[str], checkpoints: list[str | None], fields: dict[str, Any], progress: bool | None, total: int | None) -> list[PartDone]:
+    """Run every part in a pool, then fix in this process what a part
+    could not know alone: where the CSV header goes and the record numbers
+    in an error (docs/internals.md, "Pipelines and checkpoints")."""
+    assert plan.ranges is not None
+    count = len(plan.ranges)
+    _start_worker(shared)  # (for the parts run again here, and thread workers)
+    pool: concurrent.futures.Executor
+    if _gil_enabled():
+        pool = concurrent.futures.ProcessPoolExecutor(
+            min(workers, count), initializer=_start_worker, initargs=(shared,)
+        )
+    else:
+        pool = concurrent.futures.ThreadPoolExecutor(min(workers, count))
+    guess = None if plan.fmt == "jsonl" else [None, False]
+    try:
+        # every part submitted (and the processes started) before the bar's thread
+        futures = [
+            pool.submit(_run_part, plan, i, names[i], checkpoints[i], fields, guess if i else None)
+            for i in range(count)
+        ]
+        results = []
+        with _progress.shown(progress, total, lambda: sum(shared.read)):
+            base = 0
+            header = None
+            for i, future in enumerate(futures):
+                right = None if plan.fmt == "jsonl" else [header, True]
+                try:
+                    done = future.result()
+                    again = _misplaced(plan, done, header)
+                except Stopped:
+                    raise
+                except Exception:
+                    again = True
+                if again:
+                    done = _run_part(plan, i, names[i], checkpoints[i], fields, right, base, again=True)
+                if done.records and header is None and plan.fmt != "jsonl":
+                    header = done.writer[0]
+                base += done.records
+                results.append(done)
+        return results
+    except BaseException:
+        shared.stop.value = 1
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_worker()
+
+
+def _misplaced(plan: _Plan, done: PartDone, header: list[str] | None) -> bool:
+    """Whether a part wrote its CSV rows otherwise than one pass would,
+    given the *header* of the parts before (None: they had no record)."""
+    if plan.fmt == "jsonl" or not done.records:
+        return False
+    own, writes_header = done.writer
+    if header is None:  # its first record is the output's: one pass writes the header
+        return not writes_header
+    return bool(own != header)
+
+
+def _append(file: Any, name: str) -> None:
+    """Copy the file *name* to the end of the open *file*."""
+    with open(name, "rb") as part:
+        shutil.copyfileobj(part, file, _jsonl.WRITE_BLOCK)
+
+
+def _gil_enabled() -> bool:
+    check = getattr(sys, "_is_gil_enabled", None)  # 3.13+
+    return True if check is None else bool(check())

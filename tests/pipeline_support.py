@@ -36,6 +36,44 @@ def keep_other(row):
     return float(row["amount"]) >= 0
 
 
+def late(row):
+    """Rows after the first 200: the first parts of a job have no record."""
+    return int(row["id"]) >= 200
+
+
+def shuffled_keys(row):
+    """transform, its keys in another order from row 300 on (one pass writes
+    them in the order of the first record's)."""
+    record = transform(row)
+    return dict(reversed(record.items())) if record["id"] >= 300 else record
+
+
+def other_keys_at_700(row):
+    """transform, with a key more at row 700."""
+    record = transform(row)
+    if record["id"] == 700:
+        record["extra"] = 1
+    return record
+
+
+FAIL_AT = None
+
+
+def fail_at(row):
+    """transform, raising at the row FAIL_AT names (the same code either way)."""
+    if FAIL_AT is not None and int(row["id"]) == FAIL_AT:
+        raise RuntimeError(f"failing at row {FAIL_AT}")
+    return transform(row)
+
+
+def unencodable_at_700(row):
+    """transform, with a value JSON cannot hold at row 700."""
+    record = transform(row)
+    if record["id"] == 700:
+        record["note"] = {1, 2}
+    return record
+
+
 def first_field(row):
     return {"id": row["id"]}
 
@@ -78,6 +116,7 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--batch-bytes", type=int)
     parser.add_argument("--batch-step", type=int)
+    parser.add_argument("--part-bytes", type=int)
     parser.add_argument("--every", type=float, help="seconds between checkpoints")
     parser.add_argument("--kill", help="FUNCTION:N, FUNCTION one of replace, fsync, unlink")
     args = parser.parse_args(argv)
@@ -88,6 +127,8 @@ def main(argv=None):
         _pipeline.BATCH_BYTES = args.batch_bytes
     if args.batch_step:
         _pipeline.BATCH_STEP = args.batch_step
+    if args.part_bytes:
+        _pipeline.PART_BYTES = args.part_bytes
     if args.every is not None:
         _pipeline.CHECKPOINT_SECONDS = args.every
     if args.kill:

@@ -70,15 +70,17 @@ def small_batches(monkeypatch):
     """Batches of a few records, so that small files make many of them."""
     monkeypatch.setattr(_pipeline, "BATCH_BYTES", 200)
     monkeypatch.setattr(_pipeline, "BATCH_STEP", 3)
+    monkeypatch.setattr(_pipeline, "PART_BYTES", 1500)
     monkeypatch.setattr(_pipeline, "CHECKPOINT_SECONDS", 0.0)
 
 
 class TestOutput:
     @with_impl
-    @given(rows=ROWS, batch_bytes=st.integers(1, 3000), step=st.integers(1, 20))
-    def test_equals_the_generator_pipeline(self, impl, tmp_path, monkeypatch, rows, batch_bytes, step):
+    @given(rows=ROWS, batch_bytes=st.integers(1, 3000), step=st.integers(1, 20), part_bytes=st.integers(1, 5000))
+    def test_equals_the_generator_pipeline(self, impl, tmp_path, monkeypatch, rows, batch_bytes, step, part_bytes):
         monkeypatch.setattr(_pipeline, "BATCH_BYTES", batch_bytes)
         monkeypatch.setattr(_pipeline, "BATCH_STEP", step)
+        monkeypatch.setattr(_pipeline, "PART_BYTES", part_bytes)
         src = write_csv(tmp_path / "in.csv", rows)
         expected = generator_pipeline(src, tmp_path / "ref.jsonl")
         p = cyiter.pipeline(impl.read_csv(src)).filter(keep).map(transform)
@@ -90,9 +92,10 @@ class TestOutput:
         ]
 
     @with_impl
-    @given(rows=ROWS, batch_bytes=st.integers(1, 3000))
-    def test_checkpointed_and_compressed_output_is_the_same(self, impl, tmp_path, monkeypatch, rows, batch_bytes):
+    @given(rows=ROWS, batch_bytes=st.integers(1, 3000), part_bytes=st.integers(1, 5000))
+    def test_checkpointed_and_compressed_output_is_the_same(self, impl, tmp_path, monkeypatch, rows, batch_bytes, part_bytes):
         monkeypatch.setattr(_pipeline, "BATCH_BYTES", batch_bytes)
+        monkeypatch.setattr(_pipeline, "PART_BYTES", part_bytes)
         src = write_csv(tmp_path / "in.csv", rows)
         expected = generator_pipeline(src, tmp_path / "ref.jsonl")
         p = cyiter.pipeline(impl.read_csv(src)).filter(keep).map(transform)
@@ -368,15 +371,16 @@ def moments(seed):
     return plan
 
 
-@pytest.mark.parametrize("workers", [1])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_at_20_moments_then_resume(tmp_path, workers):
     """Each kill is followed by a rerun to completion, on the twins in
     turn, to plain and gzip output in turn: the output is byte-identical
-    to an uninterrupted run's every time, and nothing is left behind."""
+    to an uninterrupted run's (with one worker) every time, and nothing is
+    left behind."""
     src = write_csv(tmp_path / "in.csv", sample_rows(KILL_ROWS))
-    batch = ["--batch-bytes", "1500", "--batch-step", "4", "--workers", str(workers)]
+    batch = ["--batch-bytes", "1500", "--batch-step", "4", "--part-bytes", "6000"]
     expected = {}
-    for suffix in (".jsonl", ".jsonl.gz"):
+    for suffix in (".jsonl", ".jsonl.gz"):  # (one worker, without checkpoints)
         ref = tmp_path / f"ref{suffix}"
         code, err = finish(child([src, str(ref), *batch], "cython"))
         assert code == 0, err
@@ -387,7 +391,7 @@ def test_sigkill_at_20_moments_then_resume(tmp_path, workers):
         kind = ("cython", "python")[i % 2]
         suffix = (".jsonl", ".jsonl.gz")[i // 2 % 2]
         dst, ck = tmp_path / f"out{suffix}", tmp_path / "ck"
-        args = [src, str(dst), "--checkpoint", str(ck), *batch]
+        args = [src, str(dst), "--checkpoint", str(ck), *batch, "--workers", str(workers)]
         if how == "time":
             proc = child([*args, "--every", "0.05"], kind, slow=0.0005)
             try:
@@ -407,3 +411,127 @@ def test_sigkill_at_20_moments_then_resume(tmp_path, workers):
         assert sorted(os.listdir(tmp_path)) == sorted(["in.csv", "gen.jsonl", "ref.jsonl", "ref.jsonl.gz", dst.name])
         dst.unlink()
     assert killed >= 15  # (a timed kill may come after the end; the hooked ones all kill)
+
+
+# -- workers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def parts(monkeypatch):
+    """Batches of some records and parts of some batches, so that a small
+    file makes many of both."""
+    monkeypatch.setattr(_pipeline, "BATCH_BYTES", 1500)
+    monkeypatch.setattr(_pipeline, "BATCH_STEP", 4)
+    monkeypatch.setattr(_pipeline, "PART_BYTES", 3000)
+    monkeypatch.setattr(_pipeline, "CHECKPOINT_SECONDS", 0.0)
+
+
+def run(impl, src, dst, stage=transform, fmt=None, checkpoint=None, workers=1, pred=keep):
+    p = cyiter.pipeline(impl.read_csv(src)).filter(pred).map(stage)
+    fmt = fmt or ("csv" if ".csv" in str(dst) else "jsonl")
+    return _pipeline._write(p, dst, fmt, checkpoint, workers, False)
+
+
+class TestWorkers:
+    @pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".csv", ".csv.zst"])
+    def test_the_same_bytes_as_one_worker(self, impl, tmp_path, parts, suffix):
+        src = write_csv(tmp_path / "in.csv", sample_rows(1000))
+        one = run(impl, src, tmp_path / f"one{suffix}")
+        assert len(_pipeline._Job(cyiter.pipeline(impl.read_csv(src)), str(tmp_path / "x"), "jsonl", None, 2).plan.ranges) == 9
+        for workers in (2, 3):
+            for checkpoint in (None, tmp_path / "ck"):
+                out = tmp_path / f"out{suffix}"
+                result = run(impl, src, out, workers=workers, checkpoint=checkpoint)
+                assert out.read_bytes() == (tmp_path / f"one{suffix}").read_bytes()
+                assert result == one
+                assert sorted(os.listdir(tmp_path)) == ["in.csv", f"one{suffix}", f"out{suffix}"]
+        if suffix == ".jsonl":
+            assert (tmp_path / "out.jsonl").read_bytes() == generator_pipeline(src, tmp_path / "ref.jsonl")
+
+    @settings(max_examples=8, deadline=None)
+    @given(rows=ROWS, part_bytes=st.integers(1, 2000), batch_bytes=st.integers(1, 1000))
+    def test_generated_data(self, tmp_path_factory, rows, part_bytes, batch_bytes):
+        tmp_path = tmp_path_factory.mktemp("workers")
+        src = write_csv(tmp_path / "in.csv", rows)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_pipeline, "PART_BYTES", part_bytes)
+            mp.setattr(_pipeline, "BATCH_BYTES", batch_bytes)
+            run(cyiter, src, tmp_path / "one.jsonl.gz")
+            run(cyiter, src, tmp_path / "two.jsonl.gz", workers=2)
+        assert (tmp_path / "two.jsonl.gz").read_bytes() == (tmp_path / "one.jsonl.gz").read_bytes()
+        assert gzip.decompress((tmp_path / "two.jsonl.gz").read_bytes()) == generator_pipeline(src, tmp_path / "ref.jsonl")
+
+    @pytest.mark.parametrize("stage,pred", [(transform, pipeline_support.late), (pipeline_support.shuffled_keys, keep)])
+    def test_csv_header_placed_as_one_pass_does(self, impl, tmp_path, parts, stage, pred):
+        """The first parts without a record, or a part whose first record
+        has the keys in another order: its part is written again."""
+        src = write_csv(tmp_path / "in.csv", sample_rows(1000))
+        run(impl, src, tmp_path / "one.csv.gz", stage, pred=pred)
+        run(impl, src, tmp_path / "two.csv.gz", stage, pred=pred, workers=2, checkpoint=tmp_path / "ck")
+        assert (tmp_path / "two.csv.gz").read_bytes() == (tmp_path / "one.csv.gz").read_bytes()
+        rows = list(csv.DictReader(io.StringIO(gzip.decompress((tmp_path / "two.csv.gz").read_bytes()).decode())))
+        assert rows[0].keys() == transform({"id": "0", "name": "", "amount": "1", "note": ""}).keys()
+
+    @pytest.mark.parametrize(
+        "suffix,stage,error",
+        [
+            (".csv", pipeline_support.other_keys_at_700, (ValueError, "has the keys")),
+            (".jsonl", pipeline_support.unencodable_at_700, (TypeError, "cannot be written as JSON")),
+        ],
+    )
+    def test_errors_name_the_record_as_one_pass_does(self, impl, tmp_path, parts, suffix, stage, error):
+        src = write_csv(tmp_path / "in.csv", sample_rows(1000))
+        with pytest.raises(error[0], match=error[1]) as one:
+            run(impl, src, tmp_path / f"out{suffix}", stage)
+        for checkpoint in (None, tmp_path / "ck"):
+            with pytest.raises(error[0]) as two:
+                run(impl, src, tmp_path / f"out{suffix}", stage, workers=2, checkpoint=checkpoint)
+            assert str(two.value) == str(one.value)
+        assert not (tmp_path / f"out{suffix}").exists()
+
+    def test_resumes_after_an_error(self, impl, tmp_path, parts, monkeypatch):
+        src = write_csv(tmp_path / "in.csv", sample_rows(1000))
+        ref = run(impl, src, tmp_path / "ref.jsonl.gz")
+        monkeypatch.setattr(pipeline_support, "FAIL_AT", 700)  # (inherited by forked workers)
+        with pytest.raises(RuntimeError, match="failing at row 700"):
+            run(impl, src, tmp_path / "out.jsonl.gz", pipeline_support.fail_at, workers=2, checkpoint=tmp_path / "ck")
+        assert not (tmp_path / "out.jsonl.gz").exists()
+        ranges = _checkpoint.load(str(tmp_path / "ck"))["job"]["parts"]
+        failing = next(i for i, (a, b) in enumerate(ranges) if a <= len(write_csv_bytes(sample_rows(701))) - 1 < b)
+        for i in range(failing):  # the parts before the failing one are done
+            assert _checkpoint.load(f"{tmp_path / 'ck'}.{i}")["done"]
+        assert not _checkpoint.load(f"{tmp_path / 'ck'}.{failing}")["done"]
+        with pytest.raises(ValueError, match=r"belongs to another job \(workers was 2, now 1\)"):
+            run(impl, src, tmp_path / "out.jsonl.gz", pipeline_support.fail_at, checkpoint=tmp_path / "ck")
+        monkeypatch.setattr(pipeline_support, "FAIL_AT", None)
+        result = run(impl, src, tmp_path / "out.jsonl.gz", pipeline_support.fail_at, workers=2, checkpoint=tmp_path / "ck")
+        assert (tmp_path / "out.jsonl.gz").read_bytes() == (tmp_path / "ref.jsonl.gz").read_bytes()
+        assert result.resumed and result.records == ref.records and result.read <= ref.read - ranges[failing][0]
+        assert sorted(os.listdir(tmp_path)) == ["in.csv", "out.jsonl.gz", "ref.jsonl.gz"]
+
+    def test_what_cannot_be_split_or_pickled_is_refused_at_once(self, impl, tmp_path):
+        src = write_csv(tmp_path / "in.csv", sample_rows(10))
+        p = cyiter.pipeline(impl.read_csv(src)).map(lambda r: r)
+        with pytest.raises(TypeError, match=r"the map stage <function .*<lambda>.* cannot be pickled .*define it at module level with def"):
+            p.write_jsonl(tmp_path / "out.jsonl", workers=2)
+        (tmp_path / "in.csv.gz").write_bytes(gzip.compress((tmp_path / "in.csv").read_bytes()))
+        refused = {
+            "a compressed file cannot be read from the middle": impl.read_csv(str(tmp_path / "in.csv.gz")),
+            "read_chunks cuts its chunks from where it starts": impl.read_chunks(src),
+            "this reader has been read from already": impl.read_csv(src),
+        }
+        next(refused["this reader has been read from already"])
+        for message, reader in refused.items():
+            with pytest.raises(ValueError, match=f"workers > 1 splits the input file into byte ranges, and {message}"):
+                cyiter.pipeline(reader).write_jsonl(tmp_path / "out.jsonl", workers=2)
+        with pytest.raises(TypeError, match="needs a reader that pickles"):
+            cyiter.pipeline(impl.read_lines(io.BytesIO(b"a\n"))).write_jsonl(tmp_path / "out.jsonl", workers=2)
+        assert sorted(os.listdir(tmp_path)) == ["in.csv", "in.csv.gz"]
+
+
+def write_csv_bytes(rows, header=("id", "name", "amount", "note")):
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(header)
+    w.writerows(rows)
+    return out.getvalue().encode("utf-8")

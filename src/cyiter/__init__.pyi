@@ -1,4 +1,4 @@
-"""Type stubs for cyiter's public API (SPEC sections 3 to 6).
+"""Type stubs for cyiter's public API (SPEC sections 3 to 6, 9 and 11).
 
 One stub serves both twins: the Cython and the pure-Python classes have the
 same signatures (``python -m mypy.stubtest cyiter`` checks each of them).
@@ -47,6 +47,7 @@ __all__ = [
     "read_csv",
     "read_jsonl",
     "write_jsonl",
+    "pipeline",
     "windowed",
     "sliding_window",
     "unique_everseen",
@@ -382,6 +383,31 @@ def write_jsonl(
     compression: _Compression = "infer",
     append: bool = False,
 ) -> int: ...
+# 9. Pipelines
+
+class _Records(Protocol[_T_co]):
+    """A cyiter reader (read_csv, read_jsonl, read_lines, read_chunks)."""
+
+    @property
+    def offset(self) -> int: ...
+    def close(self) -> None: ...
+    def __next__(self) -> _T_co: ...
+
+@final
+class pipeline(Generic[_T_co]):
+    def __init__(self, reader: _Records[_T_co]) -> None: ...
+    def filter(self, pred: Callable[[_T_co], object]) -> pipeline[_T_co]: ...
+    def map(self, fn: Callable[[_T_co], _U]) -> pipeline[_U]: ...
+    def __iter__(self) -> Iterator[_T_co]: ...
+    def write_jsonl(
+        self,
+        path: str | os.PathLike[str] | os.PathLike[bytes] | bytes,
+        *,
+        checkpoint: str | os.PathLike[str] | os.PathLike[bytes] | bytes | None = None,
+        workers: SupportsIndex = 1,
+        progress: bool | None = None,
+    ) -> int: ...
+
 # 11. More drop-ins (more-itertools)
 
 class windowed(Generic[_T_co]):

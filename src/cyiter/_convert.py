@@ -60,12 +60,12 @@ def _reader(src: str) -> Any:
 
 def run(args: argparse.Namespace, command: str) -> int:
     """Run the conversion *args* describe; *command* is how to run it again."""
-    from cyiter import _pipeline, pipeline
+    from cyiter import _pipeline
 
     began = time.perf_counter()
     try:
         fmt = format_of(args.dst, "output")
-        job = pipeline(_reader(args.src))
+        job = _pipeline.pipeline(_reader(args.src))
         progress = False if args.no_progress else None
         result = _pipeline._write(job, args.dst, fmt, args.checkpoint, args.workers, progress)
     except KeyboardInterrupt:

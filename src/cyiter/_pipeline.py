@@ -74,7 +74,7 @@ class pipeline:
                 "pipeline needs a cyiter reader (read_csv, read_jsonl, read_lines or "
                 f"read_chunks), not {type(reader).__name__}"
             )
-        self._reader = reader
+        self._reader: Any = reader
         self._stages: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
 
     def filter(self, pred: Callable[[Any], Any]) -> pipeline:
@@ -141,10 +141,10 @@ def _reader_bases() -> tuple[type, ...]:
     from cyiter._py.readers import _Reader
 
     try:
-        from cyiter._cy.readers import _Reader as _CyReader
+        cython = importlib.import_module("cyiter._cy.readers")
     except ImportError:  # a pure-Python install
         return (_Reader,)
-    return (_Reader, _CyReader)
+    return (_Reader, cython._Reader)
 
 
 # -- writers -------------------------------------------------------------------
@@ -417,7 +417,7 @@ class _Plan(NamedTuple):
     and compression, the parts (None: the job reads its reader itself) and
     the batch rule."""
 
-    cls: type
+    cls: Any
     path: str | None
     options: dict[str, Any]
     stages: tuple[tuple[str, Callable[[Any], Any]], ...]
@@ -453,7 +453,7 @@ class _Job:
     compression, the encoder, the batch rule and parts) and how it runs."""
 
     def __init__(self, pipe: pipeline, out: str, fmt: str, checkpoint: str | None, workers: int) -> None:
-        self.reader = pipe._reader
+        self.reader: Any = pipe._reader
         self.out = out
         self.workers = workers
         cls = type(self.reader)
@@ -539,12 +539,13 @@ class _Job:
         options = self.plan.options
         if self.path is None or options["compression"] is not None:
             return None
-        end = os.stat(self.path).st_size if options["stop"] is None else options["stop"]
-        return max(0, end - self.reader.offset)
+        end: int = os.stat(self.path).st_size if options["stop"] is None else options["stop"]
+        return max(0, end - self.begin())
 
     def begin(self) -> int:
         """The offset where the job's reading begins."""
-        return self.reader.offset if self.plan.ranges is None else self.plan.ranges[0][0]  # type: ignore[no-any-return]
+        begin: int = self.reader.offset if self.plan.ranges is None else self.plan.ranges[0][0]
+        return begin
 
 
 def _check_pickles(fn: Any, kind: str) -> None:
@@ -581,7 +582,7 @@ def _write(pipe: pipeline, path: Any, fmt: str, checkpoint: Any, workers: Any, p
 
 
 def _output_path(path: Any) -> str:
-    name = os.fspath(path)
+    name: str | bytes = os.fspath(path)
     if isinstance(name, bytes):
         name = os.fsdecode(name)
     return os.path.realpath(name)  # (a symbolic link keeps pointing at the file)

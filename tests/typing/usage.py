@@ -102,6 +102,18 @@ def jsonl(directory: str) -> None:
     with cyiter.read_jsonl(path, loads=len, compression="gzip") as sizes:
         assert_type(list(sizes), list[int])
     assert_type(list(cyiter.read_lines(path, compression=None)), list[bytes])
+def pipelines(directory: str) -> None:
+    path = Path(directory, "usage.csv")
+    rows = cyiter.pipeline(cyiter.read_csv(path))
+    assert_type(rows, "cyiter.pipeline[dict[str | Any, str | Any]]")
+    ids = rows.filter(lambda row: row["a"] != "").map(lambda row: int(row["a"]))
+    assert_type(ids, "cyiter.pipeline[int]")
+    assert_type(ids.write_jsonl(Path(directory, "ids.jsonl"), checkpoint=Path(directory, "ck"), progress=False), int)
+    lines = cyiter.pipeline(cyiter.read_lines(path, encoding="utf-8")).map(str.upper)
+    assert_type(list(lines), list[str])
+    assert_type(cyiter.pipeline(cyiter.read_jsonl(Path(directory, "ids.jsonl"), loads=len)).map(str), "cyiter.pipeline[str]")
+
+
 def more_dropins() -> None:
     assert_type(next(cyiter.windowed([1, 2, 3], 2)), tuple[int | None, ...])
     assert_type(next(cyiter.windowed("abc", 2, fillvalue=0, step=2)), tuple[str | int, ...])
@@ -180,6 +192,9 @@ def rejected(path: Path) -> None:
     cyiter.read_lines(path, compression="zip")  # type: ignore[call-overload]
     cyiter.read_jsonl(path, loads="json")  # type: ignore[call-overload]
     cyiter.write_jsonl(path, [1], None)  # type: ignore[call-arg]
+    cyiter.pipeline([1, 2])  # type: ignore[arg-type]
+    cyiter.pipeline(cyiter.read_lines(path)).map(str.upper)  # type: ignore[arg-type]
+    cyiter.pipeline(cyiter.read_lines(path)).write_jsonl(path, progress="yes")  # type: ignore[arg-type]
     cyiter.windowed([1], "2")  # type: ignore[call-overload]
     cyiter.peekable([1]).prepend("a")  # type: ignore[arg-type]
     cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
@@ -201,6 +216,7 @@ def main() -> None:
         readers(path)
         asyncio.run(async_readers(path))
         jsonl(tmp)
+        pipelines(tmp)
     asyncio.run(asynchronous())
     print(f"typed usage examples ran on the {cyiter.IMPLEMENTATION} twin", file=sys.stderr)
 

@@ -233,3 +233,51 @@ def test_ctrl_c_keeps_the_checkpoint_and_the_same_command_resumes(tmp_path, kind
     assert rerun.stdout.decode().startswith("cyiter convert: 3,000 records") and b"resumed" in rerun.stdout
     assert dst.read_bytes() == (tmp_path / "ref.jsonl.gz").read_bytes()
     assert not ck.exists()
+
+
+def test_two_workers_in_a_terminal(tmp_path):
+    """The bar sums what the workers read; the output is one worker's."""
+    src = big_input(tmp_path)
+    one = subprocess.run([sys.executable, "-c", DRIVER, "convert", str(src), str(tmp_path / "one.jsonl.gz")],
+                         capture_output=True, env=child_env(), timeout=60)
+    assert one.returncode == 0, one.stderr
+    code, out, terminal = run_in_terminal(
+        ["convert", str(src), str(tmp_path / "two.jsonl.gz"), "--workers", "2", "--no-rich"]
+    )
+    assert code == 0, terminal
+    assert out.startswith("cyiter convert: 3,000 records")
+    size_mb = os.path.getsize(src) / 1e6
+    assert f"cyiter: {size_mb:,.1f} of {size_mb:,.1f} MB (100%)" in terminal
+    assert (tmp_path / "two.jsonl.gz").read_bytes() == (tmp_path / "one.jsonl.gz").read_bytes()
+
+
+PROBE = textwrap.dedent(
+    """
+    import sys
+    import cyiter
+    progress = {"None": None, "True": True, "False": False}[sys.argv[2]]
+    p = cyiter.pipeline(cyiter.read_lines(sys.argv[1], encoding="utf-8"))
+    p.write_jsonl(sys.argv[1] + ".jsonl", progress=progress)
+    print(sorted(name for name in ("rich", "tqdm") if name in sys.modules))
+    """
+)
+
+
+@pytest.mark.parametrize("progress", ["None", "False", "True"])
+def test_progress_forced_and_imported_only_when_shown(tmp_path, progress):
+    """progress=True draws the bar on stderr even in a pipe; rich is
+    imported only then."""
+    src = big_input(tmp_path, 300)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(src), progress], capture_output=True, env=child_env(), timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    shown = progress == "True"
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        assert proc.stdout == b"[]\n"
+    else:
+        assert proc.stdout == (b"['rich']\n" if shown else b"[]\n")
+    assert (b"100%" in proc.stderr) is shown
+    assert proc.stderr == b"" or shown

@@ -16,6 +16,7 @@ import random
 import signal
 import subprocess
 import sys
+import tracemalloc
 from itertools import islice
 from pathlib import Path
 
@@ -149,6 +150,24 @@ class TestOutput:
         src = write_csv(tmp_path / "in.csv", [])
         p = cyiter.pipeline(impl.read_csv(src)).filter(keep).map(transform)
         assert repr(p) == f"pipeline(<cyiter.read_csv {src!r}>).filter(keep).map(transform)"
+
+
+def test_memory_is_bounded_by_the_batch(impl, tmp_path, monkeypatch):
+    """Six times the input, the same peak of traced memory: the buffers
+    of a batch's input and output, not the file."""
+    monkeypatch.setattr(_pipeline, "BATCH_BYTES", 32 << 10)
+    peaks = []
+    for rows in (10_000, 60_000):
+        src = write_csv(tmp_path / f"in{rows}.csv", sample_rows(rows))
+        tracemalloc.start()
+        try:
+            p = cyiter.pipeline(impl.read_csv(src)).filter(keep).map(transform)
+            p.write_jsonl(tmp_path / "out.jsonl.gz", checkpoint=tmp_path / "ck")
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert os.path.getsize(src) > 1_400_000
+    assert peaks[1] < 3 << 20 and peaks[1] < 1.25 * peaks[0], peaks
 
 
 class TestCsvOutput:

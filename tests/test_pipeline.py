@@ -377,14 +377,15 @@ def finish(proc, timeout=60):
     return proc.returncode, err.decode()
 
 
-def moments(seed):
+def moments(seed, workers):
     """20 kill moments: timed ones in a slowed job, and at chosen calls of
     a job checkpointing every batch (inside a batch at a record, while
     writing a checkpoint or the output at an fsync, between a checkpoint's
-    writing and its rename, while finishing)."""
+    writing and its rename, while finishing).  Calls are counted in each
+    process: with two workers, each maps some 400 of the 800 records."""
     rng = random.Random(seed)
     plan = [("time", rng.uniform(0.1, 0.8)) for _ in range(6)]
-    plan += [("record", rng.randrange(1, 800)) for _ in range(5)]
+    plan += [("record", rng.randrange(1, 800 if workers == 1 else 250)) for _ in range(5)]
     plan += [("replace", rng.randrange(1, 22)) for _ in range(4)]
     plan += [("fsync", rng.randrange(1, 64)) for _ in range(5)]
     return plan
@@ -406,7 +407,8 @@ def test_sigkill_at_20_moments_then_resume(tmp_path, workers):
         expected[suffix] = ref.read_bytes()
     assert gzip.decompress(expected[".jsonl.gz"]) == expected[".jsonl"] == generator_pipeline(src, tmp_path / "gen.jsonl")
     killed = 0
-    for i, (how, when) in enumerate(moments(20261204 + workers)):
+    outcomes = []
+    for i, (how, when) in enumerate(moments(20261204 + workers, workers)):
         kind = ("cython", "python")[i % 2]
         suffix = (".jsonl", ".jsonl.gz")[i // 2 % 2]
         dst, ck = tmp_path / f"out{suffix}", tmp_path / "ck"
@@ -423,13 +425,14 @@ def test_sigkill_at_20_moments_then_resume(tmp_path, workers):
             proc = child([*args, "--every", "0", "--kill", f"{how}:{when}"], kind)
         code, err = finish(proc)
         killed += code == -signal.SIGKILL
+        outcomes.append((how, when, code))
         assert code in (0, -signal.SIGKILL), err
         code, err = finish(child(args, kind))
         assert code == 0, (how, when, err)
         assert dst.read_bytes() == expected[suffix], (how, when, kind)
         assert sorted(os.listdir(tmp_path)) == sorted(["in.csv", "gen.jsonl", "ref.jsonl", "ref.jsonl.gz", dst.name])
         dst.unlink()
-    assert killed >= 15  # (a timed kill may come after the end; the hooked ones all kill)
+    assert killed >= 15, outcomes  # (a timed kill may come after the end; the hooked ones all kill)
 
 
 # -- workers ---------------------------------------------------------------------
@@ -515,10 +518,12 @@ class TestWorkers:
         with pytest.raises(RuntimeError, match="failing at row 700"):
             run(impl, src, tmp_path / "out.jsonl.gz", pipeline_support.fail_at, workers=2, checkpoint=tmp_path / "ck")
         assert not (tmp_path / "out.jsonl.gz").exists()
-        ranges = _checkpoint.load(str(tmp_path / "ck"))["job"]["parts"]
+        saved = _checkpoint.load(str(tmp_path / "ck"))
+        ranges = saved["job"]["parts"]
         failing = next(i for i, (a, b) in enumerate(ranges) if a <= len(write_csv_bytes(sample_rows(701))) - 1 < b)
-        for i in range(failing):  # the parts before the failing one are done
-            assert _checkpoint.load(f"{tmp_path / 'ck'}.{i}")["done"]
+        # the parts before the failing one are in the output, their files gone
+        assert saved["joined"] == failing and not saved["done"]
+        assert not any(os.path.exists(f"{tmp_path / 'ck'}.{i}") for i in range(failing))
         assert not _checkpoint.load(f"{tmp_path / 'ck'}.{failing}")["done"]
         with pytest.raises(ValueError, match=r"belongs to another job \(workers was 2, now 1\)"):
             run(impl, src, tmp_path / "out.jsonl.gz", pipeline_support.fail_at, checkpoint=tmp_path / "ck")

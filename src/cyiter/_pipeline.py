@@ -41,7 +41,7 @@ CHECKPOINT_SECONDS = 2.0
 #: An uncompressed input file is read in parts of about this many bytes, at
 #: most :data:`MAX_PARTS` of them, whatever the number of workers (so that
 #: every number of workers cuts the same batches: the same bytes out).
-PART_BYTES = 8 << 20
+PART_BYTES = 2 << 20
 MAX_PARTS = 64
 
 _FORMATS = ("jsonl", "csv", "tsv")
@@ -792,112 +792,178 @@ def _run_part(plan: _Plan, part: int, name: str, checkpoint: str | None, fields:
 
 def _run_parallel(job: _Job, checkpoint: str | None, progress: bool | None) -> Result:
     """The job's parts in *workers* processes (threads on a free-threaded
-    build), each into a file of its own, joined in order."""
+    build), each into a file of its own, appended in order to the output as
+    soon as it and those before it are done."""
     plan = job.plan
     assert plan.ranges is not None and job.path is not None
     count = len(plan.ranges)
-    shared = _Shared(count)
-    lock = _checkpoint.Lock(checkpoint) if checkpoint is not None else None
-    saved = None
-    with contextlib.ExitStack() as stack:
-        if lock is not None:
-            assert checkpoint is not None
-            stack.enter_context(lock)
-            identity = job.identity()
-            now = _checkpoint.input_identity(job.path)
-            saved = _checkpoint.load(checkpoint)
-            names = [_part_name(job.out, i) for i in range(count)]
-            checkpoints: list[str | None] = [f"{checkpoint}.{i}" for i in range(count)]
-            joined = _part_name(job.out, None)
-            if saved is not None:
-                _checkpoint.check_same(checkpoint, saved, identity, now)
-                if saved["done"]:
-                    _finish(joined, job.out, saved["length"], [checkpoint, *map(str, checkpoints)], lock, tuple(names))
-                    return Result(saved["records"], saved["length"], 0, True)
-            else:
-                _checkpoint.remove(*names, *map(str, checkpoints))
-                _checkpoint.save(checkpoint, {"job": identity, "input": now, "file": joined, "done": False})
-            fields = {"job": _checkpoint.digest(identity)}
-        else:
-            names = []
-            stack.callback(lambda: _checkpoint.remove(*names))
+    if checkpoint is None:
+        names: list[str] = []
+        try:
             for _ in range(count):
                 part = _Output.fresh(job.out, plan.kind)
                 part.close()
                 names.append(part.name)
-            checkpoints = [None] * count
-            fields = {}
-        results = _parts_in_pool(plan, job.workers, shared, names, checkpoints, fields, progress, job.total())
-        output = _Output.at(joined, 0, None, job.out) if lock is not None else _Output.fresh(job.out, None)
+            output = _Output.fresh(job.out, None)
+            try:
+                joined = _Joined(plan, output, names, [None] * count, {}, None)
+                joined.run(job.workers, progress, job.total())
+                output.sync()
+                output.close()
+                os.replace(output.name, job.out)
+                _jsonl._sync_directory(os.path.dirname(job.out))
+            except BaseException:
+                output.close()
+                _checkpoint.remove(output.name)
+                raise
+        finally:
+            _checkpoint.remove(*names)
+        return Result(joined.records, joined.length, joined.read, False)
+    with _checkpoint.Lock(checkpoint) as lock:
+        identity = job.identity()
+        now = _checkpoint.input_identity(job.path)
+        saved = _checkpoint.load(checkpoint)
+        names = [_part_name(job.out, i) for i in range(count)]
+        checkpoints = [f"{checkpoint}.{i}" for i in range(count)]
+        name = _part_name(job.out, None)
+        fields = {"job": identity, "input": now, "file": name}
+        if saved is not None:
+            _checkpoint.check_same(checkpoint, saved, identity, now)
+            if saved["done"]:
+                _finish(name, job.out, saved["length"], [checkpoint, *checkpoints], lock, tuple(names))
+                return Result(saved["records"], saved["length"], 0, True)
+            state = {key: saved[key] for key in ("joined", "length", "records", "header")}
+        else:
+            _checkpoint.remove(*names, *checkpoints)
+            state = {"joined": 0, "length": 0, "records": 0, "header": None}
+            _checkpoint.save(checkpoint, {**fields, **state, "done": False})
+        output = _Output.at(name, state["length"], None, job.out)
         try:
-            for name in names:
-                _append(output.file, name)
-            output.sync()
-            length = output.length()
-        except BaseException:
+            part_fields = {"job": _checkpoint.digest(identity)}
+            joined = _Joined(plan, output, names, checkpoints, part_fields, (checkpoint, fields), **state)
+            joined.run(job.workers, progress, job.total())
+        finally:
             output.close()
-            _checkpoint.remove(output.name)
-            raise
-        output.close()
-        records = sum(r.records for r in results)
-        read = sum(r.read for r in results)
-        if lock is None:
-            os.replace(output.name, job.out)
-            _jsonl._sync_directory(os.path.dirname(job.out))
-            return Result(records, length, read, False)
-        assert checkpoint is not None
-        _checkpoint.save(checkpoint, {"job": identity, "input": now, "file": joined, "done": True, "length": length, "records": records})
-        _finish(joined, job.out, length, [checkpoint, *map(str, checkpoints)], lock, tuple(names))
-        return Result(records, length, read, saved is not None)
+        _finish(name, job.out, joined.length, [checkpoint, *checkpoints], lock, tuple(names))
+        return Result(joined.records, joined.length, joined.read, saved is not None)
 
 
-def _parts_in_pool(plan: _Plan, workers: int, shared: _Shared, names: list[str], checkpoints: list[str | None], fields: dict[str, Any], progress: bool | None, total: int | None) -> list[PartDone]:
-    """Run every part in a pool, then fix in this process what a part
-    could not know alone: where the CSV header goes and the record numbers
-    in an error (docs/internals.md, "Pipelines and checkpoints")."""
-    assert plan.ranges is not None
-    count = len(plan.ranges)
-    _start_worker(shared)  # (for the parts run again here, and thread workers)
-    pool: concurrent.futures.Executor
-    if _gil_enabled():
-        pool = concurrent.futures.ProcessPoolExecutor(
-            min(workers, count), initializer=_start_worker, initargs=(shared,)
-        )
-    else:
-        pool = concurrent.futures.ThreadPoolExecutor(min(workers, count))
-    guess = None if plan.fmt == "jsonl" else [None, False]
-    try:
-        # every part submitted (and the processes started) before the bar's thread
-        futures = [
-            pool.submit(_run_part, plan, i, names[i], checkpoints[i], fields, guess if i else None)
-            for i in range(count)
-        ]
-        results = []
-        with _progress.shown(progress, total, lambda: sum(shared.read)):
-            base = 0
-            header = None
-            for i, future in enumerate(futures):
-                right = None if plan.fmt == "jsonl" else [header, True]
+class _Joined:
+    """The output of a parallel job: the parts run in a pool, appended to
+    *output* in order, from part *joined* on (those before are in it, with
+    *records* records, the CSV *header*, *length* bytes).  With *top* (the
+    job's checkpoint and its fields) it is recorded every few seconds; a
+    part's file and checkpoint are removed once a record says it is joined.
+    A part that failed or could not know where the CSV header goes is run
+    again here (docs/internals.md, "Pipelines and checkpoints")."""
+
+    def __init__(
+        self,
+        plan: _Plan,
+        output: _Output,
+        names: list[str],
+        checkpoints: list[str] | list[None],
+        part_fields: dict[str, Any],
+        top: tuple[str, dict[str, Any]] | None,
+        joined: int = 0,
+        length: int = 0,
+        records: int = 0,
+        header: list[str] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.output = output
+        self.names = names
+        self.checkpoints = checkpoints
+        self.part_fields = part_fields
+        self.top = top
+        self.joined = joined
+        self.length = length
+        self.records = records
+        self.header = header
+        self.read = 0  # input bytes read by this run's parts
+        self.unsaved: list[int] = []
+        self.last = time.monotonic()
+
+    def run(self, workers: int, progress: bool | None, total: int | None) -> None:
+        plan = self.plan
+        assert plan.ranges is not None
+        count = len(plan.ranges)
+        shared = _Shared(count)
+        for i in range(self.joined):
+            shared.read[i] = plan.ranges[i][1] - plan.ranges[i][0]
+        _start_worker(shared)  # (for the parts run again here, and thread workers)
+        pool: concurrent.futures.Executor
+        if _gil_enabled():
+            pool = concurrent.futures.ProcessPoolExecutor(
+                min(workers, count), initializer=_start_worker, initargs=(shared,)
+            )
+        else:
+            pool = concurrent.futures.ThreadPoolExecutor(min(workers, count))
+        guess = None if plan.fmt == "jsonl" else [None, False]
+        try:
+            # every part submitted (and the processes started) before the bar's thread
+            futures = {
+                i: pool.submit(
+                    _run_part, plan, i, self.names[i], self.checkpoints[i], self.part_fields, guess if i else None
+                )
+                for i in range(self.joined, count)
+            }
+            with _progress.shown(progress, total, lambda: sum(shared.read)):
+                for i in range(self.joined, count):
+                    self.append(i, self.result(i, futures.pop(i)))
+            self.save(done=True)
+        except BaseException:
+            shared.stop.value = 1
+            if self.top is not None:
                 try:
-                    done = future.result()
-                    again = _misplaced(plan, done, header)
-                except Stopped:
-                    raise
+                    self.save()
                 except Exception:
-                    again = True
-                if again:
-                    done = _run_part(plan, i, names[i], checkpoints[i], fields, right, base, again=True)
-                if done.records and header is None and plan.fmt != "jsonl":
-                    header = done.writer[0]
-                base += done.records
-                results.append(done)
-        return results
-    except BaseException:
-        shared.stop.value = 1
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _stop_worker()
+                    pass  # (the checkpoint before stands; the error says more)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _stop_worker()
+
+    def result(self, i: int, future: concurrent.futures.Future[PartDone]) -> PartDone:
+        """Part *i* as one pass writes it."""
+        right = None if self.plan.fmt == "jsonl" else [self.header, True]
+        try:
+            done = future.result()
+        except Stopped:
+            raise
+        except Exception:  # run again after the parts before: the error names its record
+            return _run_part(self.plan, i, self.names[i], self.checkpoints[i], self.part_fields, right, self.records, True)
+        if _misplaced(self.plan, done, self.header):
+            done = _run_part(self.plan, i, self.names[i], self.checkpoints[i], self.part_fields, right, self.records, True)
+        return done
+
+    def append(self, i: int, done: PartDone) -> None:
+        with open(self.names[i], "rb") as part:
+            shutil.copyfileobj(part, self.output.file, _jsonl.WRITE_BLOCK)
+        self.joined = i + 1
+        self.length = self.output.length()
+        self.records += done.records
+        self.read += done.read
+        if done.records and self.header is None and self.plan.fmt != "jsonl":
+            self.header = done.writer[0]
+        if self.top is None:
+            _checkpoint.remove(self.names[i])
+            return
+        self.unsaved.append(i)
+        if time.monotonic() - self.last >= self.plan.batch.every:
+            self.save()
+
+    def save(self, done: bool = False) -> None:
+        """Sync the output, record it, then remove the parts it holds."""
+        if self.top is None:
+            return
+        path, fields = self.top
+        self.output.sync()
+        state = {"joined": self.joined, "length": self.length, "records": self.records, "header": self.header}
+        _checkpoint.save(path, {**fields, **state, "done": done})
+        _checkpoint.remove(*(self.names[i] for i in self.unsaved), *(str(self.checkpoints[i]) for i in self.unsaved))
+        self.unsaved.clear()
+        self.last = time.monotonic()
 
 
 def _misplaced(plan: _Plan, done: PartDone, header: list[str] | None) -> bool:
@@ -909,12 +975,6 @@ def _misplaced(plan: _Plan, done: PartDone, header: list[str] | None) -> bool:
     if header is None:  # its first record is the output's: one pass writes the header
         return not writes_header
     return bool(own != header)
-
-
-def _append(file: Any, name: str) -> None:
-    """Copy the file *name* to the end of the open *file*."""
-    with open(name, "rb") as part:
-        shutil.copyfileobj(part, file, _jsonl.WRITE_BLOCK)
 
 
 def _gil_enabled() -> bool:

@@ -784,7 +784,8 @@ def _run_part(plan: _Plan, part: int, name: str, checkpoint: str | None, fields:
                 start = (part, pickle.dumps(reader.__reduce__()[2]), *start[2:])
             saver = _Saver(checkpoint, fields, output, start, part + 1, plan.batch.every, base)
         count = _parts(plan, reader, part, start[3] + base, output, writer, saver, report, shared.stopping, part)
-        output.sync()
+        if saver is not None:
+            output.sync()
         return PartDone(count - base, output.length(), writer.state(), begin + shared.read[part] - first)
     finally:
         output.close()
@@ -938,8 +939,7 @@ class _Joined:
         return done
 
     def append(self, i: int, done: PartDone) -> None:
-        with open(self.names[i], "rb") as part:
-            shutil.copyfileobj(part, self.output.file, _jsonl.WRITE_BLOCK)
+        _append(self.output.file, self.names[i])
         self.joined = i + 1
         self.length = self.output.length()
         self.records += done.records
@@ -964,6 +964,25 @@ class _Joined:
         _checkpoint.remove(*(self.names[i] for i in self.unsaved), *(str(self.checkpoints[i]) for i in self.unsaved))
         self.unsaved.clear()
         self.last = time.monotonic()
+
+
+def _append(file: Any, name: str) -> None:
+    """Copy the file *name* to the end of the open *file*: in the kernel
+    where it can (the job's process shares the machine with the workers)."""
+    file.flush()
+    with open(name, "rb") as part:
+        size = os.fstat(part.fileno()).st_size
+        try:
+            while size > 0:
+                copied = os.copy_file_range(part.fileno(), file.fileno(), size)
+                if not copied:
+                    break
+                size -= copied
+        except (AttributeError, OSError):  # (not Linux, or another file system)
+            file.seek(0, os.SEEK_END)
+            part.seek(os.fstat(part.fileno()).st_size - size)
+            shutil.copyfileobj(part, file, _jsonl.WRITE_BLOCK)
+        file.seek(0, os.SEEK_END)
 
 
 def _misplaced(plan: _Plan, done: PartDone, header: list[str] | None) -> bool:

@@ -869,3 +869,9 @@ from cyiter._bench import dropins as _dropins  # noqa: E402
 
 ITERATORS += _dropins.ITERATORS
 CASES.update(_dropins.CASES)
+
+# The restartable pipeline, likewise.
+from cyiter._bench import pipelines as _pipelines  # noqa: E402
+
+ITERATORS += _pipelines.ITERATORS
+CASES.update(_pipelines.CASES)

@@ -20,6 +20,7 @@ from cyiter._bench.baseline import KEEP, Baseline
 from cyiter._bench.cases import ITERATORS
 from cyiter._bench.data import size_label
 from cyiter._bench.memory import MemoryResult
+from cyiter._bench.pipelines import GENERATORS, ONE_WORKER, WITHOUT_CHECKPOINTS, WORKERS
 from cyiter._bench.timing import CYTHON, PYTHON, Measured
 
 #: The memory target: peak RSS at the two file sizes within 5 MB.
@@ -176,6 +177,21 @@ def _cython_targets() -> Iterator[Target]:
     yield target(
         "aread_lines-over-sync", "aread_lines: at most 2x the time per line of read_lines in an async generator",
         ("aread_lines/bytes",), "read_lines (Cython) in an async generator", 1 / 2,
+    )
+    yield target(
+        "pipeline-convert-generators",
+        "convert CSV to JSON Lines, one worker, orjson installed: >= 3x the generator pipeline",
+        ("pipeline/convert",), GENERATORS.format(stages=""), 3.0,
+    )
+    yield target(
+        "pipeline-checkpoints",
+        "pipeline with checkpoints every 2 s: at most 5% slower than without",
+        ("pipeline/checkpoint",), WITHOUT_CHECKPOINTS, 1 / 1.05,
+    )
+    yield target(
+        f"pipeline-workers={WORKERS}",
+        f"pipeline, workers={WORKERS}: >= 1.6x workers=1",
+        (f"pipeline/workers={WORKERS}",), ONE_WORKER, 1.6,
     )
     yield from _dropin_targets(target)
 

@@ -125,6 +125,14 @@ class TestOutput:
         assert lines.write_jsonl(tmp_path / "lines.jsonl") == 2
         assert (tmp_path / "lines.jsonl").read_bytes() == b'"x"\n"y"\n'
 
+    @pytest.mark.skipif(not os.path.exists("/proc/self/cmdline"), reason="no /proc")
+    def test_a_file_without_a_size_is_read_whole(self, impl, tmp_path):
+        """A /proc file says it has no bytes: read as it is, not split."""
+        p = cyiter.pipeline(impl.read_lines("/proc/self/mounts", encoding="utf-8"))
+        assert p.write_jsonl(tmp_path / "out.jsonl") > 0
+        with pytest.raises(ValueError, match="and the file has no size to split"):
+            cyiter.pipeline(impl.read_lines("/proc/self/mounts")).write_jsonl(tmp_path / "out.jsonl", workers=2)
+
     def test_bad_arguments_fail_at_once(self, impl, tmp_path):
         with pytest.raises(TypeError, match="needs a cyiter reader"):
             cyiter.pipeline([1, 2])

@@ -121,7 +121,9 @@ def remove(*paths: str) -> None:
                 pass
 
 
-def check_same(checkpoint: str, saved: dict[str, Any], job: dict[str, Any], input_now: dict[str, int]) -> None:
+def check_same(
+    checkpoint: str, saved: dict[str, Any], job: dict[str, Any], input_now: dict[str, int]
+) -> None:
     """ValueError unless *saved* records the job *job* over the input as it
     is now (*input_now*; checked first: the parts of a job depend on its
     size): nothing is written before this passes."""

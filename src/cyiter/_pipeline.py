@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
-import contextlib
 import csv
 import importlib
 import io
@@ -99,7 +98,9 @@ class pipeline:
         stages = "".join(f".{kind}({getattr(fn, '__qualname__', fn)!s})" for kind, fn in self._stages)
         return f"pipeline({self._reader!r}){stages}"
 
-    def write_jsonl(self, path: Any, *, checkpoint: Any = None, workers: Any = 1, progress: Any = None) -> int:
+    def write_jsonl(
+        self, path: Any, *, checkpoint: Any = None, workers: Any = 1, progress: Any = None
+    ) -> int:
         """Write the records to *path* as JSON Lines (as ``write_jsonl`` writes
         them; compressed as the suffix of *path* says) and return how many.
 
@@ -327,7 +328,16 @@ class _Saver:
     state in it (None: at its start), the output's length, the records
     written, counted from *base*, and the writer's state."""
 
-    def __init__(self, path: str, fields: dict[str, Any], output: _Output, boundary: Boundary, parts: int, every: float, base: int = 0) -> None:
+    def __init__(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        output: _Output,
+        boundary: Boundary,
+        parts: int,
+        every: float,
+        base: int = 0,
+    ) -> None:
         self.path = path
         self.fields = fields
         self.output = output
@@ -493,6 +503,8 @@ class _Job:
             return "a compressed file cannot be read from the middle: decompress it first"
         if cls.__name__ == "read_chunks":
             return "read_chunks cuts its chunks from where it starts (use read_lines)"
+        if not os.stat(self.path).st_size:  # (empty, or a /proc file whose size says nothing)
+            return "the file has no size to split"
         with cls(self.path, **options) as fresh:
             if fresh.__reduce__()[2] != self.state:
                 return "this reader has been read from already (give it a new one)"
@@ -689,7 +701,14 @@ def _run_serial(job: _Job, checkpoint: str | None, progress: bool | None) -> Res
         return Result(count, length, done[0] - first, saved is not None)
 
 
-def _finish(name: str, out: str, length: int, checkpoints: list[str], lock: _checkpoint.Lock, parts: tuple[str, ...] = ()) -> None:
+def _finish(
+    name: str,
+    out: str,
+    length: int,
+    checkpoints: list[str],
+    lock: _checkpoint.Lock,
+    parts: tuple[str, ...] = (),
+) -> None:
     """Put the complete output *name* in place at *out*, then remove the
     *parts* files and the checkpoints: a run killed in between finds the
     output in place."""
@@ -750,7 +769,16 @@ class PartDone(NamedTuple):
     read: int
 
 
-def _run_part(plan: _Plan, part: int, name: str, checkpoint: str | None, fields: dict[str, Any], writer_state: Any, base: int = 0, again: bool = False) -> PartDone:
+def _run_part(
+    plan: _Plan,
+    part: int,
+    name: str,
+    checkpoint: str | None,
+    fields: dict[str, Any],
+    writer_state: Any,
+    base: int = 0,
+    again: bool = False,
+) -> PartDone:
     """Write part *part* of the job to the file *name*, resuming its
     *checkpoint* if it records the same job (*fields*), else from the
     part's start with the writer at *writer_state* (and starting over when
@@ -783,7 +811,8 @@ def _run_part(plan: _Plan, part: int, name: str, checkpoint: str | None, fields:
             if reader is not None:
                 start = (part, pickle.dumps(reader.__reduce__()[2]), *start[2:])
             saver = _Saver(checkpoint, fields, output, start, part + 1, plan.batch.every, base)
-        count = _parts(plan, reader, part, start[3] + base, output, writer, saver, report, shared.stopping, part)
+        count = start[3] + base
+        count = _parts(plan, reader, part, count, output, writer, saver, report, shared.stopping, part)
         if saver is not None:
             output.sync()
         return PartDone(count - base, output.length(), writer.state(), begin + shared.read[part] - first)
@@ -905,7 +934,8 @@ class _Joined:
             # every part submitted (and the processes started) before the bar's thread
             futures = {
                 i: pool.submit(
-                    _run_part, plan, i, self.names[i], self.checkpoints[i], self.part_fields, guess if i else None
+                    _run_part, plan, i, self.names[i], self.checkpoints[i], self.part_fields,
+                    guess if i else None,
                 )
                 for i in range(self.joined, count)
             }
@@ -928,15 +958,14 @@ class _Joined:
     def result(self, i: int, future: concurrent.futures.Future[PartDone]) -> PartDone:
         """Part *i* as one pass writes it."""
         right = None if self.plan.fmt == "jsonl" else [self.header, True]
+        again = (self.plan, i, self.names[i], self.checkpoints[i], self.part_fields, right, self.records, True)
         try:
             done = future.result()
         except Stopped:
             raise
         except Exception:  # run again after the parts before: the error names its record
-            return _run_part(self.plan, i, self.names[i], self.checkpoints[i], self.part_fields, right, self.records, True)
-        if _misplaced(self.plan, done, self.header):
-            done = _run_part(self.plan, i, self.names[i], self.checkpoints[i], self.part_fields, right, self.records, True)
-        return done
+            return _run_part(*again)
+        return _run_part(*again) if _misplaced(self.plan, done, self.header) else done
 
     def append(self, i: int, done: PartDone) -> None:
         _append(self.output.file, self.names[i])
@@ -961,7 +990,8 @@ class _Joined:
         self.output.sync()
         state = {"joined": self.joined, "length": self.length, "records": self.records, "header": self.header}
         _checkpoint.save(path, {**fields, **state, "done": done})
-        _checkpoint.remove(*(self.names[i] for i in self.unsaved), *(str(self.checkpoints[i]) for i in self.unsaved))
+        for i in self.unsaved:
+            _checkpoint.remove(self.names[i], str(self.checkpoints[i]))
         self.unsaved.clear()
         self.last = time.monotonic()
 

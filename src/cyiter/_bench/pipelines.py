@@ -151,6 +151,7 @@ def pipeline_cases(ctx: Context) -> list[Pending]:
     from cyiter import _pipeline
 
     every = f"checkpoints every {_pipeline.CHECKPOINT_SECONDS:g} s"
+    workers = f"pipeline/workers={WORKERS}"
     return [
         Pending("pipeline", "pipeline/convert", workload(False), against_generators(False)),
         Pending("pipeline", "pipeline/etl", workload(True), against_generators(True)),
@@ -159,8 +160,8 @@ def pipeline_cases(ctx: Context) -> list[Pending]:
             against_itself("pipeline/checkpoint", every, {"checkpoint": checkpoint}, WITHOUT_CHECKPOINTS),
         ),
         Pending(
-            "pipeline", f"pipeline/workers={WORKERS}", workload(False),
-            against_itself(f"pipeline/workers={WORKERS}", f"workers={WORKERS}", {"workers": WORKERS}, ONE_WORKER),
+            "pipeline", workers, workload(False),
+            against_itself(workers, f"workers={WORKERS}", {"workers": WORKERS}, ONE_WORKER),
         ),
     ]
 

@@ -478,6 +478,16 @@ class TestWorkers:
         if suffix == ".jsonl":
             assert (tmp_path / "out.jsonl").read_bytes() == generator_pipeline(src, tmp_path / "ref.jsonl")
 
+    def test_threads_where_the_gil_is_off(self, impl, tmp_path, parts, monkeypatch):
+        """A free-threaded build runs the parts in threads: the same bytes."""
+        monkeypatch.setattr(_pipeline, "_gil_enabled", lambda: False)
+        src = write_csv(tmp_path / "in.csv", sample_rows(1000))
+        run(impl, src, tmp_path / "one.csv.gz", pipeline_support.shuffled_keys)
+        run(impl, src, tmp_path / "two.csv.gz", pipeline_support.shuffled_keys, workers=2, checkpoint=tmp_path / "ck")
+        assert (tmp_path / "two.csv.gz").read_bytes() == (tmp_path / "one.csv.gz").read_bytes()
+        with pytest.raises(TypeError, match="cannot be written as JSON"):
+            run(impl, src, tmp_path / "out.jsonl", pipeline_support.unencodable_at_700, workers=2)
+
     @settings(max_examples=8, deadline=None)
     @given(rows=ROWS, part_bytes=st.integers(1, 2000), batch_bytes=st.integers(1, 1000))
     def test_generated_data(self, tmp_path_factory, rows, part_bytes, batch_bytes):

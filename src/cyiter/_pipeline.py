@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from itertools import chain, islice
 from multiprocessing.reduction import ForkingPickler
 from operator import index as _index
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from cyiter import _checkpoint, _compression, _jsonl, _progress
 
@@ -44,6 +44,8 @@ PART_BYTES = 2 << 20
 MAX_PARTS = 64
 
 _FORMATS = ("jsonl", "csv", "tsv")
+
+T = TypeVar("T")
 
 
 class pipeline:
@@ -648,27 +650,17 @@ def _run_serial(job: _Job, checkpoint: str | None, progress: bool | None) -> Res
 
     start: Boundary = (0, None, 0, 0, writer.state())
     if checkpoint is None:
-        output = _Output.fresh(job.out, plan.kind)
-        try:
+
+        def write(output: _Output) -> int:
             with _progress.shown(progress, job.total(), lambda: done[0]):
-                count = _parts(plan, reader, 0, 0, output, writer, None, report)
-            output.sync()
-            output.close()
-            os.replace(output.name, job.out)
-            _jsonl._sync_directory(os.path.dirname(job.out))
-        except BaseException:
-            output.close()
-            _checkpoint.remove(output.name)
-            raise
+                return _parts(plan, reader, 0, 0, output, writer, None, report)
+
+        count = _written(job.out, plan.kind, write)
         return Result(count, os.stat(job.out).st_size, done[0], False)
-    assert job.path is not None
     with _checkpoint.Lock(checkpoint) as lock:
-        identity = job.identity()
-        now = _checkpoint.input_identity(job.path)
-        saved = _checkpoint.load(checkpoint)
+        identity, now, saved = _saved(job, checkpoint)
         name = _part_name(job.out, None)
         if saved is not None:
-            _checkpoint.check_same(checkpoint, saved, identity, now)
             if saved["done"]:
                 _finish(saved["file"], job.out, saved["length"], [checkpoint], lock)
                 return Result(saved["records"], saved["length"], 0, True)
@@ -699,6 +691,35 @@ def _run_serial(job: _Job, checkpoint: str | None, progress: bool | None) -> Res
         length = saver.boundary[2]
         _finish(name, job.out, length, [checkpoint], lock)
         return Result(count, length, done[0] - first, saved is not None)
+
+
+def _written(out: str, kind: str | None, write: Callable[[_Output], T]) -> T:
+    """What ``write(output)`` returns, *output* a new file beside *out*
+    that is then synced and put in place (removed on an error)."""
+    output = _Output.fresh(out, kind)
+    try:
+        result = write(output)
+        output.sync()
+        output.close()
+        os.replace(output.name, out)
+        _jsonl._sync_directory(os.path.dirname(out))
+    except BaseException:
+        output.close()
+        _checkpoint.remove(output.name)
+        raise
+    return result
+
+
+def _saved(job: _Job, checkpoint: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any] | None]:
+    """The job's identity, its input's, and the checkpoint it resumes (None:
+    there is none); ValueError if the checkpoint is another job's."""
+    assert job.path is not None
+    identity = job.identity()
+    now = _checkpoint.input_identity(job.path)
+    saved = _checkpoint.load(checkpoint)
+    if saved is not None:
+        _checkpoint.check_same(checkpoint, saved, identity, now)
+    return identity, now, saved
 
 
 def _finish(
@@ -834,31 +855,23 @@ def _run_parallel(job: _Job, checkpoint: str | None, progress: bool | None) -> R
                 part = _Output.fresh(job.out, plan.kind)
                 part.close()
                 names.append(part.name)
-            output = _Output.fresh(job.out, None)
-            try:
+
+            def write(output: _Output) -> _Joined:
                 joined = _Joined(plan, output, names, [None] * count, {}, None)
                 joined.run(job.workers, progress, job.total())
-                output.sync()
-                output.close()
-                os.replace(output.name, job.out)
-                _jsonl._sync_directory(os.path.dirname(job.out))
-            except BaseException:
-                output.close()
-                _checkpoint.remove(output.name)
-                raise
+                return joined
+
+            joined = _written(job.out, None, write)
         finally:
             _checkpoint.remove(*names)
         return Result(joined.records, joined.length, joined.read, False)
     with _checkpoint.Lock(checkpoint) as lock:
-        identity = job.identity()
-        now = _checkpoint.input_identity(job.path)
-        saved = _checkpoint.load(checkpoint)
+        identity, now, saved = _saved(job, checkpoint)
         names = [_part_name(job.out, i) for i in range(count)]
         checkpoints = [f"{checkpoint}.{i}" for i in range(count)]
         name = _part_name(job.out, None)
         fields = {"job": identity, "input": now, "file": name}
         if saved is not None:
-            _checkpoint.check_same(checkpoint, saved, identity, now)
             if saved["done"]:
                 _finish(name, job.out, saved["length"], [checkpoint, *checkpoints], lock, tuple(names))
                 return Result(saved["records"], saved["length"], 0, True)

@@ -47,7 +47,6 @@ __all__ = [
     "read_csv",
     "read_jsonl",
     "write_jsonl",
-    "pipeline",
     "windowed",
     "sliding_window",
     "unique_everseen",
@@ -59,6 +58,7 @@ __all__ = [
     "ichunked",
     "peekable",
     "ilen",
+    "pipeline",
 ]
 
 IMPLEMENTATION: Final[Literal["cython", "python"]]

@@ -19,7 +19,6 @@ import io
 import multiprocessing
 import os
 import pickle
-import shutil
 import signal
 import sys
 import time
@@ -1022,6 +1021,8 @@ def _append(file: Any, name: str) -> None:
                     break
                 size -= copied
         except (AttributeError, OSError):  # (not Linux, or another file system)
+            import shutil  # (not at import: it imports bz2 and lzma)
+
             file.seek(0, os.SEEK_END)
             part.seek(os.fstat(part.fileno()).st_size - size)
             shutil.copyfileobj(part, file, _jsonl.WRITE_BLOCK)

@@ -238,8 +238,10 @@ class read_chunks(_Reader):
         if self._stop is not None:
             want = min(want, self._stop - self._base - self._pos)
         while len(self._buf) - self._pos < want and not self._eof:
-            # small chunks come out of reads of at least _CHUNK_BUFFER bytes
-            self._fill(self._pos, max(want - (len(self._buf) - self._pos), _CHUNK_BUFFER))
+            # small chunks come out of reads of _CHUNK_BUFFER bytes; a large
+            # one is read alone, to be returned without another copy
+            need = want - (len(self._buf) - self._pos)
+            self._fill(self._pos, need if want >= _CHUNK_BUFFER // 4 else max(need, _CHUNK_BUFFER))
         chunk = self._buf[self._pos : self._pos + max(want, 0)]
         if not chunk:
             self._finish()

@@ -48,7 +48,12 @@ class _Window(Dropin):
 
     @guarded
     def _set(
-        self, it: Iterator[Any] | None, window: tuple[Any, ...] | None, n: int, fillvalue: Any, step: int
+        self,
+        it: Iterator[Any] | None,
+        window: tuple[Any, ...] | None,
+        n: int,
+        fillvalue: Any,
+        step: int,
     ) -> None:
         self._it = it
         self._window = window
@@ -142,7 +147,9 @@ class windowed(_Window):
     _name = "windowed"
     _pads_first = True
 
-    def __init__(self, seq: Iterable[Any], n: SupportsIndex, fillvalue: Any = None, step: SupportsIndex = 1) -> None:
+    def __init__(
+        self, seq: Iterable[Any], n: SupportsIndex, fillvalue: Any = None, step: SupportsIndex = 1
+    ) -> None:
         it, n, fillvalue, step = windowed_args(seq, n, fillvalue, step)
         self._set(it, None, n, fillvalue, step)
 

@@ -154,7 +154,8 @@ class peekable(Dropin):
 
 
 
-def ilen(iterable: Iterable[object]) -> int:
+# typed by a comment: its signature stays the Cython twin's, without annotations
+def ilen(iterable):  # type: (Iterable[object]) -> int
     """Return the number of items in *iterable*, consuming it: drop-in for
     :func:`more_itertools.ilen`.
 

@@ -321,7 +321,8 @@ class read_lines(_Reader):
 
     __slots__ = ("_codec", "_sig", "_errors", "_keepends", "_stop", "_buffer_size", "_maxlen", "_skip")
     __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
-    _bind = staticmethod(_readargs.read_lines)
+    # (the base's type: read_jsonl, a read_lines, binds other arguments)
+    _bind: Callable[..., tuple[Any, Options]] = staticmethod(_readargs.read_lines)
 
     _codec: str | None  # None: bytes lines
     _sig: bool

@@ -427,7 +427,7 @@ def _doc(name: str, signature: inspect.Signature, sync: str) -> str:
     return doc
 
 
-def described(sync: type) -> tuple[str, inspect.Signature, type, str]:
+def described(sync: type[_T]) -> tuple[str, inspect.Signature, type[_T], str]:
     """``(__doc__, __signature__, _sync, _name)`` of the async reader over
     the sync reader class *sync*: its name is ``"a" + sync.__name__``, its
     signature that of *sync*'s argument checks."""

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
-from typing import Any, NoReturn
+from typing import Any
 
 from cyiter._aio import not_pickled, running, thrown
 from cyiter._state import object_repr
@@ -276,7 +276,7 @@ class AsyncIter:
     async def __aexit__(self, *exc_info):  # type: (*object) -> None
         await self.aclose()
 
-    def __reduce__(self) -> NoReturn:
+    def __reduce__(self) -> tuple[Any, ...]:  # (the async readers pickle)
         raise not_pickled(self._name)
 
     def __repr__(self) -> str:

@@ -65,6 +65,7 @@ class _Reader(Guarded):
     _configure: Callable[[Options], None]
     _begin: Callable[[int], None]
     _resume: Callable[[int, dict[str, Any]], None]
+    __next__: Callable[[], Any]  # ... and its items
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

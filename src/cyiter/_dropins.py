@@ -81,7 +81,9 @@ def check_size(name: str, what: str, value: object, low: int) -> None:
 # -- windowing -----------------------------------------------------------------
 
 
-def windowed_args(seq: Iterable[Any], n: Any, fillvalue: Any, step: Any) -> tuple[Iterator[Any], int, Any, int]:
+def windowed_args(
+    seq: Iterable[Any], n: Any, fillvalue: Any, step: Any
+) -> tuple[Iterator[Any], int, Any, int]:
     """``(it, n, fillvalue, step)``; what more-itertools checks once the
     first window is full (the padding's length, islice()'s arguments) is
     checked at once."""

@@ -16,9 +16,10 @@ from cyiter._py.readers import read_lines
 from cyiter._readargs import Options
 
 # read_lines' next line, without the guard read_jsonl already holds (bytes:
-# read_jsonl reads without an encoding)
+# read_jsonl reads without an encoding); functools.wraps keeps it, unknown
+# to the type of a guarded method
 _next_line: Callable[[read_lines], bytes]
-_next_line = read_lines.__next__.__wrapped__  # type: ignore[attr-defined]  # (kept by functools.wraps)
+_next_line = read_lines.__next__.__wrapped__  # type: ignore[attr-defined]
 
 
 class read_jsonl(read_lines):

@@ -20,13 +20,13 @@ if TYPE_CHECKING:  # (asyncio is imported only when a timeout is used)
     from asyncio import AbstractEventLoop, Future, Task, TimerHandle
 
 
-class _Step(enum.Enum):
+class _Signal(enum.Enum):
     # an enum member, so that ``step is TAKE`` tells a type checker the rest
     TAKE = "TAKE"
 
 
 #: What :meth:`Feed.next_step` returns when a batch is ready to be taken.
-TAKE: Final = _Step.TAKE
+TAKE: Final = _Signal.TAKE
 
 
 def running(name: str) -> RuntimeError:
@@ -117,7 +117,7 @@ class Feed:
     ) -> None:
         self._state = _State(name, source, items, limit, timeout)
 
-    def next_step(self, n: int) -> Literal[_Step.TAKE] | BaseException | Future[None]:
+    def next_step(self, n: int) -> Literal[_Signal.TAKE] | BaseException | Future[None]:
         """What the consumer does now: :data:`TAKE` the batch in ``items``,
         settle what the source raised (an exception, StopAsyncIteration at
         its end), or await the future returned."""

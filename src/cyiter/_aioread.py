@@ -34,7 +34,7 @@ _T = TypeVar("_T")
 _Arg = TypeVar("_Arg")
 
 #: A read that ended: (epoch, file offset it started at, its bytes or error).
-_Outcome = tuple[int, "int | None", "memoryview | BaseException"]
+_Outcome = tuple[int, int | None, memoryview | BaseException]
 
 
 class _Positioned(Protocol):

@@ -23,7 +23,7 @@ from cyiter._select import FAMILIES
 MakeOver = Callable[[Any, Sequence[Any]], Run]
 #: A reference: ``(label, module, attr, adapt)``, adapt None or turning the
 #: reference into a function called as cyiter's is.
-Reference = tuple[str, str, str, "Callable[[Any], Any] | None"]
+Reference = tuple[str, str, str, Callable[[Any], Any] | None]
 
 #: in the order of the documentation: the families of _select.FAMILIES
 ITERATORS: tuple[str, ...] = tuple(

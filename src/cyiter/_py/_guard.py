@@ -65,7 +65,7 @@ def _contended(self: Guarded) -> None:
 def guarded(method: _Method) -> _Method:
     """Decorate a method of a Guarded class that reads or changes its state
     (``__next__``, ``_set``); the error names the class, the public name."""
-    code = method.__code__  # type: ignore[attr-defined]
+    code = method.__code__
     if code.co_argcount == 1 and not code.co_flags & _ANY_ARGS and not code.co_kwonlyargcount:
         # a method of self alone (``__next__``): a wrapper taking *args or
         # **kwargs costs a fifth of a pure-Python next() on 3.11

@@ -12,7 +12,8 @@ Element types follow the references: ``itertools.count``/``batched``,
 """
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import Executor
 from types import GenericAlias
 from typing import (
     Any,
@@ -42,6 +43,8 @@ __all__ = [
     "read_chunks",
     "read_lines",
     "read_csv",
+    "byte_ranges",
+    "process_ranges",
 ]
 
 IMPLEMENTATION: Final[Literal["cython", "python"]]
@@ -257,3 +260,24 @@ class read_csv(Generic[_T]):
     # as typeshed types csv.DictReader: restkey and restval can put other
     # keys and values in a row
     def __next__(self) -> dict[_T | Any, str | Any]: ...
+
+# 6.1 and 8. Byte ranges, and running a reader over each in parallel
+
+_R = TypeVar("_R")
+
+@overload
+def byte_ranges(source: _Source, parts: SupportsIndex, *, size: None = None) -> list[tuple[int, int]]: ...
+@overload
+def byte_ranges(source: _Source, parts: None = None, *, size: SupportsIndex) -> list[tuple[int, int]]: ...
+
+# *reader* is a reader class or its name; *func* takes that reader
+def process_ranges(
+    func: Callable[[_R], _T],
+    reader: type[_R] | str,
+    source: str | os.PathLike[str] | os.PathLike[bytes],
+    *,
+    parts: SupportsIndex | None = None,
+    workers: SupportsIndex | None = None,
+    executor: Executor | None = None,
+    **reader_kwargs: Any,
+) -> Generator[_T, None, None]: ...

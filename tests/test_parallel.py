@@ -14,9 +14,12 @@ import io
 import multiprocessing
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
+from collections import Counter
+from pathlib import Path
 
 import dask
 import dask.bag
@@ -452,6 +455,21 @@ def several_files(tmp_path_factory, lines_file, csv_file):
     }
 
 
+def test_docstring_examples(impl, monkeypatch):
+    """The examples in the docstrings of the functions written once over both twins."""
+    import doctest
+
+    for name, cls in impl.classes.items():
+        monkeypatch.setattr(cyiter, name, cls)
+    attempted = 0
+    for name in ("byte_ranges", "process_ranges"):
+        for test in doctest.DocTestFinder().find(getattr(cyiter, name), name, globs={}):
+            result = doctest.DocTestRunner().run(test)
+            assert result.failed == 0, name
+            attempted += result.attempted
+    assert attempted > 0
+
+
 class TestDask:
     @pytest.mark.parametrize("scheduler", ["sync", "processes"])
     @pytest.mark.parametrize("reader", ["read_lines", "read_csv"])
@@ -531,3 +549,66 @@ class TestDask:
         assert out.returncode == 1
         assert "ImportError: cyiter.dask needs dask's bags" in out.stderr
         assert "pip install 'cyiter[dask]'" in out.stderr
+
+
+# -- the README's examples -------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_scripts():
+    """The Python scripts of the README's section on many cores."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Many cores and many machines\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    return [block for block in blocks if not block.startswith(">>>")]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """The files the README's examples read."""
+    d = tmp_path_factory.mktemp("readme")
+    big = [b"ERROR %d" % i if i % 7 == 0 else b"ok %d" % i for i in range(5000)]
+    (d / "big.log").write_bytes(b"\n".join(big) + b"\n")
+    cities = ["Oslo"] * 50 + ["Lima\nnorth"] * 30 + ["Pune, west"] * 20 + ["Rome"] * 5
+    (d / "table.csv").write_bytes(csv_bytes([[i, c, i] for i, c in enumerate(cities * 20)]).replace(b"x,y,z", b"id,city,n", 1))
+    (d / "logs").mkdir()
+    (d / "logs" / "a.log").write_bytes(b"ERROR\nok\nERROR\n")
+    (d / "logs" / "b.log").write_bytes(b"ok\nERROR")
+    return d
+
+
+@pytest.mark.skipif(not README.exists(), reason="README.md is not shipped with an installed package")
+class TestReadme:
+    """Each example runs as a script, in a directory holding the files it
+    names, and prints what one pass of the plain csv module or file
+    iteration gives."""
+
+    def expected(self, workdir):
+        with open(workdir / "big.log", "rb") as f:
+            errors = sum(1 for line in f if b"ERROR" in line)
+        with open(workdir / "table.csv", newline="", encoding="utf-8") as f:
+            by_city = Counter(row["city"] for row in csv.DictReader(f))
+        return errors, by_city.most_common(3)
+
+    def run(self, workdir, script):
+        (workdir / "example.py").write_text(script, encoding="utf-8")
+        out = subprocess.run([sys.executable, "example.py"], cwd=workdir, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    def test_there_are_three_examples(self):
+        assert len(readme_scripts()) == 3
+
+    def test_processes(self, workdir):
+        errors, top = self.expected(workdir)
+        assert errors == 715 and top[0] == ("Oslo", 1000)
+        assert self.run(workdir, readme_scripts()[0]) == f"{errors}\n{top}\n"
+
+    def test_a_dask_cluster(self, workdir):
+        errors, _ = self.expected(workdir)
+        assert self.run(workdir, readme_scripts()[1]) == f"{errors}\n3\n"
+
+    def test_threads(self, workdir):
+        errors, _ = self.expected(workdir)
+        assert self.run(workdir, readme_scripts()[2]) == f"{errors}\n"

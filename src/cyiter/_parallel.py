@@ -43,12 +43,15 @@ def byte_ranges(source: Any, parts: Any = None, *, size: Any = None) -> list[tup
     rows or chunks that begin in its range: together, every item of the
     file exactly once.
 
-    >>> from cyiter import byte_ranges
+    >>> from cyiter import byte_ranges, read_lines
     >>> import io
-    >>> byte_ranges(io.BytesIO(b"a\\nbb\\nccc\\n"), 3)
-    [(0, 3), (3, 6), (6, 10)]
-    >>> byte_ranges(io.BytesIO(b"a\\nbb\\nccc\\n"), size=4)
-    [(0, 3), (3, 6), (6, 10)]
+    >>> f = io.BytesIO(b"one\\ntwo\\nthree\\n")
+    >>> byte_ranges(f, 3)
+    [(0, 4), (4, 9), (9, 14)]
+    >>> byte_ranges(f, size=10)
+    [(0, 7), (7, 14)]
+    >>> [list(read_lines(f, start=a, stop=b)) for a, b in byte_ranges(f, 3)]
+    [[b'one'], [b'two', b'three'], []]
     """
     return split(source, parts, size, "byte_ranges")[0]
 

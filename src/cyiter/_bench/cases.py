@@ -33,6 +33,8 @@ ITERATORS = (
     "read_chunks",
     "read_lines",
     "read_csv",
+    "process_ranges",
+    "cyiter.dask",
 )
 READERS = ("read_chunks", "read_lines", "read_csv")
 TWIN_LABELS = {CYTHON: "Cython", PYTHON: "pure Python"}
@@ -513,6 +515,148 @@ def read_csv_cases(ctx):
     return [Pending("read_csv", "read_csv", workload, build)]
 
 
+# -- parallel ----------------------------------------------------------------
+
+#: The workers of the parallel cases: the cores of the machine the targets
+#: were set on.
+WORKERS = 2
+
+
+def count_fox_lines(lines):
+    """The per-line test of the parallel cases (module level: it pickles)."""
+    n = 0
+    for line in lines:
+        if b"fox" in line:
+            n += 1
+    return n
+
+
+def count_fox_rows(rows):
+    n = 0
+    for row in rows:
+        if "fox" in row["comment"]:
+            n += 1
+    return n
+
+
+def has_fox(line):
+    return "fox" in line
+
+
+def _one_result(check, total):
+    """A run's one item, its total, after checking it against the first
+    run's (each candidate must count the same lines)."""
+    first = check.setdefault("total", total)
+    if total != first:
+        raise ValueError(f"counted {total}, where the first candidate counted {first}")
+    return iter((total,))
+
+
+def _active_reader(ctx, name):
+    """``(kind, class)`` of reader *name* in the Cython twin, else the pure one."""
+    kind = CYTHON if name in ctx.twins[CYTHON][0] else PYTHON
+    return kind, ctx.twins[kind][0][name]
+
+
+def process_ranges_cases(ctx):
+    pending = []
+    for reader, func, data_file, what in (
+        ("read_lines", count_fox_lines, ctx.lines_file, "bytes lines holding b'fox'"),
+        ("read_csv", count_fox_rows, ctx.csv_file, "CSV rows (quoted newlines among them) with 'fox' in a field"),
+    ):
+        key = f"process_ranges/{reader}"
+        nbytes = ctx.profile.file_bytes if reader == "read_lines" else ctx.profile.csv_bytes
+        workload = f"{data.size_label(nbytes)} file, {what}, {WORKERS} workers"
+
+        def build(reader=reader, func=func, data_file=data_file, key=key, workload=workload):
+            from cyiter import process_ranges
+
+            f = data_file()
+            kind, cls = _active_reader(ctx, reader)
+            check = {}
+
+            def one_process(consume):
+                with cls(f.path) as items:
+                    return consume(_one_result(check, func(items)))
+
+            def in_parallel(consume):
+                total = sum(process_ranges(func, cls, f.path, workers=WORKERS))
+                return consume(_one_result(check, total))
+
+            twin = TWIN_LABELS[kind]
+            candidates = [
+                Candidate(f"one process: cyiter.{reader} ({twin})", REFERENCE, one_process),
+                Candidate(f"process_ranges({reader}), {WORKERS} workers ({twin})", kind, in_parallel),
+            ]
+            unit = "line" if reader == "read_lines" else "row"
+            return Case("process_ranges", key, workload, unit, f.records, 1, candidates, f.nbytes)
+
+        pending.append(Pending("process_ranges", key, workload, build))
+    return pending
+
+
+def dask_cases(ctx):
+    """cyiter.dask.read_lines against dask.bag.read_text: the same filter and
+    count, scheduler and number of partitions (dask cuts its blocks at
+    other places: a line at a block boundary goes to the block before)."""
+    pending = []
+    parts = 4 * WORKERS
+    for scheduler in ("sync", "processes"):
+        key = f"cyiter.dask/{scheduler}"
+        workload = (
+            f"{data.size_label(ctx.profile.file_bytes)} file, str lines, filter(...).count(), "
+            f"{parts} partitions, {scheduler} scheduler"
+            + (f" ({WORKERS} worker processes)" if scheduler == "processes" else "")
+        )
+
+        def build(scheduler=scheduler, key=key, workload=workload):
+            import concurrent.futures
+
+            f = ctx.lines_file()
+            check = {}
+            size = f.nbytes
+
+            def compute(bag):
+                if scheduler == "sync":
+                    return bag.compute(scheduler="sync")
+                with concurrent.futures.ProcessPoolExecutor(WORKERS) as pool:
+                    return bag.compute(scheduler="processes", pool=pool)
+
+            def make(make_bag):
+                def run(consume):
+                    bag = make_bag()
+                    if bag.npartitions != parts:
+                        raise ValueError(f"{bag.npartitions} partitions, not {parts}")
+                    return consume(_one_result(check, compute(bag.filter(has_fox).count())))
+
+                return run
+
+            def ours():
+                import cyiter.dask
+
+                # blocks of at most this size: *parts* of them
+                blocksize = -(-size // parts)
+                return cyiter.dask.read_lines(f.path, blocksize=blocksize, encoding="utf-8", keepends=True)
+
+            def read_text(fn):
+                # dask.bytes makes size // blocksize blocks
+                return make(lambda: fn(f.path, blocksize=size // parts, encoding="utf-8"))
+
+            candidates = [reference("dask.bag.read_text", "dask.bag", "read_text", read_text)]
+            try:
+                import cyiter.dask  # noqa: F401
+                from cyiter import IMPLEMENTATION
+            except ImportError as exc:
+                candidates.append(Candidate("cyiter.dask.read_lines", CYTHON, reason=str(exc)))
+            else:
+                label = f"cyiter.dask.read_lines ({TWIN_LABELS[IMPLEMENTATION]})"
+                candidates.append(Candidate(label, IMPLEMENTATION, make(ours)))
+            return Case("cyiter.dask", key, workload, "line", f.records, 1, candidates, f.nbytes)
+
+        pending.append(Pending("cyiter.dask", key, workload, build))
+    return pending
+
+
 CASES = {
     "count": count_cases,
     "fibonacci": fibonacci_cases,
@@ -523,4 +667,6 @@ CASES = {
     "read_chunks": read_chunks_cases,
     "read_lines": read_lines_cases,
     "read_csv": read_csv_cases,
+    "process_ranges": process_ranges_cases,
+    "cyiter.dask": dask_cases,
 }

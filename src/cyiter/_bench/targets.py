@@ -1,4 +1,4 @@
-"""The speed and memory targets of issues 2 and 3, checked against a run.
+"""The speed and memory targets of issues 2, 3 and 16, checked against a run.
 
 Every speed target is expressed as a *speedup*: the reference's time over
 cyiter's (min over the rounds), so "at least 2.5x faster" needs 2.5 and
@@ -109,6 +109,16 @@ def _targets():
     yield target(
         3, "read_csv: faster than csv.reader producing lists",
         ("read_csv",), "csv.reader (lists)", 1.0,
+    )
+    for reader in ("read_lines", "read_csv"):
+        yield target(
+            16, f"process_ranges, {reader}, 2 workers: >= 1.7x one process",
+            (f"process_ranges/{reader}",), f"one process: cyiter.{reader} (Cython)", 1.7,
+        )
+    yield target(
+        16, "cyiter.dask.read_lines(...).filter(...).count(): >= 2x dask.bag.read_text, "
+        "same scheduler and partitions (worst of sync and processes)",
+        ("cyiter.dask/sync", "cyiter.dask/processes"), "dask.bag.read_text", 2.0,
     )
 
 

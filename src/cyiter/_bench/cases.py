@@ -186,16 +186,16 @@ class Context:
     def csv_file(self):
         return self.cached("csv", lambda: data.csv_file(self.directory, self.profile.csv_bytes))
 
-    def twin_candidates(self, name, make) -> list:
+    def twin_candidates(self, name, make, label="cyiter.{name} ({twin})") -> list:
         """Both cyiter twins of iterator *name*, ``make(cls)`` giving ``run``."""
         candidates = []
         for kind in (CYTHON, PYTHON):
-            label = f"cyiter.{name} ({TWIN_LABELS[kind]})"
+            text = label.format(name=name, twin=TWIN_LABELS[kind])
             classes, reason = self.twins[kind]
             if name in classes:
-                candidates.append(Candidate(label, kind, make(classes[name])))
+                candidates.append(Candidate(text, kind, make(classes[name])))
             else:
-                candidates.append(Candidate(label, kind, reason=missing(name, kind, reason)))
+                candidates.append(Candidate(text, kind, reason=missing(name, kind, reason)))
         return candidates
 
 
@@ -552,12 +552,6 @@ def _one_result(check, total):
     return iter((total,))
 
 
-def _active_reader(ctx, name):
-    """``(kind, class)`` of reader *name* in the Cython twin, else the pure one."""
-    kind = CYTHON if name in ctx.twins[CYTHON][0] else PYTHON
-    return kind, ctx.twins[kind][0][name]
-
-
 def process_ranges_cases(ctx):
     pending = []
     for reader, func, data_file, what in (
@@ -572,22 +566,28 @@ def process_ranges_cases(ctx):
             from cyiter import process_ranges
 
             f = data_file()
-            kind, cls = _active_reader(ctx, reader)
             check = {}
 
-            def one_process(consume):
-                with cls(f.path) as items:
-                    return consume(_one_result(check, func(items)))
+            def one_process(cls):
+                def run(consume):
+                    with cls(f.path) as items:
+                        return consume(_one_result(check, func(items)))
 
-            def in_parallel(consume):
-                total = sum(process_ranges(func, cls, f.path, workers=WORKERS))
-                return consume(_one_result(check, total))
+                return run
 
-            twin = TWIN_LABELS[kind]
-            candidates = [
-                Candidate(f"one process: cyiter.{reader} ({twin})", REFERENCE, one_process),
-                Candidate(f"process_ranges({reader}), {WORKERS} workers ({twin})", kind, in_parallel),
-            ]
+            def in_parallel(cls):
+                def run(consume):
+                    total = sum(process_ranges(func, cls, f.path, workers=WORKERS))
+                    return consume(_one_result(check, total))
+
+                return run
+
+            # the reference first: the run that sets the count the others must match
+            kind = CYTHON if reader in ctx.twins[CYTHON][0] else PYTHON
+            label = f"one process: cyiter.{reader} ({TWIN_LABELS[kind]})"
+            candidates = [Candidate(label, REFERENCE, one_process(ctx.twins[kind][0][reader]))]
+            label = "process_ranges({name}), " + f"{WORKERS} workers " + "({twin})"
+            candidates += ctx.twin_candidates(reader, in_parallel, label)
             unit = "line" if reader == "read_lines" else "row"
             return Case("process_ranges", key, workload, unit, f.records, 1, candidates, f.nbytes)
 
@@ -643,14 +643,22 @@ def dask_cases(ctx):
                 return make(lambda: fn(f.path, blocksize=size // parts, encoding="utf-8"))
 
             candidates = [reference("dask.bag.read_text", "dask.bag", "read_text", read_text)]
+            from cyiter import IMPLEMENTATION
+
             try:
                 import cyiter.dask  # noqa: F401
-                from cyiter import IMPLEMENTATION
             except ImportError as exc:
-                candidates.append(Candidate("cyiter.dask.read_lines", CYTHON, reason=str(exc)))
+                missing_dask = str(exc)
             else:
-                label = f"cyiter.dask.read_lines ({TWIN_LABELS[IMPLEMENTATION]})"
-                candidates.append(Candidate(label, IMPLEMENTATION, make(ours)))
+                missing_dask = ""
+            for kind in (CYTHON, PYTHON):
+                if missing_dask or kind != IMPLEMENTATION:
+                    # cyiter.dask reads with the twin `import cyiter` selected
+                    reason = missing_dask or f"cyiter.dask reads with the active twin ({TWIN_LABELS[IMPLEMENTATION]})"
+                    run = None
+                else:
+                    reason, run = "", make(ours)
+                candidates.append(Candidate(f"cyiter.dask.read_lines ({TWIN_LABELS[kind]})", kind, run, reason))
             return Case("cyiter.dask", key, workload, "line", f.records, 1, candidates, f.nbytes)
 
         pending.append(Pending("cyiter.dask", key, workload, build))

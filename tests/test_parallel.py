@@ -21,8 +21,6 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import dask
-import dask.bag
 import distributed
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,33 +29,7 @@ from hypothesis import strategies as st
 import cyiter
 import cyiter.dask
 from cyiter import byte_ranges, process_ranges
-
-# -- what the workers run: module-level functions, so that they pickle ------
-
-
-def count_items(reader):
-    return sum(1 for _ in reader)
-
-
-def items_of(reader):
-    return list(reader)
-
-
-def twin_of(reader):
-    """Which twin's class the worker got, and which twin its cyiter selects."""
-    return type(reader).__module__, cyiter.IMPLEMENTATION
-
-
-def fail_on_boom(reader):
-    for line in reader:
-        if line == b"boom":
-            raise ValueError("found a boom")
-    return 0
-
-
-def pid_of(reader):
-    return os.getpid()
-
+from parallel_support import count_items, fail_on_boom, items_of, pid_of, twin_of
 
 FIELD = st.text(alphabet=st.sampled_from(list('ab ,"\r\né')), max_size=6)
 LINES = st.lists(
@@ -226,9 +198,10 @@ class TestByteRanges:
         with open(r, "rb") as pipe, open(w, "wb"):
             with pytest.raises(io.UnsupportedOperation, match="cannot seek"):
                 byte_ranges(pipe, 2)
-        os.mkfifo(tmp_path / "fifo")
-        with pytest.raises(io.UnsupportedOperation, match="needs a regular file"):
-            byte_ranges(tmp_path / "fifo", 2)
+        if hasattr(os, "mkfifo"):  # (not on Windows)
+            os.mkfifo(tmp_path / "fifo")
+            with pytest.raises(io.UnsupportedOperation, match="needs a regular file"):
+                byte_ranges(tmp_path / "fifo", 2)
 
 
 # -- process_ranges --------------------------------------------------------

@@ -16,6 +16,7 @@ import os
 import stat
 import sys
 from collections import deque
+from functools import partial
 from itertools import islice
 from multiprocessing.reduction import ForkingPickler
 from operator import index as _index
@@ -127,7 +128,9 @@ def reader_class(reader: Any, name: str) -> Any:
     cls = _select.CLASSES.get(reader) if isinstance(reader, str) else reader
     if not (isinstance(cls, type) and issubclass(cls, _reader_bases())):
         readers = ", ".join(n for n, c in _select.CLASSES.items() if issubclass(c, _reader_bases()))
-        raise TypeError(f"{name} needs a cyiter reader class or its name ({readers}), not {reader!r}")
+        raise TypeError(
+            f"{name} needs a cyiter reader class or its name ({readers}), not {reader!r}"
+        )
     return cls
 
 
@@ -145,7 +148,9 @@ def check_kwargs(kwargs: dict, name: str) -> None:
     """TypeError for a start= or stop= among a reader's arguments: *name* sets them."""
     taken = sorted({"start", "stop"} & kwargs.keys())
     if taken:
-        raise TypeError(f"{name} sets start and stop of each range itself; do not pass {', '.join(taken)}=")
+        raise TypeError(
+            f"{name} sets start and stop of each range itself; do not pass {', '.join(taken)}="
+        )
 
 
 def reader_path(source: Any, name: str) -> str:
@@ -171,23 +176,24 @@ def process_ranges(
     """process_ranges(func, reader, source, *, parts=None, workers=None, executor=None, **reader_kwargs)
 
     ``func(reader(source, start=a, stop=b, **reader_kwargs))`` for each
-    range ``(a, b)`` of ``byte_ranges(source, parts)``, run in parallel;
-    the results are yielded in range order, each as soon as it and those
+    range ``(a, b)`` of ``byte_ranges(source, parts)``, run in parallel.
+    The results are yielded in range order, each as soon as it and those
     before it are done.
 
     *reader* is a cyiter reader class (``read_lines``, ``read_csv``, ...)
-    or its name; *source* is a path, which each worker opens.  The reader
-    is closed when *func* returns, so *func* consumes what it needs and
-    returns a result (a count, a sum, a list of rows).
+    or its name, read with the caller's twin; *source* is a path, which the
+    caller measures and each worker opens.  The reader is closed when
+    *func* returns: *func* returns a result (a count, a sum, a list of
+    rows), not the reader.
 
-    Runs on a pool of *workers* processes (default: the CPU count; threads
-    on a free-threaded build), made at the first ``next()`` and shut down
-    at the end, on an error or when the iterator is closed.  *parts*
-    (default: four per worker) ranges keep workers busy when one is slowed.
-    Or on *executor*, any ``concurrent.futures.Executor`` (a thread pool,
-    ``distributed.Client().get_executor()``, ...), which is left running;
-    then *workers*, if given, caps the ranges submitted ahead of the one
-    awaited (default: all).  With our pool, ``2 * workers`` are.
+    The ranges run on a pool of *workers* processes (default: one per CPU;
+    threads on a free-threaded build) made at the first ``next()`` and shut
+    down when the iterator ends, fails or is closed, or on *executor*, any
+    ``concurrent.futures.Executor`` (a thread pool, a Dask client's
+    ``get_executor()``, ...), which is left running.  *parts* defaults to
+    four ranges per worker, so that a worker slowed by other load takes
+    fewer.  At most ``2 * workers`` ranges are submitted ahead of the one
+    awaited (on *executor*: *workers* if given, else all).
 
     For a process pool, *func* and *reader_kwargs* must pickle: a lambda or
     a nested function is a TypeError at once.  An exception raised for a
@@ -209,60 +215,60 @@ def process_ranges(
         path, count * PARTS_PER_WORKER if parts is None else parts, None, "process_ranges"
     )
     cls(path, start=0, stop=0, **reader_kwargs).close()  # the reader's checks, now
-    threads = executor is None and not _gil_enabled()
-    if isinstance(executor, concurrent.futures.ProcessPoolExecutor) or (
-        executor is None and not threads
-    ):
+    processes = concurrent.futures.ProcessPoolExecutor
+    if executor is None:
+        pool = processes if _gil_enabled() else concurrent.futures.ThreadPoolExecutor
+        ahead = 2 * count
+    else:
+        pool = None
+        ahead = len(ranges) if workers is None else count
+    if pool is processes or isinstance(executor, processes):
         _check_pickles(func, "func")
         for key, value in reader_kwargs.items():
             _check_pickles(value, f"the reader argument {key}=")
-    if executor is not None:
-        ahead = len(ranges) if workers is None else count
-    else:
-        ahead = 2 * count
-    task = (func, cls, path, identity, reader_kwargs)
-    return _results(task, ranges, executor, threads, count, ahead)
+    run = partial(_run_range, func, cls, path, identity, reader_kwargs)
+    more = ", ..." if reader_kwargs else ""
+
+    def where(start: int, stop: int) -> str:
+        return f"{cls.__name__}({path!r}, start={start}, stop={stop}{more})"
+
+    own = None if pool is None else partial(pool, count)
+    return _results(run, where, ranges, executor, own, ahead)
 
 
-def _results(task, ranges, executor, threads, workers, ahead):
-    """The generator behind process_ranges (it owns the pool it makes)."""
-    func, cls, path, identity, kwargs = task
-    own = executor is None
+def _results(run, where, ranges, executor, own, ahead):
+    """The generator behind process_ranges: ``run(start, stop)`` for each
+    range, on *executor* or on the pool ``own()`` makes, which it shuts
+    down at the end; ``where(start, stop)`` names a range in errors."""
     pending = deque()
     todo = iter(enumerate(ranges))
 
     def submit(count):
         for i, (start, stop) in islice(todo, count):
-            future = executor.submit(_run_range, func, cls, path, identity, start, stop, kwargs)
-            pending.append((i, start, stop, future))
+            pending.append((i, start, stop, executor.submit(run, start, stop)))
 
     try:
-        if own:
-            pool = concurrent.futures.ThreadPoolExecutor if threads else concurrent.futures.ProcessPoolExecutor
-            executor = pool(workers)
+        if own is not None:
+            executor = own()
         submit(ahead)
         while pending:
             i, start, stop, future = pending.popleft()
             try:
                 result = future.result()
             except Exception as exc:
-                _note(
-                    exc,
-                    f"process_ranges: raised for range {i + 1} of {len(ranges)}, "
-                    f"{cls.__name__}({path!r}, start={start}, stop={stop}"
-                    f"{', ...' if kwargs else ''})",
-                )
+                range_of = f"range {i + 1} of {len(ranges)}, {where(start, stop)}"
+                _note(exc, f"process_ranges: raised for {range_of}")
                 raise
             submit(1)
             yield result
     finally:
         for *_, future in pending:
             future.cancel()
-        if own and executor is not None:
+        if own is not None and executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_range(func, cls, path, identity, start, stop, kwargs):
+def _run_range(func, cls, path, identity, kwargs, start, stop):
     with open_range(cls, path, identity, start, stop, kwargs) as reader:
         return func(reader)
 

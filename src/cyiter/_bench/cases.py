@@ -556,7 +556,7 @@ def process_ranges_cases(ctx):
     pending = []
     for reader, func, data_file, what in (
         ("read_lines", count_fox_lines, ctx.lines_file, "bytes lines holding b'fox'"),
-        ("read_csv", count_fox_rows, ctx.csv_file, "CSV rows (quoted newlines among them) with 'fox' in a field"),
+        ("read_csv", count_fox_rows, ctx.csv_file, "CSV rows (some with quoted newlines) with 'fox'"),
     ):
         key = f"process_ranges/{reader}"
         nbytes = ctx.profile.file_bytes if reader == "read_lines" else ctx.profile.csv_bytes
@@ -586,7 +586,7 @@ def process_ranges_cases(ctx):
             kind = CYTHON if reader in ctx.twins[CYTHON][0] else PYTHON
             label = f"one process: cyiter.{reader} ({TWIN_LABELS[kind]})"
             candidates = [Candidate(label, REFERENCE, one_process(ctx.twins[kind][0][reader]))]
-            label = "process_ranges({name}), " + f"{WORKERS} workers " + "({twin})"
+            label = f"process_ranges({{name}}), {WORKERS} workers ({{twin}})"
             candidates += ctx.twin_candidates(reader, in_parallel, label)
             unit = "line" if reader == "read_lines" else "row"
             return Case("process_ranges", key, workload, unit, f.records, 1, candidates, f.nbytes)
@@ -636,7 +636,9 @@ def dask_cases(ctx):
 
                 # blocks of at most this size: *parts* of them
                 blocksize = -(-size // parts)
-                return cyiter.dask.read_lines(f.path, blocksize=blocksize, encoding="utf-8", keepends=True)
+                return cyiter.dask.read_lines(
+                    f.path, blocksize=blocksize, encoding="utf-8", keepends=True
+                )
 
             def read_text(fn):
                 # dask.bytes makes size // blocksize blocks
@@ -651,14 +653,15 @@ def dask_cases(ctx):
                 missing_dask = str(exc)
             else:
                 missing_dask = ""
+            active = TWIN_LABELS[IMPLEMENTATION]
             for kind in (CYTHON, PYTHON):
+                label = f"cyiter.dask.read_lines ({TWIN_LABELS[kind]})"
                 if missing_dask or kind != IMPLEMENTATION:
                     # cyiter.dask reads with the twin `import cyiter` selected
-                    reason = missing_dask or f"cyiter.dask reads with the active twin ({TWIN_LABELS[IMPLEMENTATION]})"
-                    run = None
+                    reason = missing_dask or f"cyiter.dask reads with the active twin ({active})"
+                    candidates.append(Candidate(label, kind, reason=reason))
                 else:
-                    reason, run = "", make(ours)
-                candidates.append(Candidate(f"cyiter.dask.read_lines ({TWIN_LABELS[kind]})", kind, run, reason))
+                    candidates.append(Candidate(label, kind, make(ours)))
             return Case("cyiter.dask", key, workload, "line", f.records, 1, candidates, f.nbytes)
 
         pending.append(Pending("cyiter.dask", key, workload, build))

@@ -15,7 +15,6 @@ import errno
 import glob
 import os
 from functools import partial
-from operator import index as _index
 from typing import Any, Callable
 
 try:
@@ -29,6 +28,7 @@ except ImportError as exc:
 
 from cyiter import _parallel, _select
 
+# A reader joins with a line below, its name here and its stub in dask.pyi.
 __all__ = ["read_lines", "read_csv"]
 
 
@@ -62,13 +62,14 @@ read_csv = _bag_of("read_csv", "rows (dicts)")
 
 def _bag(name: str, paths: Any, blocksize: Any, kwargs: dict) -> Any:
     cls = _select.CLASSES[name]
-    _parallel.check_kwargs(kwargs, f"cyiter.dask.{name}")
-    files = _expand(paths, f"cyiter.dask.{name}")
-    size = _blocksize(blocksize)
+    label = f"cyiter.dask.{name}"
+    _parallel.check_kwargs(kwargs, label)
+    files = _expand(paths, label)
+    size = None if blocksize is None else _blocksize(blocksize)
     cls(files[0], start=0, stop=0, **kwargs).close()  # the reader's checks, now
     tasks = []
     for path in files:
-        ranges, identity = _parallel.split(path, 1 if size is None else None, size, name)
+        ranges, identity = _parallel.split(path, 1 if size is None else None, size, label)
         tasks += [(path, identity, start, stop) for start, stop in ranges]
     token = tokenize(f"{cls.__module__}.{cls.__qualname__}", tasks, kwargs)
     key = f"cyiter-{name.replace('_', '-')}-{token}"
@@ -100,9 +101,8 @@ def _expand(paths: Any, name: str) -> list[str]:
     return files
 
 
-def _blocksize(blocksize: Any) -> int | None:
-    if blocksize is None:
-        return None
-    if isinstance(blocksize, str):
-        return _parallel.at_least_one(parse_bytes(blocksize), "blocksize")
-    return _parallel.at_least_one(_index(blocksize), "blocksize")
+def _blocksize(blocksize: Any) -> int:
+    """*blocksize* in bytes: an int, or a size as dask writes it ("64 MiB")."""
+    return _parallel.at_least_one(
+        parse_bytes(blocksize) if isinstance(blocksize, str) else blocksize, "blocksize"
+    )

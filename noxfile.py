@@ -9,11 +9,13 @@
 * ``references``: the references' own tests (more-itertools' from its sdist,
   CPython's test_itertools, and test_csv's tests of csv.DictReader on
   read_csv) against both twins (tools/references/run.py).
+* ``typing``: ``mypy --strict`` on the package's own modules (the settings,
+  and the modules not typed yet, are in pyproject.toml's ``[tool.mypy]``).
 """
 
 import nox
 
-nox.options.sessions = ["tests", "pure", "references"]
+nox.options.sessions = ["tests", "pure", "references", "typing"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -47,7 +49,17 @@ def references(session):
     session.run("python", "tools/references/run.py", env={"CYITER_PURE_PYTHON": "1"})
 
 
-# Hardening (issue 6): each session obtains its interpreter (cached in
+@nox.session
+def typing(session):
+    # mypy reads the sources from src/ (no install needed), and the types of
+    # the optional packages they import: the benchmark's, orjson and dask
+    session.install("mypy", "rich", "matplotlib", "orjson", "dask[bag]")
+    session.run("mypy")
+    # the modules behind the stubs: with the package, mypy reads the .pyi instead
+    session.run("mypy", "src/cyiter/__init__.py", "src/cyiter/aio/__init__.py", "src/cyiter/dask.py")
+
+
+# Hardening: each session obtains its interpreter (cached in
 # /var/cache/cyiter-hardening, see tools/hardening/) and runs the whole suite
 # on it; none of them is a default session.  They need root (apt-get,
 # debootstrap, chroot); docs/hardening.md has the results and timings.

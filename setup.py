@@ -7,7 +7,8 @@ a pure-Python install instead:
   wheel is ``py3-none-any`` and no compiler is needed.
 * a compiler that fails: the build warns and goes on without the extension,
   so ``pip install`` of the sdist still succeeds (the package then falls back
-  to its pure-Python twins at import).  ``CYITER_REQUIRE_EXTENSIONS=1`` turns
+  to its pure-Python twins at import), and the wheel it makes is tagged
+  ``py3-none-any`` like any pure one.  ``CYITER_REQUIRE_EXTENSIONS=1`` turns
   that fallback into a build error (the wheel builds set it).
 """
 
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_ext import build_ext
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -27,10 +29,9 @@ DIRECTIVES = {
     "language_level": 3,
     "binding": True,
     "embedsignature": True,
-    # Python-style signatures: the default ("c") shows C types and, for a
-    # class, put the "*" of keyword-only arguments in the wrong place, e.g.
-    # help(batched) read "batched(iterable, Py_ssize_t n, strict=False, *)"
-    "embedsignature.format": "python",
+    # the clinic format: inspect.signature() reads it, and docstrings stay
+    # free of signatures (a class writes its own "name(...)\n--\n\n" line)
+    "embedsignature.format": "clinic",
     "freethreading_compatible": True,
     "auto_pickle": False,
     "boundscheck": True,
@@ -45,7 +46,8 @@ FALLBACK_WARNING = """
 *********************************************************************
 WARNING: cyiter's Cython extension could not be compiled:
     {error}
-cyiter is installed as pure Python: it works the same, only slower.
+cyiter is installed as pure Python: it works the same, only slower
+(`python -m cyiter --version` says "python twin").
 To get the compiled version, install a C compiler and the Python headers,
 then reinstall without pip's cached build of this fallback:
     pip install --force-reinstall --no-cache-dir cyiter
@@ -91,17 +93,27 @@ def _optimise(compiler):
 
 
 class OptionalBuildExt(build_ext):
-    """build_ext that degrades to pure Python instead of failing the install."""
+    """build_ext that degrades to pure Python instead of failing the install.
+
+    An extension that fails to compile is dropped from the distribution, so
+    that nothing after the build (the wheel's tag, where ``install`` puts the
+    files) takes the package for a binary one.
+    """
 
     def run(self):
         self._failures = []
+        self._failed = set()
         try:
             super().run()
         except Exception as exc:  # the compiler may be missing altogether
             self._fail(exc)
+            self._failed.update(ext.name for ext in self.extensions or ())
         if self._failures:
             errors = "\n    ".join(self._failures)
             _tell_user(FALLBACK_WARNING.format(error=errors))
+        if self._failed:
+            # in place: the distribution holds the same list, and so does get_outputs()
+            self.extensions[:] = [ext for ext in self.extensions if ext.name not in self._failed]
 
     def build_extensions(self):
         _optimise(self.compiler)  # once, on the compiler every extension is built with
@@ -112,11 +124,27 @@ class OptionalBuildExt(build_ext):
             super().build_extension(ext)
         except Exception as exc:
             self._fail(exc, ext.name)
+            self._failed.add(ext.name)
 
     def _fail(self, exc, where="build_ext"):
         if _flag("CYITER_REQUIRE_EXTENSIONS"):
             raise exc
         self._failures.append(f"{where}: {type(exc).__name__}: {exc}")
+
+
+class TaggedBdistWheel(bdist_wheel):
+    """bdist_wheel whose tag follows what the build made, not what it planned.
+
+    bdist_wheel decides between a binary tag and ``py3-none-any`` in
+    finalize_options, before anything is compiled; after a compiler failure
+    (see OptionalBuildExt) the wheel holds no extension and must be pure.
+    """
+
+    def run_command(self, command):
+        super().run_command(command)
+        if command == "build":
+            dist = self.distribution
+            self.root_is_pure = not (dist.has_ext_modules() or dist.has_c_libraries())
 
 
 def extensions():
@@ -149,4 +177,7 @@ def extensions():
     )
 
 
-setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(
+    ext_modules=extensions(),
+    cmdclass={"build_ext": OptionalBuildExt, "bdist_wheel": TaggedBdistWheel},
+)

@@ -1,7 +1,16 @@
 """How fast could any line iterator yielding bytes be on this machine?
 
-``python benchmarks/read_lines_floor.py [rounds]`` from the repository root
-(needs Cython and a C compiler, as a source build does).
+``python benchmarks/read_lines_floor.py [rounds]`` from the root of a source
+checkout.  It needs what building cyiter from source needs, and says so when
+something is missing:
+
+- cyiter from this checkout with its Cython twin built: ``pip install -e
+  ".[dev]"`` does both (or ``python setup.py build_ext --inplace`` and
+  ``PYTHONPATH=src``);
+- Cython (the ``dev`` extra has it);
+- a C compiler and the Python headers, to build the C loop below;
+- the checkout's ``src/cyiter/_cy`` (the loop uses read_lines' own newline
+  scan, declared in ``_capi.pxd``; wheels do not ship it).
 
 It times, side by side in interleaved rounds over the benchmark's 256 MiB
 lines file:
@@ -22,8 +31,8 @@ divided by that sum is the highest speedup any read_lines could show here.
 """
 
 import gc
+import importlib.util
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -32,11 +41,14 @@ import time
 from collections import deque
 from itertools import repeat
 
-from cyiter._bench import data
-from cyiter._cy.readers import read_lines
+try:
+    from cyiter._bench import data
+except ImportError as exc:
+    sys.exit(f'read_lines_floor.py needs cyiter importable ({exc}): pip install -e ".[dev]"')
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-READERS = os.path.join(HERE, os.pardir, "src", "cyiter", "_cy", "readers.pyx")
+SRC = os.path.normpath(os.path.join(HERE, os.pardir, "src"))
+CY = os.path.join(SRC, "cyiter", "_cy")
 
 LOOP = '''
 # cython: language_level=3
@@ -44,21 +56,19 @@ from cpython.object cimport PyObject
 from libc.stdlib cimport free, malloc
 from libc.string cimport memmove
 
+from cyiter._cy._capi cimport next_nl, nl_scan, sys_read
+
 cdef extern from "Python.h":
     PyObject* PyBytes_FromStringAndSize(const char*, Py_ssize_t)
     void Py_DecRef(PyObject*)
 
-cdef extern from "unistd.h":
-    Py_ssize_t read(int fd, void* buf, size_t n) nogil
-
-{scan}
 
 def lines(int fd, Py_ssize_t size, bint make):
     """Read *fd* to its end, count its lines and, with *make*, make and
     free a bytes object for each."""
     cdef char* raw = <char*>malloc(size + 256)
     cdef char* buf = raw + (64 - <size_t>raw % 64)
-    cdef cyiter_nl_scan scan
+    cdef nl_scan scan
     cdef Py_ssize_t pos = 0, end = 0, nl, got
     cdef int ascii
     cdef long count = 0
@@ -66,13 +76,13 @@ def lines(int fd, Py_ssize_t size, bint make):
         raise MemoryError
     scan.block = -1
     while True:
-        nl = cyiter_next_nl(&scan, buf, pos, end, 0, &ascii)
+        nl = next_nl(&scan, buf, pos, end, 0, &ascii)
         if nl < 0:
             memmove(buf, buf + pos, end - pos)
             end -= pos
             pos = 0
             scan.block = -1
-            got = read(fd, buf + end, size - end)
+            got = sys_read(fd, buf + end, size - end)
             if got <= 0:
                 break
             end += got
@@ -86,24 +96,42 @@ def lines(int fd, Py_ssize_t size, bint make):
 '''
 
 
-def _scan_source():
-    """read_lines' newline scan: the ``cdef extern`` block of readers.pyx that defines it."""
-    with open(READERS, encoding="utf-8") as f:
-        text = f.read()
-    found = re.search(r'cdef extern from \*:\n    """\n    /\* Where is the next.*?\n\n\n', text, re.S)
-    if found is None or "cyiter_next_nl(" not in found.group(0):
-        sys.exit(f"cannot find the newline scan in {READERS}")
-    return found.group(0)
+def _requirements():
+    """read_lines' Cython twin, or exit saying what is missing."""
+    missing = []
+    if not os.path.isfile(os.path.join(CY, "_capi.pxd")):
+        missing.append(f"a source checkout: no {os.path.join(CY, '_capi.pxd')}")
+    if importlib.util.find_spec("Cython") is None:
+        missing.append('Cython: pip install -e ".[dev]"')
+    try:
+        from cyiter._cy.readers import read_lines
+    except ImportError as exc:
+        missing.append(f"the compiled Cython twin ({exc}): python setup.py build_ext --inplace")
+        read_lines = None
+    if missing:
+        sys.exit("read_lines_floor.py needs:\n  " + "\n  ".join(missing))
+    return read_lines
 
 
 def _build(directory):
+    """Compile the C loop; Cython finds _capi.pxd on PYTHONPATH, the C compiler its headers in CY."""
     path = os.path.join(directory, "floorloop.pyx")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(LOOP.replace("{scan}", _scan_source()))
-    subprocess.run(
+        f.write(LOOP)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])),
+        "CFLAGS": f"-O3 -I{CY}",
+    }
+    done = subprocess.run(
         [sys.executable, "-m", "Cython.Build.Cythonize", "-i", "-q", path],
-        check=True, cwd=directory, env={**os.environ, "CFLAGS": "-O3"},
+        cwd=directory, env=env, capture_output=True, text=True,
     )
+    if done.returncode:
+        sys.exit(
+            "read_lines_floor.py: could not build its C loop (it needs a C compiler and "
+            f"the Python headers):\n{done.stdout}{done.stderr}"
+        )
     sys.path.insert(0, directory)
     import floorloop
 
@@ -111,6 +139,7 @@ def _build(directory):
 
 
 def main(rounds):
+    read_lines = _requirements()
     with tempfile.TemporaryDirectory() as directory:
         c_lines = _build(directory)
         f = data.lines_file(directory, 256 << 20)

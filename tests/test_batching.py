@@ -100,13 +100,19 @@ class TestBatched:
         del data[4:]
         assert list(b) == [(3,)]
 
-    def test_source_error_propagates_and_iteration_goes_on(self, impl):
+    @pytest.mark.parametrize("n", [2, 4, 5000])
+    def test_source_error_propagates_and_exhausts(self, impl, n):
+        # itertools.batched (3.12+) is exhausted by an error of its source:
+        # later calls raise StopIteration and never pull the source again
         src = Source(range(10), fail_at=3)
-        b = impl.batched(src, 4)
+        b = impl.batched(src, n)
+        if n == 2:
+            assert next(b) == (0, 1)
         with pytest.raises(ZeroDivisionError, match="source failed"):
             next(b)
-        # as itertools.batched: the items of the failed batch are gone
-        assert list(b) == [(2, 3, 4, 5), (6, 7, 8, 9)]
+        pulls = src.pulls
+        assert list(b) == [] and list(b) == []
+        assert src.pulls == pulls
 
     def test_exhausted_stays_exhausted_without_pulling(self, impl):
         src = Source(range(5))

@@ -375,3 +375,116 @@ def test_reader_closed_from_its_own_readinto(impl, name):
     box.append(make())
     with pytest.raises(RuntimeError, match=REENTERED):
         list(box[0])
+
+
+class Reentering:
+    """A number (count's step, fibonacci's max_value) whose arithmetic and
+    comparisons run *callback* once armed."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.armed = False
+
+    def _run(self):
+        if self.armed:
+            self.armed = False
+            self.callback()
+
+    def __index__(self):
+        return 1
+
+    def __radd__(self, other):
+        self._run()
+        return other + 1
+
+    def __lt__(self, other):
+        self._run()
+        return False
+
+    __gt__ = __lt__
+
+
+def _reinitialising(impl, name, reinit, at=2):
+    """The iterator *name*, whose next call runs ``reinit(it)`` from inside
+    its own source or callback."""
+    box = []
+    call = lambda: reinit(box[0])  # noqa: E731
+    if name in SOURCE_TAKERS:
+        it = reenter_through_source(impl, name, lambda _: CallingBack([[1], [2], [3], [4]], call, at=at))
+    else:
+        number = Reentering(call)
+        it = impl.count(1 << 70, number) if name == "count" else impl.fibonacci(max_value=number)
+        number.armed = True
+    box.append(it)
+    return it
+
+
+REINIT = {
+    "batched": lambda it: it.__init__([7, 8, 9], 5000),
+    "chunked": lambda it: it.__init__([7, 8, 9], 5000),
+    "flatten": lambda it: it.__init__([[7], [8]]),
+    "collapse": lambda it: it.__init__([7, [8]]),
+    "count": lambda it: it.__init__(5),
+    "fibonacci": lambda it: it.__init__(3),
+}
+
+
+@pytest.mark.parametrize("name", SOURCE_TAKERS + ["count", "fibonacci"])
+def test_init_from_inside_a_running_call_is_refused(impl, name):
+    # a second __init__ while the object is in the middle of a call would
+    # swap its state (buffers, sources) under the running call
+    it = _reinitialising(impl, name, REINIT[name])
+    with pytest.raises(RuntimeError, match=REENTERED):
+        list(itertools.islice(it, 20))
+    # the state is the old one, whole: it can still be used and freed
+    list(itertools.islice(it, 20))
+    del it
+    gc.collect()
+
+
+@pytest.mark.parametrize("name", SOURCE_TAKERS + ["count", "fibonacci"])
+def test_init_from_another_thread_waits_for_the_running_call(impl, name):
+    # another thread's __init__ runs once the running call is over: that
+    # call finishes with the old state, and the next one has the new state
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    first, errors = [], []
+
+    def block():
+        started.set()
+        release.wait(5)
+
+    it = _reinitialising(impl, name, lambda _: block(), at=1)
+
+    def run(work):
+        try:
+            work()
+        except BaseException as exc:  # the outcome under test
+            errors.append(exc)
+
+    running = threading.Thread(target=run, args=(lambda: first.append(next(it)),))
+    running.start()
+    assert started.wait(5)
+    reinit = threading.Thread(target=run, args=(lambda: REINIT[name](it),))
+    reinit.start()
+    reinit.join(0.05)
+    assert reinit.is_alive()  # waiting for the running call
+    release.set()
+    running.join(10)
+    reinit.join(10)
+    assert not running.is_alive() and not reinit.is_alive() and errors == []
+    assert len(first) == 1
+    assert list(itertools.islice(it, 3)) == list(itertools.islice(_fresh(impl, name), 3))
+
+
+def _fresh(impl, name):
+    """What REINIT[name] makes, on a new object."""
+    return {
+        "batched": lambda: impl.batched([7, 8, 9], 5000),
+        "chunked": lambda: impl.chunked([7, 8, 9], 5000),
+        "flatten": lambda: impl.flatten([[7], [8]]),
+        "collapse": lambda: impl.collapse([7, [8]]),
+        "count": lambda: impl.count(5),
+        "fibonacci": lambda: impl.fibonacci(3),
+    }[name]()

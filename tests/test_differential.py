@@ -43,8 +43,8 @@ def make_source(shape, data, fail_at=None):
 
 def ref_batched(iterable, n, *, strict=False):
     """itertools.batched of 3.13, or the same semantics where it is missing:
-    n converted as a C ssize_t and checked at creation, a source error
-    propagating without ending it (unlike more-itertools' generator)."""
+    n converted as a C ssize_t and checked at creation, and any error of the
+    source ending it (a generator does the same)."""
     if sys.version_info >= (3, 13):
         return itertools.batched(iterable, n, strict=strict)
     n = operator.index(n)
@@ -54,13 +54,24 @@ def ref_batched(iterable, n, *, strict=False):
         raise ValueError("n must be at least one")
     it = iter(iterable)
 
-    def one_batch():
-        batch = tuple(itertools.islice(it, n))
-        if strict and 0 < len(batch) < n:
-            raise ValueError("batched(): incomplete batch")
-        return batch
+    def batches():
+        while batch := tuple(itertools.islice(it, n)):
+            if strict and len(batch) < n:
+                raise ValueError("batched(): incomplete batch")
+            yield batch
 
-    return iter(one_batch, ())
+    return batches()
+
+
+def calls(iterator, k):
+    """What each of *k* next() calls gives: an item, or the error's type."""
+    got = []
+    for _ in range(k):
+        try:
+            got.append(next(iterator))
+        except Exception as exc:  # the outcome under comparison
+            got.append(type(exc))
+    return got
 
 
 def ends_after_short(batches, n):
@@ -72,6 +83,19 @@ def ends_after_short(batches, n):
         yield batch
         if n is None or len(batch) < n:
             return
+
+
+@given(data=items, n=st.integers(1, 7), strict=st.booleans(), fail_at=st.integers(1, 20))
+def test_batched_is_exhausted_by_an_error_of_its_source(data, n, strict, fail_at):
+    # later calls raise StopIteration and never pull the source again
+    source = Source(data, fail_at=fail_at)
+    expected = calls(ends_after_short(ref_batched(source, n, strict=strict), n), 8)
+    pulls = source.pulls
+    for kind in TWINS:
+        source = Source(data, fail_at=fail_at)
+        assert calls(twin(kind).batched(source, n, strict=strict), 8) == expected, kind
+        if ZeroDivisionError in expected:
+            assert source.pulls == pulls == fail_at, kind
 
 
 @given(data=items, n=sizes, shape=shapes, strict=st.booleans(), fail_at=st.integers(1, 20))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import cyiter
+import cyiter.aio
 from cyiter import _select
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -14,9 +15,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 @pytest.fixture
 def as_public(impl, monkeypatch):
-    """``from cyiter import X`` gives the twin under test."""
+    """``from cyiter import X`` (``from cyiter.aio import X``) gives the twin under test."""
     for name, cls in impl.classes.items():
-        monkeypatch.setattr(cyiter, name, cls)
+        monkeypatch.setattr(cyiter.aio if name in _select.AIO_NAMES else cyiter, name, cls)
     return impl
 
 
@@ -35,12 +36,15 @@ def test_readme_examples(as_public):
     assert result.failed == 0 and result.attempted > 0
 
 
-@pytest.mark.parametrize("family", _select.FAMILIES)
+FAMILIES = {**_select.FAMILIES, **_select.AIO_FAMILIES}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_docstring_examples(as_public, family):
     package = "cyiter._cy" if as_public.kind == "cython" else "cyiter._py"
     module = importlib.import_module(f"{package}.{family}")
     attempted = 0
-    for name in _select.FAMILIES[family]:
+    for name in FAMILIES[family]:
         for test in doctest.DocTestFinder().find(getattr(module, name), name, module=False, globs={}):
             result = _run(test)
             assert result.failed == 0, name

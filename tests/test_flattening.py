@@ -363,3 +363,46 @@ class TestCollapse:
         c = impl.collapse([])
         assert repr(c) == f"<cyiter.collapse object at {id(c):#x}>"
         assert operator.length_hint(c, -2) == -2
+
+
+LOOP_FOREVER = {
+    # collapse of a list that contains itself enters it for ever
+    "collapse": "a = []; a.append(a); it = cyiter.collapse(a)",
+    # flatten of endless empty lists yields nothing for ever
+    "flatten": "it = cyiter.flatten(itertools.repeat([]))",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOP_FOREVER))
+def test_a_loop_that_yields_nothing_stops_on_ctrl_c(impl, name):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # a bound on memory, should the loop not stop (AddressSanitizer, which
+    # maps its shadow memory at start, cannot run under one)
+    limit = "" if "asan" in os.environ.get("LD_PRELOAD", "") else (
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+    )
+    code = (
+        "import itertools, resource, sys, cyiter\n"
+        f"{limit}"
+        f"assert cyiter.IMPLEMENTATION == {impl.kind!r}\n"
+        f"{LOOP_FOREVER[name]}\n"
+        "print('ready', flush=True)\n"
+        "next(it)\n"
+    )
+    env = dict(os.environ, CYITER_PURE_PYTHON="1" if impl.kind == "python" else "0")
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline() == "ready\n"
+        time.sleep(0.2)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=10)
+    finally:
+        child.kill()
+    assert "KeyboardInterrupt" in err and "MemoryError" not in err, err

@@ -17,6 +17,7 @@ tries once more at once.)
 
 import csv
 import io
+import json
 import threading
 
 import pytest
@@ -29,6 +30,7 @@ CSV = b'"a","b","c"\r\n' + b"".join(
     b'%d,"x,%d"\r\n' % (i, i) if i % 3 else b"%d,%d.5,\n\n" % (i, i) for i in range(40)
 )
 LINES = b"".join(b"line %d,x\r\n" % i if i % 7 == 3 else b"line %d,x\n" % i for i in range(40))
+JSONL = b"".join(b'{"i": %d, "s": ["x\\u00e9", %d.5]}\r\n' % (i, i) if i % 5 else b"\n  \n" for i in range(40))
 
 # name -> (make an iterator over fresh data, how many items to take before
 # the failing call: where the next item needs memory on both twins)
@@ -46,6 +48,9 @@ CASES = {
     # past the terms below 2**64, which the Cython twin keeps made
     "fibonacci": (lambda impl: impl.fibonacci(120), 95),
     "count": (lambda impl: impl.count(10**20, 3), 2),
+    # (not orjson, read_jsonl's default: orjson 3.13 crashes when one of its
+    # own allocations fails)
+    "read_jsonl": (lambda impl: impl.read_jsonl(io.BytesIO(JSONL), loads=json.loads), 2),
     "read_csv": (lambda impl: impl.read_csv(io.BytesIO(CSV)), 2),
     "read_csv/header": (lambda impl: impl.read_csv(io.BytesIO(CSV)), 0),
     "read_csv/quoting": (lambda impl: impl.read_csv(io.BytesIO(CSV), quoting=csv.QUOTE_NONNUMERIC), 2),

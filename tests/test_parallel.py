@@ -7,10 +7,14 @@ Dask bags on the synchronous scheduler, a process pool and the cluster.
 One cluster serves the whole module (starting one takes seconds).
 """
 
+import bz2
 import concurrent.futures
 import csv
 import gc
+import gzip
 import io
+import json
+import lzma
 import multiprocessing
 import os
 import pickle
@@ -23,6 +27,7 @@ from pathlib import Path
 
 import distributed
 import pytest
+import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +71,14 @@ def lines_file(tmp_path_factory):
 def csv_file(tmp_path_factory):
     rows = [[i, f"a\nb {i}" if i % 7 == 0 else f"v{i}", 'q"uote,d' if i % 5 == 0 else ""] for i in range(2000)]
     return write(tmp_path_factory, csv_bytes(rows), "table.csv")
+
+
+@pytest.fixture(scope="module")
+def jsonl_file(tmp_path_factory):
+    """Values json.loads gives as they are (orjson would give a float for 2**70)."""
+    records = [{"i": i, "big": 2**70 + i, "s": "é\n" * (i % 4)} if i % 9 else [i, None] for i in range(2000)]
+    text = "\n".join(json.dumps(r) if i % 50 else "" for i, r in enumerate(records)) + "\n"
+    return write(tmp_path_factory, text.encode("utf-8"), "records.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +150,13 @@ class TestByteRanges:
     @with_impl
     @given(data=LINES, parts=st.integers(1, 40), keepends=st.booleans())
     def test_read_lines_over_the_ranges_is_one_pass(self, impl, data, parts, keepends):
-        whole = list(impl.read_lines(io.BytesIO(data), keepends=keepends))
+        # arbitrary bytes are read as they are (hypothesis finds compressed data's magic)
+        whole = list(impl.read_lines(io.BytesIO(data), keepends=keepends, compression=None))
         f = io.BytesIO(data)
         got = [
             line
-            for a, b in byte_ranges(f, parts)
-            for line in impl.read_lines(f, keepends=keepends, start=a, stop=b)
+            for a, b in byte_ranges(f, parts, compression=None)
+            for line in impl.read_lines(f, keepends=keepends, start=a, stop=b, compression=None)
         ]
         assert got == whole
 
@@ -150,7 +164,8 @@ class TestByteRanges:
     @given(data=st.binary(max_size=300), parts=st.integers(1, 40), size=st.integers(1, 50))
     def test_read_chunks_over_the_ranges_is_the_file(self, impl, data, parts, size):
         f = io.BytesIO(data)
-        chunks = [c for a, b in byte_ranges(f, parts) for c in impl.read_chunks(f, size, start=a, stop=b)]
+        ranges = byte_ranges(f, parts, compression=None)
+        chunks = [c for a, b in ranges for c in impl.read_chunks(f, size, start=a, stop=b)]
         assert b"".join(chunks) == data
 
     @with_impl
@@ -401,7 +416,7 @@ class TestOnACluster:
             list(process_ranges(fail_on_boom, "read_lines", path, parts=2, executor=cluster.get_executor()))
         assert "range 2 of 2" in info.value.__notes__[0]
 
-    @pytest.mark.parametrize("reader", ["read_lines", "read_csv"])
+    @pytest.mark.parametrize("reader", ["read_lines", "read_csv", "read_jsonl"])
     def test_dask_bags_on_the_cluster(self, impl, cluster, reader, several_files):
         paths, kwargs = several_files[reader]
         bag = getattr(cyiter.dask, reader)(paths, blocksize=20_000, **kwargs)
@@ -415,16 +430,18 @@ class TestOnACluster:
 
 
 @pytest.fixture(scope="module")
-def several_files(tmp_path_factory, lines_file, csv_file):
+def several_files(tmp_path_factory, lines_file, csv_file, jsonl_file):
     """Per reader: a few files (one empty, one without a final newline) and
     reader arguments."""
     d = tmp_path_factory.mktemp("several")
     (d / "a.txt").write_bytes(b"\n".join(b"a%d" % i for i in range(500)))
     (d / "b.txt").write_bytes(b"")
     (d / "c.csv").write_bytes(csv_bytes([[1, "x\ny", 2]], "\n"))
+    (d / "d.jsonl").write_bytes(b'\n\n{"a": [1, 2]}\r\n  \n"x"')
     return {
         "read_lines": ([str(lines_file), str(d / "a.txt"), str(d / "b.txt")], {"keepends": True}),
         "read_csv": ([str(csv_file), str(d / "c.csv"), str(csv_file)], {}),
+        "read_jsonl": ([str(jsonl_file), str(d / "d.jsonl"), str(d / "b.txt")], {}),
     }
 
 
@@ -433,7 +450,8 @@ def test_docstring_examples(impl, monkeypatch):
     import doctest
 
     for name, cls in impl.classes.items():
-        monkeypatch.setattr(cyiter, name, cls)
+        if name in cyiter.__all__:  # (the async twins live in cyiter.aio)
+            monkeypatch.setattr(cyiter, name, cls)
     attempted = 0
     for name in ("byte_ranges", "process_ranges"):
         for test in doctest.DocTestFinder().find(getattr(cyiter, name), name, globs={}):
@@ -445,7 +463,7 @@ def test_docstring_examples(impl, monkeypatch):
 
 class TestDask:
     @pytest.mark.parametrize("scheduler", ["sync", "processes"])
-    @pytest.mark.parametrize("reader", ["read_lines", "read_csv"])
+    @pytest.mark.parametrize("reader", ["read_lines", "read_csv", "read_jsonl"])
     def test_bags_equal_one_pass(self, impl, reader, scheduler, several_files, process_pool):
         paths, kwargs = several_files[reader]
         options = {"pool": process_pool} if scheduler == "processes" else {}
@@ -510,7 +528,7 @@ class TestDask:
             bag.compute(scheduler="sync")
 
     def test_public_names(self):
-        assert cyiter.dask.__all__ == ["read_lines", "read_csv"]
+        assert cyiter.dask.__all__ == ["read_lines", "read_csv", "read_jsonl"]
         for name in cyiter.dask.__all__:
             function = getattr(cyiter.dask, name)
             assert function.__name__ == name and function.__module__ == "cyiter.dask"
@@ -522,6 +540,125 @@ class TestDask:
         assert out.returncode == 1
         assert "ImportError: cyiter.dask needs dask's bags" in out.stderr
         assert "pip install 'cyiter[dask]'" in out.stderr
+
+
+# -- compressed files --------------------------------------------------------
+
+#: The real compressors, by the kind the readers name.
+COMPRESSORS = {
+    "gzip": gzip.compress,
+    "bz2": bz2.compress,
+    "xz": lzma.compress,
+    "zstd": zstandard.ZstdCompressor().compress,
+}
+
+
+@pytest.fixture(scope="module")
+def compressed(tmp_path_factory, lines_file, jsonl_file):
+    """Per kind: the lines file and the JSON Lines file compressed by it, each
+    bigger than the range sizes the tests ask for."""
+    d = tmp_path_factory.mktemp("compressed")
+    files = {}
+    for kind, compress in COMPRESSORS.items():
+        files[kind] = []
+        for plain in (lines_file, jsonl_file):
+            path = d / f"{plain.name}.{kind}"
+            path.write_bytes(compress(plain.read_bytes()))
+            assert os.path.getsize(path) > 1000
+            files[kind].append(path)
+    return files
+
+
+class TestCompressed:
+    """A compressed stream can only be read from its start: byte_ranges
+    refuses to split one, process_ranges and cyiter.dask give it one range,
+    whatever parts or blocksize ask, as the reader would find it
+    (compression="infer", or named)."""
+
+    @pytest.mark.parametrize("kind", COMPRESSORS)
+    def test_byte_ranges_refuses_compressed_data(self, kind, compressed, lines_file):
+        # (byte_ranges is one function over both twins: no impl here)
+        path = compressed[kind][0]
+        message = f"byte_ranges cannot split {kind}-compressed data: a compressed stream"
+        with pytest.raises(ValueError, match=message):
+            byte_ranges(path, 4)
+        with open(path, "rb") as f, pytest.raises(ValueError, match=message):
+            f.seek(5)
+            try:
+                byte_ranges(f, size=100)
+            finally:
+                assert f.tell() == 5  # (the position is left as it was)
+        # the bytes as they are, as read_chunks reads them by default
+        total = os.path.getsize(path)
+        _check_cover(byte_ranges(path, 4, compression=None), total)
+        # a kind named is believed, as by the readers
+        with pytest.raises(ValueError, match=f"cannot split {kind}-compressed"):
+            byte_ranges(lines_file, 2, compression=kind)
+        with pytest.raises(ValueError, match="compression must be None, 'infer'"):
+            byte_ranges(lines_file, 2, compression="zip")
+
+    @pytest.mark.parametrize("kind", COMPRESSORS)
+    @pytest.mark.parametrize("pool", ["threads", "processes"])
+    def test_process_ranges_reads_a_compressed_file_whole(self, impl, kind, pool, compressed, lines_file, jsonl_file, process_pool):
+        lines_path, jsonl_path = compressed[kind]
+        executor = concurrent.futures.ThreadPoolExecutor(2) if pool == "threads" else process_pool
+        try:
+            for cls, path, plain in [(impl.read_lines, lines_path, lines_file), (impl.read_jsonl, jsonl_path, jsonl_file)]:
+                got = list(process_ranges(items_of, cls, path, parts=4, executor=executor))
+                assert got == [list(cls(plain))]
+            got = list(process_ranges(items_of, impl.read_csv, lines_path, parts=3, executor=executor, compression=kind))
+            assert got == [list(impl.read_csv(lines_file))]
+            # read_chunks reads the bytes as they are unless told otherwise
+            raw = list(process_ranges(items_of, impl.read_chunks, lines_path, parts=3, executor=executor))
+            assert len(raw) == 3 and b"".join(b"".join(part) for part in raw) == lines_path.read_bytes()
+            whole = list(process_ranges(items_of, impl.read_chunks, lines_path, parts=3, executor=executor, compression="infer"))
+            assert len(whole) == 1 and b"".join(whole[0]) == lines_file.read_bytes()
+        finally:
+            if pool == "threads":
+                executor.shutdown()
+
+    def test_an_error_in_a_compressed_range_names_it_whole(self, impl, tmp_path):
+        path = tmp_path / "boom.txt.gz"
+        path.write_bytes(gzip.compress(b"a\n" * 10 + b"boom\n"))
+        with concurrent.futures.ThreadPoolExecutor(1) as threads, pytest.raises(ValueError) as info:
+            list(process_ranges(fail_on_boom, impl.read_lines, path, parts=4, executor=threads))
+        assert info.value.__notes__ == [
+            f"process_ranges: raised for range 1 of 1, read_lines({str(path)!r}, start=0, stop=None)"
+        ]
+
+    @pytest.mark.parametrize("scheduler", ["sync", "processes"])
+    def test_dask_gives_a_compressed_file_one_partition(self, impl, scheduler, compressed, lines_file, jsonl_file, process_pool):
+        options = {"pool": process_pool} if scheduler == "processes" else {}
+        lines = [lines_file, *(files[0] for files in compressed.values())]
+        bag = cyiter.dask.read_lines(lines, blocksize=10_000, encoding="utf-8")
+        assert bag.npartitions == len(byte_ranges(lines_file, size=10_000)) + len(COMPRESSORS)
+        assert bag.compute(scheduler=scheduler, **options) == list(impl.read_lines(lines_file, encoding="utf-8")) * 5
+        records = [files[1] for files in compressed.values()]
+        bag = cyiter.dask.read_jsonl(records, blocksize=1000)
+        assert bag.npartitions == len(COMPRESSORS)
+        assert bag.compute(scheduler=scheduler, **options) == list(impl.read_jsonl(jsonl_file)) * 4
+        # a compressed file read as it is is split like any other
+        bag = cyiter.dask.read_lines(lines[1], blocksize=1000, compression=None)
+        assert bag.npartitions == len(byte_ranges(lines[1], size=1000, compression=None)) > 1
+        assert b"".join(bag.compute(scheduler=scheduler, **options)) == b"".join(
+            impl.read_lines(lines[1], compression=None)
+        )
+
+    def test_dask_on_the_cluster(self, impl, cluster, compressed, csv_file, tmp_path):
+        path = tmp_path / "table.csv.zst"
+        path.write_bytes(COMPRESSORS["zstd"](csv_file.read_bytes()))
+        bag = cyiter.dask.read_csv([csv_file, path, str(compressed["bz2"][1])], blocksize=20_000, compression="infer")
+        assert bag.npartitions == len(byte_ranges(csv_file, size=20_000)) + 2
+        expected = [*impl.read_csv(csv_file), *impl.read_csv(path), *impl.read_csv(compressed["bz2"][1])]
+        assert bag.compute(scheduler=cluster) == expected
+
+    def test_a_reader_refuses_what_cannot_be_read_whole_either(self, compressed):
+        """The reader's own checks run at creation on a compressed file too."""
+        path = compressed["gzip"][0]
+        with pytest.raises(TypeError, match="1-character string"):
+            process_ranges(count_items, "read_csv", path, delimiter="ab")
+        with pytest.raises(TypeError, match="1-character string"):
+            cyiter.dask.read_csv(path, delimiter="ab")
 
 
 # -- the README's examples -------------------------------------------------

@@ -23,13 +23,16 @@ from hypothesis import strategies as st
 
 from cyiter import _select
 
-READERS = ("read_chunks", "read_lines", "read_csv")
+READERS = ("read_chunks", "read_lines", "read_csv", "read_jsonl")
 with_impl = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
 
 
 def make(impl, name, source, **options):
     if name == "read_chunks":
         return impl.read_chunks(source, options.pop("size", 5), **options)
+    if name == "read_jsonl":
+        # its "parser" gives the line's bytes: the data need not be JSON
+        options.setdefault("loads", bytes)
     return getattr(impl, name)(source, **options)
 
 
@@ -37,6 +40,8 @@ def reinit(reader, source):
     """``reader.__init__(source)`` with the options :func:`make` gives."""
     if type(reader).__name__ == "read_chunks":
         reader.__init__(source, 5)
+    elif type(reader).__name__ == "read_jsonl":
+        reader.__init__(source, loads=bytes)
     else:
         reader.__init__(source)
 
@@ -45,11 +50,12 @@ def reference(name, data, size=5):
     """What the reader gives over a well-behaved source of *data*."""
     if name == "read_chunks":
         return [data[i : i + size] for i in range(0, len(data), size)]
-    if name == "read_lines":
+    if name in ("read_lines", "read_jsonl"):
         lines = data.split(b"\n")
         if lines[-1] == b"":
             lines.pop()
-        return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        return lines if name == "read_lines" else [line for line in lines if line.strip()]
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
@@ -76,6 +82,26 @@ class Faulty(io.RawIOBase):
         n = min(len(buffer), self.sizes[self.calls % len(self.sizes)], len(self.data))
         buffer[:n] = self.data[:n]
         self.data = self.data[n:]
+        return n
+
+
+class Liar(io.RawIOBase):
+    """Claims *length* at its first read, then gives ``a,b\\n1\\n``."""
+
+    def __init__(self, length):
+        self.length = length
+        self.data = b"a,b\n1\n"
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.length is not None:
+            length, self.length = self.length, None
+            return length
+        n = len(self.data)
+        buffer[:n] = self.data
+        self.data = b""
         return n
 
 
@@ -158,25 +184,9 @@ class TestFaults:
     @pytest.mark.parametrize("name", READERS)
     @pytest.mark.parametrize("length", [-1, 2**40, 2**70, 1.5, "3"])
     def test_an_impossible_length_is_refused_and_loses_nothing(self, impl, other_impl, name, length):
-        class Liar(io.RawIOBase):
-            lies = 1
-            data = b"a,b\n1\n"
-
-            def readable(self):
-                return True
-
-            def readinto(self, buffer):
-                if self.lies:
-                    self.lies -= 1
-                    return length
-                n = len(self.data)
-                buffer[:n] = self.data
-                self.data = b""
-                return n
-
         outcomes = []
         for twin in (impl, other_impl):
-            reader = make(twin, name, Liar())
+            reader = make(twin, name, Liar(length))
             with pytest.raises((OSError, TypeError)) as caught:
                 next(reader)
             outcomes.append((caught.type, str(caught.value)))
@@ -362,6 +372,40 @@ class TestText:
             got = list(impl.read_lines(path, encoding=encoding, keepends=keepends))
             assert got == (want if keepends else [line.rstrip("\n") for line in want])
 
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=200)
+    @given(
+        text=st.text(st.sampled_from("ab \r\n\x80\xa0\xbf\xc0\xe9\xffß€Ωд日😀"), max_size=60),
+        junk=st.sampled_from([b"", b"\xc3", b"\xc2\x41", b"\x80", b"\xc3\xc3\xa9", b"\xc4\x80", b"\xed\xa0\x80"]),
+        at=st.integers(0, 200),
+        errors=st.sampled_from(["strict", "replace", "surrogateescape"]),
+    )
+    def test_utf8_lines_decode_as_each_line_decodes(self, impl, tmp_path, text, junk, at, errors):
+        data = text.encode("utf-8")
+        at = min(at, len(data))
+        data = data[:at] + junk + data[at:]
+        path = tmp_path / "t"
+        path.write_bytes(data)
+        want = []
+        lines = data.split(b"\n")
+        last = lines.pop()  # (no b"\n" after it: its b"\r" stays)
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines] + ([last] if last else [])
+        for line in lines:
+            try:
+                want.append(line.decode("utf-8", errors))
+            except UnicodeDecodeError as exc:
+                want.append((type(exc), str(exc)))
+        reader = impl.read_lines(path, encoding="utf-8", errors=errors, keepends=False)
+        got = []
+        while True:
+            try:
+                got.append(next(reader))
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                got.append((type(exc), str(exc)))
+        assert got == want
+        assert all(type(g) is str for g in got if not isinstance(g, tuple))
+
     def test_a_file_that_is_only_a_bom_has_no_line(self, impl, tmp_path):
         path = tmp_path / "t"
         path.write_bytes(b"\xef\xbb\xbf")
@@ -507,6 +551,14 @@ class TestTwinsAgreeOnOddArguments:
         ("read_csv", ("P",), {"start": 2**64, "stop": 2**65}),
         ("read_csv", (b"data",), {}),
         ("read_csv", (42,), {}),
+        ("read_jsonl", (), {}),
+        ("read_jsonl", ("P",), {"loads": 5}),
+        ("read_jsonl", ("P",), {"encoding": "utf-8"}),
+        ("read_jsonl", ("P",), {"start": 1, "compression": "gzip"}),
+        ("read_jsonl", ("P",), {"compression": "lz4"}),
+        ("read_jsonl", ("P",), {"buffer_size": 0}),
+        ("read_lines", ("P",), {"compression": 1}),
+        ("read_chunks", ("P",), {"compression": "zip"}),
     ]
 
     @pytest.mark.parametrize("name, args, kwargs", CALLS)

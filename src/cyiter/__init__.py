@@ -13,7 +13,7 @@ from cyiter._select import IMPLEMENTATION
 from cyiter._select import NAMES as _NAMES
 from cyiter._version import __version__
 
-globals().update(_CLASSES)
+globals().update((name, _CLASSES[name]) for name in _NAMES)
 for _module, _names in _FUNCTIONS.items():
     globals().update((_name, getattr(_import_module(_module), _name)) for _name in _names)
 

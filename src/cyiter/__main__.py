@@ -3,9 +3,10 @@
 import argparse
 import shlex
 import sys
+from collections.abc import Sequence
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     from cyiter import IMPLEMENTATION, __version__
     from cyiter import _bench
 

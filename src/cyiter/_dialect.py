@@ -22,9 +22,9 @@ quote character ordinary, and ``QUOTE_NONNUMERIC``, ``QUOTE_STRINGS`` and
 import codecs
 import csv
 import sys
-from collections import namedtuple
 from functools import lru_cache
 from operator import index as _index
+from typing import Any, NamedTuple
 
 __all__ = ["Dialect", "NotConverted", "check", "converted", "field_names", "options", "single_byte"]
 
@@ -42,22 +42,29 @@ OPTIONS = (
     "quoting",
 )
 
-Dialect = namedtuple(
-    "Dialect",
-    OPTIONS
-    + (
-        "delimiter_byte",  # int
-        "quote_byte",  # int, -1 when nothing is quoted (QUOTE_NONE)
-        "escape_byte",  # int, -1 when escapechar is None
-        "codec",  # the codec name fields are decoded with
-        "utf8",  # True: UTF-8 (a character is a lead byte and its continuation)
-        "bom",  # True: skip a UTF-8 byte order mark at offset 0 (utf-8-sig)
-        "undecodable",  # bytes: the byte values a single-byte codec cannot decode
-        "to_float",  # True: an unquoted field that is not empty becomes a float
-        "none_if_empty",  # True: an empty unquoted field becomes None
-        "converts",  # to_float or none_if_empty: unquoted fields go through converted()
-    ),
-)
+class Dialect(NamedTuple):
+    """read_csv's options as given, then what the byte parsers need."""
+
+    delimiter: str
+    quotechar: str | None
+    escapechar: str | None
+    doublequote: bool
+    skipinitialspace: bool
+    strict: bool
+    encoding: str
+    errors: str
+    max_field_size: int
+    quoting: int
+    delimiter_byte: int
+    quote_byte: int  # -1 when nothing is quoted (QUOTE_NONE)
+    escape_byte: int  # -1 when escapechar is None
+    codec: str  # the codec name fields are decoded with
+    utf8: bool  # UTF-8: a character is a lead byte and its continuation
+    bom: bool  # skip a UTF-8 byte order mark at offset 0 (utf-8-sig)
+    undecodable: bytes  # the byte values a single-byte codec cannot decode
+    to_float: bool  # an unquoted field that is not empty becomes a float
+    none_if_empty: bool  # an empty unquoted field becomes None
+    converts: bool  # to_float or none_if_empty: unquoted fields go through converted()
 
 # How the running csv module's quoting= picks the fields it converts.  3.12
 # and later: every field that does not begin with the quote character.
@@ -78,7 +85,7 @@ class NotConverted(Exception):
     and reading goes on after it, as with the csv module."""
 
 
-def converted(d, value, escaped):
+def converted(d: Dialect, value: str, escaped: bool) -> Any:
     """The unquoted field *value* as the quoting of *d* makes it: None, a
     float or itself.  *escaped*: the field began with the escape character."""
     if not value:
@@ -91,7 +98,7 @@ def converted(d, value, escaped):
     return value
 
 
-def field_names(fieldnames, restkey):
+def field_names(fieldnames: Any, restkey: Any) -> list[Any] | None:
     """None, or *fieldnames* as a list (DictReader iterates them many times).
 
     The names and *restkey* become dict keys: an unhashable one is a
@@ -107,17 +114,17 @@ def field_names(fieldnames, restkey):
 
 
 def check(
-    delimiter=",",
-    quotechar='"',
-    escapechar=None,
-    doublequote=True,
-    skipinitialspace=False,
-    strict=False,
-    encoding="utf-8",
-    errors="strict",
-    max_field_size=131072,
-    quoting=csv.QUOTE_MINIMAL,
-):
+    delimiter: Any = ",",
+    quotechar: Any = '"',
+    escapechar: Any = None,
+    doublequote: Any = True,
+    skipinitialspace: Any = False,
+    strict: Any = False,
+    encoding: Any = "utf-8",
+    errors: Any = "strict",
+    max_field_size: Any = 131072,
+    quoting: Any = csv.QUOTE_MINIMAL,
+) -> Dialect:
     """Validate read_csv's options; return a :class:`Dialect` or raise."""
     # "excel" as DictReader passes it, overridden by the options given: the
     # csv module's own errors (quotechar=None with quoting, say)
@@ -171,7 +178,7 @@ def check(
         special = {dialect.delimiter, dialect.escapechar}
         if quotes:
             special.add(dialect.quotechar)
-        clash = special & set(_REPLACEMENT)
+        clash = {char for char in special if char is not None} & set(_REPLACEMENT)
         if clash:
             raise ValueError(
                 f"read_csv cannot use errors='backslashreplace' with {sorted(clash)[0]!r} "
@@ -210,7 +217,7 @@ _REPLACEMENT = "\\x0123456789abcdef"  # what backslashreplace writes for a byte
 
 
 @lru_cache(maxsize=None)
-def single_byte(name):
+def single_byte(name: str) -> bool:
     """True when codec *name* decodes every byte on its own, ASCII as itself."""
     for byte in range(256):
         decoder = codecs.getincrementaldecoder(name)("surrogateescape")
@@ -226,7 +233,7 @@ def single_byte(name):
 
 
 @lru_cache(maxsize=None)
-def _undecodable(name):
+def _undecodable(name: str) -> bytes:
     """The bytes that single-byte codec *name* cannot decode (errors="ignore" drops them)."""
     bad = bytearray()
     for byte in range(256):
@@ -237,6 +244,6 @@ def _undecodable(name):
     return bytes(bad)
 
 
-def options(dialect):
+def options(dialect: Dialect) -> dict[str, Any]:
     """The options of *dialect* as given, in signature order, as a dict."""
     return {name: getattr(dialect, name) for name in OPTIONS}

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
+import importlib
+import inspect
 import io
 import os
 import stat
@@ -22,16 +24,18 @@ from multiprocessing.reduction import ForkingPickler
 from operator import index as _index
 from typing import Any, Callable, Iterator
 
-from cyiter import _select
-from cyiter._source import open_source
+from cyiter import _compression, _select
+from cyiter._source import Source, _head, open_source
 
 #: Ranges per worker that process_ranges cuts by default: a worker slowed
 #: by other load takes fewer of them (see docs/internals.md, "Parallel ranges").
 PARTS_PER_WORKER = 4
 
 
-def byte_ranges(source: Any, parts: Any = None, *, size: Any = None) -> list[tuple[int, int]]:
-    """byte_ranges(source, parts=None, *, size=None)
+def byte_ranges(
+    source: Any, parts: Any = None, *, size: Any = None, compression: Any = "infer"
+) -> list[tuple[int, int]]:
+    """byte_ranges(source, parts=None, *, size=None, compression="infer")
 
     The byte ranges ``(start, stop)`` that cover *source* (a path or a
     seekable binary file object) from byte 0 to its end, in order: *parts*
@@ -44,6 +48,12 @@ def byte_ranges(source: Any, parts: Any = None, *, size: Any = None) -> list[tup
     rows or chunks that begin in its range: together, every item of the
     file exactly once.
 
+    Compressed data has no byte ranges (a stream is read from its start):
+    a source whose first bytes are gzip, bz2, xz or zstd (*compression*
+    "infer", as the readers look), or any source if *compression* names a
+    kind, is a ValueError; None splits the bytes as they are, which
+    ``read_chunks`` reads by default.
+
     >>> from cyiter import byte_ranges, read_lines
     >>> import io
     >>> f = io.BytesIO(b"one\\ntwo\\nthree\\n")
@@ -54,33 +64,49 @@ def byte_ranges(source: Any, parts: Any = None, *, size: Any = None) -> list[tup
     >>> [list(read_lines(f, start=a, stop=b)) for a, b in byte_ranges(f, 3)]
     [[b'one'], [b'two', b'three'], []]
     """
-    return split(source, parts, size, "byte_ranges")[0]
+    ranges, identity, kind = split(source, parts, size, _compression.check(compression), "byte_ranges")
+    if kind is not None:
+        raise ValueError(
+            f"byte_ranges cannot split {kind}-compressed data: a compressed stream can "
+            "only be read from its start, so read it whole (process_ranges and "
+            "cyiter.dask give such a file one range), or pass compression=None to "
+            "split its raw bytes"
+        )
+    return ranges
 
 
-def split(source: Any, parts: Any, size: Any, name: str) -> tuple[list[tuple[int, int]], Any]:
-    """``(ranges, identity)`` of *source* for the function *name*: the
-    ranges of :func:`byte_ranges` and what identifies the file (its size
-    and modification time; None for a file object)."""
+#: The range a compressed file gets from process_ranges and cyiter.dask: all of it.
+WHOLE = (0, None)
+
+
+def split(
+    source: Any, parts: Any, size: Any, compression: str | None, name: str
+) -> tuple[list[tuple[int, int]], Any, str | None]:
+    """``(ranges, identity, kind)`` of *source* for the function *name*: the
+    ranges of :func:`byte_ranges`, what identifies the file (its size and
+    modification time; None for a file object), and the kind of compressed
+    data it holds as a reader with option *compression* would find it."""
     if (parts is None) == (size is None):
         raise TypeError(f"{name}() takes parts or size: exactly one of the two")
     count = at_least_one(parts if size is None else size, "parts" if size is None else "size")
-    total, identity = _measure(source, name)
+    total, identity, kind = _measure(source, compression, name)
     if size is not None:
         count = -(-total // count)
     count = max(1, min(count, total))
     bounds = [i * total // count for i in range(count + 1)]
-    return list(zip(bounds, bounds[1:])), identity
+    return list(zip(bounds, bounds[1:])), identity, kind
 
 
 def at_least_one(value: Any, what: str) -> int:
-    value = _index(value)
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, not {value}")
-    return value
+    number = _index(value)
+    if number < 1:
+        raise ValueError(f"{what} must be at least 1, not {number}")
+    return number
 
 
-def _measure(source: Any, name: str) -> tuple[int, Any]:
-    """The size in bytes of *source*, and its identity (see :func:`split`)."""
+def _measure(source: Any, compression: str | None, name: str) -> tuple[int, Any, str | None]:
+    """The size in bytes of *source*, its identity and the kind of its
+    compressed data (see :func:`split`)."""
     if isinstance(source, (str, os.PathLike)):
         st = os.stat(source)
         if stat.S_ISDIR(st.st_mode):
@@ -90,7 +116,13 @@ def _measure(source: Any, name: str) -> tuple[int, Any]:
                 f"{name} needs a regular file, and {os.fspath(source)!r} is not one "
                 "(a pipe or device has no size to split)"
             )
-        return st.st_size, identity_of(st)
+        if compression != "infer":
+            return st.st_size, identity_of(st), compression
+        src = open_source(source, name)
+        try:
+            return st.st_size, identity_of(st), _compression.detect(_head(src))
+        finally:
+            src.close()
     src = open_source(source, name)  # the readers' checks and messages
     if not src.seekable:
         raise io.UnsupportedOperation(
@@ -100,9 +132,33 @@ def _measure(source: Any, name: str) -> tuple[int, Any]:
     file = src.file
     here = file.tell()
     try:
-        return file.seek(0, os.SEEK_END), None
+        kind = _compression.detect(_head(src)) if compression == "infer" else compression
+        return file.seek(0, os.SEEK_END), None, kind
     finally:
         file.seek(here)
+
+
+def reader_compression(cls: Any, kwargs: dict[str, Any]) -> str | None:
+    """The compression option a *cls* reader made with *kwargs* reads with."""
+    if "compression" in kwargs:
+        return _compression.check(kwargs["compression"])
+    default: str | None = inspect.signature(cls).parameters["compression"].default
+    return default
+
+
+def reader_ranges(
+    path: str, cls: Any, kwargs: dict[str, Any], parts: Any, size: Any, name: str
+) -> tuple[list[tuple[int, int | None]], Any]:
+    """The ranges and identity of *path* for process_ranges and cyiter.dask
+    (*name*): those of :func:`byte_ranges`, or the whole file if the *cls*
+    reader made with *kwargs* finds compressed data there.  The reader's
+    own checks of *kwargs* run now, in the caller."""
+    ranges, identity, kind = split(path, parts, size, reader_compression(cls, kwargs), name)
+    if kind is not None:
+        cls(path, **kwargs).close()
+        return [WHOLE], identity
+    cls(path, start=0, stop=0, **kwargs).close()
+    return list(ranges), identity
 
 
 def identity_of(st: os.stat_result) -> tuple[int, int]:
@@ -111,7 +167,7 @@ def identity_of(st: os.stat_result) -> tuple[int, int]:
     return (st.st_size, st.st_mtime_ns)
 
 
-def open_range(cls: Any, path: str, identity: Any, start: int, stop: int, kwargs: dict) -> Any:
+def open_range(cls: Any, path: str, identity: Any, start: int, stop: int | None, kwargs: dict[str, Any]) -> Any:
     """A *cls* reader over ``[start, stop)`` of *path*, in a worker; ValueError
     when the file is no longer the one that was split."""
     if identity_of(os.stat(path)) != identity:
@@ -126,25 +182,29 @@ def reader_class(reader: Any, name: str) -> Any:
     """The reader class *reader* names (a class of either twin, or a public
     name resolved in the active twin), else TypeError."""
     cls = _select.CLASSES.get(reader) if isinstance(reader, str) else reader
-    if not (isinstance(cls, type) and issubclass(cls, _reader_bases())):
-        readers = ", ".join(n for n, c in _select.CLASSES.items() if issubclass(c, _reader_bases()))
+    if not _is_reader(cls):
+        readers = ", ".join(n for n, c in _select.CLASSES.items() if _is_reader(c))
         raise TypeError(
             f"{name} needs a cyiter reader class or its name ({readers}), not {reader!r}"
         )
     return cls
 
 
+def _is_reader(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, _reader_bases())
+
+
 def _reader_bases() -> tuple[type, ...]:
     from cyiter._py.readers import _Reader
 
     try:
-        from cyiter._cy.readers import _Reader as _CyReader
+        cython_readers = importlib.import_module("cyiter._cy.readers")
     except ImportError:  # a pure-Python install
         return (_Reader,)
-    return (_Reader, _CyReader)
+    return (_Reader, cython_readers._Reader)
 
 
-def check_kwargs(kwargs: dict, name: str) -> None:
+def check_kwargs(kwargs: dict[str, Any], name: str) -> None:
     """TypeError for a start= or stop= among a reader's arguments: *name* sets them."""
     taken = sorted({"start", "stop"} & kwargs.keys())
     if taken:
@@ -195,6 +255,10 @@ def process_ranges(
     fewer.  At most ``2 * workers`` ranges are submitted ahead of the one
     awaited (on *executor*: *workers* if given, else all).
 
+    A compressed file (as the reader finds it: its *compression* "infer"
+    recognises gzip, bz2, xz and zstd, or a kind named) is one range, read
+    whole by one worker: a compressed stream can only be read from its start.
+
     For a process pool, *func* and *reader_kwargs* must pickle: a lambda or
     a nested function is a TypeError at once.  An exception raised for a
     range propagates unchanged, with a note naming the range.  Closing the
@@ -211,10 +275,10 @@ def process_ranges(
             f"distributed.Client().get_executor(), ...), not {type(executor).__name__}"
         )
     count = _cpu_count() if workers is None else at_least_one(workers, "workers")
-    ranges, identity = split(
-        path, count * PARTS_PER_WORKER if parts is None else parts, None, "process_ranges"
+    ranges, identity = reader_ranges(
+        path, cls, reader_kwargs, count * PARTS_PER_WORKER if parts is None else parts, None,
+        "process_ranges",
     )
-    cls(path, start=0, stop=0, **reader_kwargs).close()  # the reader's checks, now
     processes = concurrent.futures.ProcessPoolExecutor
     if executor is None:
         pool = processes if _gil_enabled() else concurrent.futures.ThreadPoolExecutor
@@ -229,21 +293,29 @@ def process_ranges(
     run = partial(_run_range, func, cls, path, identity, reader_kwargs)
     more = ", ..." if reader_kwargs else ""
 
-    def where(start: int, stop: int) -> str:
+    def where(start: int, stop: int | None) -> str:
         return f"{cls.__name__}({path!r}, start={start}, stop={stop}{more})"
 
     own = None if pool is None else partial(pool, count)
     return _results(run, where, ranges, executor, own, ahead)
 
 
-def _results(run, where, ranges, executor, own, ahead):
+def _results(
+    run: Callable[[int, int | None], Any],
+    where: Callable[[int, int | None], str],
+    ranges: list[tuple[int, int | None]],
+    executor: concurrent.futures.Executor | None,
+    own: Callable[[], concurrent.futures.Executor] | None,
+    ahead: int,
+) -> Iterator[Any]:
     """The generator behind process_ranges: ``run(start, stop)`` for each
     range, on *executor* or on the pool ``own()`` makes, which it shuts
     down at the end; ``where(start, stop)`` names a range in errors."""
-    pending = deque()
+    pending: deque[tuple[int, int, int | None, concurrent.futures.Future[Any]]] = deque()
     todo = iter(enumerate(ranges))
 
-    def submit(count):
+    def submit(count: int) -> None:
+        assert executor is not None  # (made before the first submit)
         for i, (start, stop) in islice(todo, count):
             pending.append((i, start, stop, executor.submit(run, start, stop)))
 
@@ -268,7 +340,15 @@ def _results(run, where, ranges, executor, own, ahead):
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_range(func, cls, path, identity, kwargs, start, stop):
+def _run_range(
+    func: Callable[[Any], Any],
+    cls: Any,
+    path: str,
+    identity: Any,
+    kwargs: dict[str, Any],
+    start: int,
+    stop: int | None,
+) -> Any:
     with open_range(cls, path, identity, start, stop, kwargs) as reader:
         return func(reader)
 

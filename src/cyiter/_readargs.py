@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import inspect
 import sys
 from operator import index as _index
 from typing import Any
 
-from cyiter import _dialect
+from cyiter import _compression, _dialect
 from cyiter._source import MAX_OFFSET, MAX_SIZE
 
 _ASCII_TEXT = "".join(map(chr, range(128)))
@@ -35,10 +36,13 @@ _STATELESS_MULTIBYTE = frozenset(
 Options = dict[str, Any]
 
 
-def read_chunks(source: Any, size: Any = 65536, *, start: Any = 0, stop: Any = None) -> tuple[Any, Options]:
+def read_chunks(
+    source: Any, size: Any = 65536, *, start: Any = 0, stop: Any = None, compression: Any = None
+) -> tuple[Any, Options]:
     return source, {
         "size": _size(size, "size"),
         **_range(start, stop),
+        "compression": _compression.check(compression),
     }
 
 
@@ -52,6 +56,7 @@ def read_lines(
     stop: Any = None,
     buffer_size: Any = 1 << 20,
     max_line_length: Any = None,
+    compression: Any = "infer",
 ) -> tuple[Any, Options]:
     codec_name(encoding, errors)
     return source, {
@@ -61,6 +66,7 @@ def read_lines(
         **_range(start, stop),
         "buffer_size": _size(buffer_size, "buffer_size"),
         "max_line_length": _limit(max_line_length, "max_line_length"),
+        "compression": _compression.check(compression),
     }
 
 
@@ -82,6 +88,7 @@ def read_csv(
     quoting: Any = csv.QUOTE_MINIMAL,
     start: Any = 0,
     stop: Any = None,
+    compression: Any = "infer",
 ) -> tuple[Any, Options]:
     options = {
         "delimiter": delimiter,
@@ -102,7 +109,39 @@ def read_csv(
         "restkey": restkey,
         "restval": restval,
         **_range(start, stop),
+        "compression": _compression.check(compression),
     }
+
+
+def read_jsonl(
+    source: Any,
+    *,
+    loads: Any = None,
+    start: Any = 0,
+    stop: Any = None,
+    compression: Any = "infer",
+    buffer_size: Any = 1 << 20,
+    max_line_length: Any = None,
+) -> tuple[Any, Options]:
+    if loads is not None and not callable(loads):
+        raise TypeError(f"loads must be callable or None, not {type(loads).__name__}")
+    return source, {
+        "loads": loads,
+        **_range(start, stop),
+        "compression": _compression.check(compression),
+        "buffer_size": _size(buffer_size, "buffer_size"),
+        "max_line_length": _limit(max_line_length, "max_line_length"),
+    }
+
+
+def signature(name: str) -> inspect.Signature:
+    """The public signature of the reader *name*: that of its argument
+    checks here, without their annotations."""
+    checks = inspect.signature(globals()[name])
+    return checks.replace(
+        parameters=[p.replace(annotation=p.empty) for p in checks.parameters.values()],
+        return_annotation=checks.empty,
+    )
 
 
 def codec_name(encoding: Any, errors: Any) -> str | None:
@@ -160,27 +199,27 @@ def _range(start: Any, stop: Any) -> Options:
 def _offset(value: Any, what: str) -> int:
     """*value* as a byte offset: an int that is at least zero (past the
     largest file offset is as good as the end of any file)."""
-    value = _index(value)
-    if value < 0:
-        raise ValueError(f"{what} must be at least zero, not {value}")
-    return min(value, MAX_OFFSET)
+    number = _index(value)
+    if number < 0:
+        raise ValueError(f"{what} must be at least zero, not {number}")
+    return min(number, MAX_OFFSET)
 
 
 def _limit(value: Any, what: str) -> int | None:
     """None (no limit), or *value* as a length that is at least zero."""
     if value is None:
         return None
-    value = _index(value)
-    if value < 0:
-        raise ValueError(f"{what} must be at least zero, not {value}")
-    return min(value, sys.maxsize)
+    number = _index(value)
+    if number < 0:
+        raise ValueError(f"{what} must be at least zero, not {number}")
+    return min(number, sys.maxsize)
 
 
 def _size(value: Any, what: str) -> int:
     """*value* as the size of a buffer or chunk: from 1 to MAX_SIZE."""
-    value = _index(value)
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, not {value}")
-    if value > MAX_SIZE:
-        raise ValueError(f"{what} must be at most 2**48, not {value}")
-    return value
+    number = _index(value)
+    if number < 1:
+        raise ValueError(f"{what} must be at least 1, not {number}")
+    if number > MAX_SIZE:
+        raise ValueError(f"{what} must be at most 2**48, not {number}")
+    return number

@@ -13,7 +13,10 @@ their faults are the same everywhere:
   neither a path nor a binary file ``TypeError``, and a byte range on a
   source that cannot seek ``io.UnsupportedOperation``;
 * every read goes through :meth:`Source.readinto`, which gives one meaning
-  to what a source can do wrong (see :func:`checked_length`).
+  to what a source can do wrong (see :func:`checked_length`);
+* a compressed source (``compression=``) is read through
+  ``cyiter._compression.Decompressed``: ``readinto`` gives decompressed
+  bytes, ``file`` is the decompressing stream and ``raw`` the file itself.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import os
 import stat
 from collections.abc import Callable
 from typing import Any
+
+from cyiter._compression import MAGIC_SIZE, Decompressed, detect
 
 #: The largest buffer or chunk size a reader accepts: far beyond any
 #: machine's memory, small enough that no size computation can overflow.
@@ -36,10 +41,14 @@ MAX_OFFSET = (1 << 63) - 1
 class Source:
     """An open source: ``file``, its ``readinto``, and what a pickle needs."""
 
-    __slots__ = ("file", "readinto", "path", "seekable", "regular", "__weakref__")
+    __slots__ = ("file", "readinto", "path", "seekable", "regular", "raw", "compression", "__weakref__")
+
+    file: Any
+    readinto: Callable[[Any], Any] | None
 
     def __init__(self, file: Any, path: str | None) -> None:
-        self.file = file
+        self.file = self.raw = file
+        self.compression: str | None = None
         self.path = path
         self.readinto = _readinto_of(file)
         seekable = getattr(file, "seekable", None)
@@ -47,25 +56,43 @@ class Source:
         # only a regular file the reader opened can be reopened at an offset
         self.regular = path is not None and _identity(file) is not None
 
+    def decompress(self, kind: str) -> None:
+        """Read the file through a decompressing stream from now on (where the
+        file is now is where the compressed data starts).  The stream goes
+        forward only; ``seek`` to a later offset decompresses up to it."""
+        read = self.readinto
+        assert read is not None  # (an open source)
+
+        def read_checked(view: Any) -> int:
+            return checked_length(read(view), len(view))
+
+        self.file = Decompressed(kind, read_checked, self.raw, self.seekable)
+        self.readinto = self.file.readinto
+        self.compression = kind
+        self.seekable = True
+
     def close(self) -> None:
         """Release the file: close it if the reader opened it, else just drop it."""
-        file = self.file
+        file = self.raw
         if file is None:
             return
-        self.file = None
+        self.file = self.raw = None
         self.readinto = None
         if self.path is not None:
             file.close()
 
     def __repr__(self) -> str:
-        return repr(self.path if self.path is not None else self.file)
+        return repr(self.path if self.path is not None else self.raw)
 
 
-def open_source(source: Any, name: str, ranged: bool = False) -> Source:
+def open_source(source: Any, name: str, ranged: bool = False, compression: str | None = None) -> Source:
     """Open *source* for the reader called *name* (used in error messages).
 
     *ranged*: the reader will seek (a ``start``/``stop`` byte range), so a
-    source that cannot seek, such as a pipe, is refused.
+    source that cannot seek, such as a pipe, is refused.  *compression*: a
+    kind of ``cyiter._compression.KINDS`` to decompress, "infer" to look at
+    the first bytes of a source that can seek (one that cannot is read as
+    it is), or None; ``Source.compression`` says what was chosen.
     """
     if isinstance(source, (str, os.PathLike)):
         src = _open_path(os.path.abspath(os.fspath(source)))
@@ -77,6 +104,7 @@ def open_source(source: Any, name: str, ranged: bool = False) -> Source:
     else:
         _check_binary_file(source, name)
         src = Source(source, None)
+    _decompress(src, compression, name, ranged)
     if ranged and not src.seekable:
         src.close()
         raise io.UnsupportedOperation(
@@ -87,14 +115,15 @@ def open_source(source: Any, name: str, ranged: bool = False) -> Source:
     return src
 
 
-def reopen(path: Any, identity: Any, offset: int, name: str) -> Source:
-    """Open the absolute *path* a pickle recorded, to resume at *offset*.
+def reopen(path: Any, identity: Any, offset: int, name: str, compression: str | None = None) -> Source:
+    """Open the absolute *path* a pickle recorded, to resume at *offset*
+    (decompressed with *compression*, as :func:`open_source` does).
 
     The file must be the one the pickle was made from: the same inode, size
     and modification time (*identity*), else ValueError.
     """
     src = _open_path(path)
-    now = _identity(src.file)
+    now = _identity(src.raw)
     change = _change(identity, now)
     if change:
         src.close()
@@ -102,7 +131,44 @@ def reopen(path: Any, identity: Any, offset: int, name: str) -> Source:
             f"cannot resume {name} at byte {offset} of {path!r}: {change} since the "
             "reader was pickled; start a new reader instead"
         )
+    _decompress(src, compression, name)
     return src
+
+
+def _decompress(src: Source, compression: str | None, name: str, ranged: bool = False) -> None:
+    """Put the decompressing stream *compression* asks for between *src*
+    and its reader (closing *src* if that fails)."""
+    try:
+        if compression == "infer":
+            compression = detect(_head(src)) if src.seekable else None
+        if compression is None:
+            return
+        if ranged:
+            raise ValueError(
+                f"{name} cannot read a byte range (start/stop) of {compression}-compressed "
+                "data: a compressed stream can only be read from its start"
+            )
+        src.decompress(compression)
+    except BaseException:
+        src.close()
+        raise
+
+
+def _head(src: Source) -> bytes:
+    """The first bytes of a seekable source, which is left at its start."""
+    head = bytearray(MAGIC_SIZE)
+    view = memoryview(head)
+    got = 0
+    readinto = src.readinto
+    assert readinto is not None  # (an open source)
+    src.file.seek(0)
+    while got < MAGIC_SIZE:
+        n = checked_length(readinto(view[got:]), MAGIC_SIZE - got)
+        if n == 0:
+            break
+        got += n
+    src.file.seek(0)
+    return bytes(head[:got])
 
 
 def _change(was: tuple[int, ...], now: tuple[int, ...] | None) -> str:
@@ -134,7 +200,7 @@ def pickle_source(src: Source | None, path: str | None, name: str) -> tuple[Any,
             f"cannot pickle a {name} reading {path!r}, which is not a regular file "
             "(a pipe, socket or device cannot be reopened at an offset)"
         )
-    return path, _identity(src.file)
+    return path, _identity(src.raw)
 
 
 def seek(src: Source, pos: int) -> None:
@@ -154,7 +220,7 @@ def length_hint(src: Source | None, position: int, stop: int | None, size: int) 
     unknown (a pipe; a /proc file, which says 0 and has bytes)."""
     if src is None:
         return 0
-    end = os.fstat(src.file.fileno()).st_size if src.regular else 0
+    end = os.fstat(src.raw.fileno()).st_size if src.regular and src.compression is None else 0
     if end == 0:
         return NotImplemented
     if stop is not None:

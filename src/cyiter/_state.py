@@ -4,8 +4,10 @@ A pickle made by either twin names :func:`restore` and a public class name,
 never a twin's own class, so it loads in whichever twin is active.
 """
 
+from typing import Any
 
-def restore(name: str):
+
+def restore(name: str) -> object:
     """Make an empty (exhausted) iterator of the active twin's *name* class.
 
     Pickle then calls its ``__setstate__`` with the state the other side's
@@ -13,9 +15,9 @@ def restore(name: str):
     """
     from cyiter import _select
 
-    if name not in _select.NAMES:
+    if name not in _select.PICKLED:
         raise TypeError(f"cyiter cannot restore an object named {name!r}")
-    cls = _select.CLASSES[name]
+    cls: type[object] = _select.CLASSES[name]
     return cls.__new__(cls)
 
 
@@ -36,7 +38,7 @@ def object_repr(name: str, obj: object) -> str:
 _READER_KEYS = ("path", "identity", "offset", "options")
 
 
-def reader_state(name: str, state: object, extra: dict) -> tuple:
+def reader_state(name: str, state: object, extra: dict[str, Any]) -> tuple[Any, ...]:
     """Check a pickled reader *state*; ``(path, identity, offset, options,
     extra)``, *extra* holding the reader's own keys (its ``_resume`` checks
     their values; the reader's argument checks check the options)."""

@@ -29,7 +29,7 @@ except ImportError as exc:
 from cyiter import _parallel, _select
 
 # A reader joins with a line below, its name here and its stub in dask.pyi.
-__all__ = ["read_lines", "read_csv"]
+__all__ = ["read_lines", "read_csv", "read_jsonl"]
 
 
 def _bag_of(name: str, what: str) -> Callable[..., Any]:
@@ -50,32 +50,36 @@ def _bag_of(name: str, what: str) -> Callable[..., Any]:
     int, or a string such as ``"64 MiB"`` or ``"128MB"``; None: one range
     per file), and each range is one partition, read lazily by
     ``cyiter.{name}(path, start=..., stop=..., **reader_kwargs)`` inside
-    the worker that computes it.  A partition fails with ValueError if its
-    file changed since the bag was made.
+    the worker that computes it.  A compressed file (as the reader finds
+    it, see its *compression*) is one partition, read from its start.  A
+    partition fails with ValueError if its file changed since the bag was
+    made.
     """
     return function
 
 
 read_lines = _bag_of("read_lines", "lines")
 read_csv = _bag_of("read_csv", "rows (dicts)")
+read_jsonl = _bag_of("read_jsonl", "parsed values")
 
 
-def _bag(name: str, paths: Any, blocksize: Any, kwargs: dict) -> Any:
+def _bag(name: str, paths: Any, blocksize: Any, kwargs: dict[str, Any]) -> Any:
     cls = _select.CLASSES[name]
     label = f"cyiter.dask.{name}"
     _parallel.check_kwargs(kwargs, label)
     files = _expand(paths, label)
     size = None if blocksize is None else _blocksize(blocksize)
-    cls(files[0], start=0, stop=0, **kwargs).close()  # the reader's checks, now
     tasks = []
     for path in files:
-        ranges, identity = _parallel.split(path, 1 if size is None else None, size, label)
+        ranges, identity = _parallel.reader_ranges(
+            path, cls, kwargs, 1 if size is None else None, size, label
+        )
         tasks += [(path, identity, start, stop) for start, stop in ranges]
     token = tokenize(f"{cls.__module__}.{cls.__qualname__}", tasks, kwargs)
     key = f"cyiter-{name.replace('_', '-')}-{token}"
     # list(...): the form dask.bag's optimizer unwraps when the partition
     # feeds another step, so a filter or count streams through the reader
-    graph = {
+    graph: dict[Any, Any] = {
         (key, i): (list, (partial(_parallel.open_range, cls, path, identity, start, stop, kwargs),))
         for i, (path, identity, start, stop) in enumerate(tasks)
     }

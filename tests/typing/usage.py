@@ -9,10 +9,11 @@ classes are generic only in the stubs (``cyiter.count[int]`` is a TypeError
 at runtime), so such types are quoted.
 """
 
+import asyncio
 import io
 import sys
 import tempfile
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Generator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +24,7 @@ from typing import Any, Literal, assert_type
 from dask.bag import Bag
 
 import cyiter
+import cyiter.aio
 import cyiter.dask
 
 
@@ -114,6 +116,82 @@ def parallel(path: Path) -> None:
     bag = cyiter.dask.read_csv([path, str(path)], blocksize="1 MiB", delimiter=",")
     assert_type(bag, Bag)
     assert_type(cyiter.dask.read_lines(path, blocksize=None), Bag)
+    assert_type(cyiter.dask.read_jsonl(path, blocksize=1 << 20, loads=len), Bag)
+    assert_type(cyiter.byte_ranges(path, 2, compression=None), list[tuple[int, int]])
+
+
+def jsonl(directory: str) -> None:
+    path = Path(directory, "usage.jsonl.gz")
+    assert_type(cyiter.write_jsonl(path, [{"a": 1}, [2]], compression="infer"), int)
+    assert_type(cyiter.write_jsonl(str(path), iter([3]), dumps=repr, append=True), int)
+    with cyiter.read_jsonl(path, max_line_length=100) as values:
+        assert_type(values, "cyiter.read_jsonl[Any]")
+        assert_type(values.offset, int)
+        assert_type(next(values), Any)
+    with cyiter.read_jsonl(path, loads=len, compression="gzip") as sizes:
+        assert_type(list(sizes), list[int])
+    assert_type(list(cyiter.read_lines(path, compression=None)), list[bytes])
+def more_dropins() -> None:
+    assert_type(next(cyiter.windowed([1, 2, 3], 2)), tuple[int | None, ...])
+    assert_type(next(cyiter.windowed("abc", 2, fillvalue=0, step=2)), tuple[str | int, ...])
+    assert_type(next(cyiter.sliding_window(range(5), 3)), tuple[int, ...])
+    assert_type(list(cyiter.unique_everseen("abca", key=str.lower)), list[str])
+    assert_type(list(cyiter.unique_justseen([1.0, 1.0, 2.0])), list[float])
+    assert_type(list(cyiter.interleave([1, 2], [3, 4])), list[int])
+    assert_type(list(cyiter.interleave_longest("ab", "c")), list[str])
+    assert_type(list(cyiter.roundrobin([1], [2, 3])), list[int])
+    batches = cyiter.constrained_batches([b"ab", b"c"], 3, max_count=2, get_len=len, strict=False)
+    assert_type(next(batches), tuple[bytes, ...])
+    assert_type([list(chunk) for chunk in cyiter.ichunked(range(5), 2)], list[list[int]])
+    p = cyiter.peekable(["a", "b", "c"])
+    assert_type(p.peek(), str)
+    assert_type(p.peek(None), str | None)
+    assert_type(p[1], str)
+    assert_type(p[1:], list[str])
+    p.prepend("z")
+    assert_type(bool(p), bool)
+    assert_type(next(p), str)
+    assert_type(cyiter.ilen(x for x in range(5)), int)
+
+
+async def numbers(n: int) -> AsyncIterator[int]:
+    for i in range(n):
+        yield i
+
+
+async def asynchronous() -> None:
+    batches = cyiter.aio.abatched(numbers(5), 2, strict=False, timeout=0.5)
+    assert_type(batches, "cyiter.aio.abatched[int]")
+    assert_type(await anext(batches), tuple[int, ...])
+    async with cyiter.aio.achunked(numbers(5), None, False, timeout=1) as chunks:
+        assert_type(chunks, "cyiter.aio.achunked[int]")
+        assert_type([c async for c in chunks], list[list[int]])
+    await batches.aclose()
+
+    async def inners() -> AsyncIterator[list[str] | AsyncIterator[str]]:
+        yield ["a"]
+
+    assert_type([x async for x in cyiter.aio.aflatten(inners())], list[str])
+
+
+async def async_readers(path: Path) -> None:
+    lines = cyiter.aio.aread_lines(path)
+    assert_type(lines, "cyiter.aio.aread_lines[bytes]")
+    assert_type(await anext(lines), bytes)
+    assert_type(lines.offset, int)
+    await lines.aclose()
+    async with cyiter.aio.aread_lines(path, encoding="utf-8", start=1) as text:
+        assert_type([line async for line in text], list[str])
+    rows = cyiter.aio.aread_csv(path)
+    assert_type(rows.fieldnames, list[str] | None)
+    assert_type([row async for row in rows], list[dict[str | Any, str | Any]])
+    by_index = cyiter.aio.aread_csv(path, fieldnames=[0, 1])
+    assert_type(await anext(by_index), dict[int | Any, str | Any])
+    await by_index.aclose()
+    assert_type([chunk async for chunk in cyiter.aio.aread_chunks(path, 3)], list[bytes])
+    sizes = cyiter.aio.aread_jsonl(path, loads=len, compression="infer")
+    assert_type(sizes, "cyiter.aio.aread_jsonl[int]")
+    assert_type([size async for size in sizes], list[int])
 
 
 def rejected(path: Path) -> None:
@@ -131,6 +209,16 @@ def rejected(path: Path) -> None:
     cyiter.byte_ranges(path)  # type: ignore[call-overload]
     cyiter.byte_ranges(path, 2, size=3)  # type: ignore[call-overload]
     cyiter.process_ranges(count_lines, cyiter.read_chunks, path)  # type: ignore[arg-type]
+    cyiter.read_lines(path, compression="zip")  # type: ignore[call-overload]
+    cyiter.read_jsonl(path, loads="json")  # type: ignore[call-overload]
+    cyiter.write_jsonl(path, [1], None)  # type: ignore[call-arg]
+    cyiter.windowed([1], "2")  # type: ignore[call-overload]
+    cyiter.peekable([1]).prepend("a")  # type: ignore[arg-type]
+    cyiter.aio.abatched([1, 2], 2)  # type: ignore[arg-type]
+    cyiter.aio.abatched(numbers(2), 2, True)  # type: ignore[call-arg]
+    cyiter.aio.achunked(numbers(2), 2, timeout="1")  # type: ignore[arg-type]
+    cyiter.aio.aread_lines(path, None)  # type: ignore[call-overload]
+    cyiter.aio.aread_chunks(io.StringIO("text"))  # type: ignore[arg-type]
     del text, data
 
 
@@ -138,11 +226,15 @@ def main() -> None:
     sequences()
     batching()
     flattening()
+    more_dropins()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")
         readers(path)
         parallel(path)
+        asyncio.run(async_readers(path))
+        jsonl(tmp)
+    asyncio.run(asynchronous())
     print(f"typed usage examples ran on the {cyiter.IMPLEMENTATION} twin", file=sys.stderr)
 
 

@@ -1,4 +1,4 @@
-"""Fixtures of the packaging checks (issue 5), run by ``nox -s packaging``.
+"""Fixtures of the packaging checks, run by ``nox -s packaging``.
 
 They build the release artifacts from a clean copy of this tree, exactly as a
 user or the wheel workflow would, and install them in fresh virtual

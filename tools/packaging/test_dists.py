@@ -16,6 +16,10 @@ __version__ = runpy.run_path(str(ROOT / "src" / "cyiter" / "_version.py"))["__ve
 
 FALLBACK = "WARNING: cyiter's Cython extension could not be compiled"
 
+#: The package's files that are neither code nor stubs: the typing marker,
+#: and the pure twin's recorded speed that `cyiter bench` reads
+DATA = ("cyiter/py.typed", "cyiter/_bench/baseline.json")
+
 
 def wheel_names(wheel):
     with zipfile.ZipFile(wheel) as zf:
@@ -65,9 +69,9 @@ def test_wheel_holds_only_the_package_and_every_extension(dists):
     assert re.search(r"-cp3\d+-cp3\d+t?-linux_\w+\.whl$", wheel.name), wheel.name
     files = package_files(wheel)
     assert all(n.startswith("cyiter/") for n in files), files
-    odd = [n for n in files if not (n.endswith((".py", ".pyi", ".so")) or n == "cyiter/py.typed")]
+    odd = [n for n in files if not (n.endswith((".py", ".pyi", ".so")) or n in DATA)]
     assert not odd, odd
-    assert "cyiter/__init__.pyi" in files and "cyiter/py.typed" in files
+    assert {"cyiter/__init__.pyi", *DATA} <= set(files)
     built = sorted(re.match(r"cyiter/_cy/(\w+)\.cpython-.*\.so$", n).group(1) for n in files if n.endswith(".so"))
     assert built == cython_modules(sdist)
 
@@ -104,8 +108,8 @@ def test_auditwheel_repairs_to_a_manylinux_wheel(dists, tmp_path):
 def test_pure_wheel_is_py3_none_any_and_passes_the_suite(pure_wheel, unpacked_sdist, tmp_path):
     assert pure_wheel.name == f"cyiter-{__version__}-py3-none-any.whl"
     files = package_files(pure_wheel)
-    assert not [n for n in files if not n.endswith((".py", ".pyi")) and n != "cyiter/py.typed"], files
-    assert "cyiter/__init__.pyi" in files
+    assert not [n for n in files if not n.endswith((".py", ".pyi")) and n not in DATA], files
+    assert {"cyiter/__init__.pyi", *DATA} <= set(files)
     venv = Venv(tmp_path / "pure")
     venv.pip("install", f"{pure_wheel}[test]")
     assert venv.implementation() == "python"
@@ -119,6 +123,8 @@ def test_sdist_installs_compiled_and_passes_the_suite(sdist_venv, unpacked_sdist
     # what cibuildwheel runs on each wheel before the suite
     out = run(sdist_venv.python, ROOT / "tools" / "packaging" / "check_wheel.py", cwd=unpacked_sdist)
     assert f"cyiter {__version__}: compiled twin" in out
+    # what the README tells users to check
+    assert run(sdist_venv.python, "-m", "cyiter", "--version").strip() == f"cyiter {__version__} (cython twin)"
 
 
 def test_sdist_without_a_compiler_installs_as_pure_python_and_says_so(dists, tmp_path):
@@ -133,9 +139,27 @@ def test_sdist_without_a_compiler_installs_as_pure_python_and_says_so(dists, tmp
     assert "cyiter is installed as pure Python" in screen
     assert "Successfully installed cyiter" in screen
     assert venv.implementation() == "python"
+    assert run(venv.python, "-m", "cyiter", "--version").strip() == f"cyiter {__version__} (python twin)"
+    # pip built (and would cache) a pure wheel, not one tagged for this interpreter alone
+    wheel = run(venv.python, "-c", "import importlib.metadata as m; print(m.distribution('cyiter').read_text('WHEEL'))")
+    assert "Root-Is-Purelib: true" in wheel and "Tag: py3-none-any" in wheel, wheel
     # the extension really is absent, and CYITER_REQUIRE_EXTENSIONS says so
     code, screen = run_in_terminal(venv.python, "-c", "import cyiter", CYITER_REQUIRE_EXTENSIONS="1")
     assert code != 0 and "CYITER_REQUIRE_EXTENSIONS is set" in screen, screen
+
+
+def test_a_failing_compiler_makes_the_same_wheel_as_a_pure_build(dists, pure_wheel, tmp_path):
+    """A fallback build is tagged and laid out as the CYITER_NO_EXTENSIONS wheel,
+    so that it is never taken for (or cached as) a compiled wheel."""
+    run(
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", tmp_path, dists[0],
+        CC="false", CXX="false",
+    )
+    (wheel,) = tmp_path.glob("cyiter-*.whl")
+    assert wheel.name == pure_wheel.name == f"cyiter-{__version__}-py3-none-any.whl"
+    assert package_files(wheel) == package_files(pure_wheel)
+    with zipfile.ZipFile(wheel) as zf:
+        assert "Root-Is-Purelib: true" in zf.read(f"cyiter-{__version__}.dist-info/WHEEL").decode()
 
 
 def test_a_failing_compiler_fails_the_build_when_extensions_are_required(dists, tmp_path):

@@ -10,7 +10,8 @@ USAGE = ROOT / "tests" / "typing" / "usage.py"
 
 
 def test_the_stub_itself_passes_mypy_strict(sdist_venv):
-    run(sdist_venv.python, "-m", "mypy", "--strict", "--no-incremental", ROOT / "src" / "cyiter" / "__init__.pyi")
+    stubs = [ROOT / "src" / "cyiter" / "__init__.pyi", ROOT / "src" / "cyiter" / "aio" / "__init__.pyi"]
+    run(sdist_venv.python, "-m", "mypy", "--strict", "--no-incremental", *stubs)
 
 
 def test_typed_usage_passes_mypy_strict(sdist_venv, tmp_path):

@@ -13,12 +13,13 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 
-from cyiter._bench import cases, machine, memory, plot, progress, report, targets
+from cyiter._bench import baseline, cases, machine, memory, plot, progress, report, targets
 from cyiter._bench.timing import CYTHON, PYTHON, measure
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         dest="mode",
@@ -31,7 +32,7 @@ def add_arguments(parser):
         dest="mode",
         action="store_const",
         const="full",
-        help="the sizes of the issues' targets (files of 256 MiB and more); minutes",
+        help="the sizes the published targets are set for (files of 256 MiB and more); minutes",
     )
     parser.set_defaults(mode="quick")
     parser.add_argument(
@@ -53,7 +54,7 @@ def add_arguments(parser):
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
 
 
-def run(args, command) -> int:
+def run(args: argparse.Namespace, command: str) -> int:
     """Run the benchmark *args* describe; *command* is how it was invoked.
 
     Returns the exit status: 130 after Ctrl-C (the data is removed by then).
@@ -65,7 +66,7 @@ def run(args, command) -> int:
         return 130
 
 
-def _run(args, command):
+def _run(args: argparse.Namespace, command: str) -> int:
     if args.plot and not plot.available():
         print(
             "cyiter bench: --plot needs matplotlib: pip install 'cyiter[bench]'",
@@ -79,7 +80,7 @@ def _run(args, command):
     if args.scale <= 0 or (args.rounds is not None and args.rounds < 1):
         print("cyiter bench: --scale must be > 0 and --rounds >= 1", file=sys.stderr)
         return 2
-    selected = [name for name in cases.ITERATORS if not args.only or name in args.only]
+    selected: list[str] = [name for name in cases.ITERATORS if not args.only or name in args.only]
     profile = cases.profile(args.mode, args.scale, args.rounds)
     twins = cases.load_twins()
     machine_info = machine.describe()  # the load average before the run adds its own
@@ -104,6 +105,7 @@ def _run(args, command):
             if runs:
                 bar.begin("peak memory of the readers")
             memory.measure(memory_runs, directory, bar.advance)
+    recorded = baseline.find(profile.name, machine_info, args.scale)
     doc = report.document(
         profile,
         args.scale,
@@ -111,14 +113,16 @@ def _run(args, command):
         selected,
         case_docs,
         [report.memory_doc(r) for r in memory_runs],
-        targets.evaluate(case_results, memory_runs, selected),
+        targets.evaluate(case_results, memory_runs, selected, recorded),
+        recorded.about,
     )
     if console is not None:
-        plain = {"markup": False, "highlight": False}
-        console.print("\n".join(report.header_lines(doc)), **plain)
+        lines = "\n".join(report.header_lines(doc))
+        console.print(lines, markup=False, highlight=False)
         for table in report.tables(doc):
             console.print(table.rich())
-        console.print("\n".join([*report.skipped_lines(doc), report.totals_line(doc)]), **plain)
+        lines = "\n".join([*report.skipped_lines(doc), report.totals_line(doc)])
+        console.print(lines, markup=False, highlight=False)
     else:
         sys.stdout.write(report.text(doc))
     if args.json:
@@ -136,7 +140,7 @@ def _run(args, command):
     return 0
 
 
-def _relative(path, start):
+def _relative(path: str | None, start: str) -> str | None:
     """*path* relative to *start* in ``/`` form (for a Markdown link), or None."""
     if not path:
         return None
@@ -147,7 +151,7 @@ def _relative(path, start):
     return pathlib.Path(path).as_posix()
 
 
-def main(argv=None, command=None) -> int:
+def main(argv: Sequence[str] | None = None, command: str | None = None) -> int:
     """Run ``cyiter bench`` with *argv* (default: the command line's).
 
     *command* is how the run is described in the Markdown report (default:

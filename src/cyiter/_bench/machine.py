@@ -5,6 +5,7 @@ import platform
 import subprocess
 import sys
 from importlib import metadata
+from typing import Any
 
 #: Distributions whose versions the report records (the references and the
 #: optional tools of the ``bench`` extra).
@@ -14,6 +15,7 @@ PACKAGES = (
     "cytoolz",
     "toolz",
     "iteration_utilities",
+    "asyncstdlib",
     "rich",
     "matplotlib",
 )
@@ -43,16 +45,16 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def usable_cores():
+def usable_cores() -> int | None:
     """The cores this process may run on (None when the OS does not say)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count()
 
 
-def package_versions() -> dict:
+def package_versions() -> dict[str, str | None]:
     """``{distribution: version or None}`` for :data:`PACKAGES`."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -61,7 +63,7 @@ def package_versions() -> dict:
     return versions
 
 
-def describe() -> dict:
+def describe() -> dict[str, Any]:
     """Everything a reader needs to judge where the numbers come from."""
     import cyiter
 

@@ -10,13 +10,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cyiter._bench import data
 from cyiter._bench.cases import missing
 
 #: (label, reader, file kind, keyword arguments) of each peak-memory run.
-WORKLOADS = (
+WORKLOADS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
     ("read_chunks, 64 KiB chunks", "read_chunks", "lines", {"size": 65536}),
     ("read_lines, bytes", "read_lines", "lines", {}),
     ("read_lines, str", "read_lines", "lines", {"encoding": "utf-8"}),
@@ -24,7 +26,7 @@ WORKLOADS = (
 )
 
 
-def peak_rss_bytes():
+def peak_rss_bytes() -> int | None:
     """This process's peak RSS in bytes, or None where the OS does not say.
 
     On Linux, ``VmHWM`` of the process's own memory map: ``ru_maxrss`` there
@@ -42,7 +44,7 @@ def peak_rss_bytes():
         import resource
     except ImportError:
         return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak: int = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 
 
@@ -51,18 +53,18 @@ class MemoryResult:
     label: str
     reader: str
     twin: str
-    sizes: list
+    sizes: list[int]
     status: str
     reason: str = ""
-    baseline_bytes: tuple = ()
-    peak_bytes: tuple = ()
+    baseline_bytes: tuple[int, ...] = ()
+    peak_bytes: tuple[int, ...] = ()
 
     @property
-    def growth_bytes(self):
+    def growth_bytes(self) -> int:
         return self.peak_bytes[-1] - self.peak_bytes[0]
 
 
-def run_child(kind, reader, path, options):
+def run_child(kind: str, reader: str, path: str, options: Mapping[str, Any]) -> tuple[int, int]:
     """``(baseline, peak)`` bytes of one child run; raises RuntimeError on failure."""
     out = subprocess.run(
         [sys.executable, "-m", "cyiter._bench.rss", kind, reader, path, json.dumps(options)],
@@ -73,10 +75,14 @@ def run_child(kind, reader, path, options):
         lines = out.stderr.strip().splitlines() or [f"exit status {out.returncode}"]
         raise RuntimeError(lines[-1])
     report = json.loads(out.stdout)
-    return report["baseline"], report["peak"]
+    return int(report["baseline"]), int(report["peak"])
 
 
-def plan(readers, twins, sizes):
+def plan(
+    readers: Collection[str],
+    twins: Mapping[str, tuple[Mapping[str, type], str]],
+    sizes: Mapping[str, Sequence[int]],
+) -> list[MemoryResult]:
     """The :class:`MemoryResult` entries to fill: one per workload and twin.
 
     *sizes* maps each twin kind to its two file sizes.
@@ -99,7 +105,7 @@ def plan(readers, twins, sizes):
     return results
 
 
-def measure(results, directory, step):
+def measure(results: Sequence[MemoryResult], directory: str, step: Callable[[], None]) -> None:
     """Fill the pending *results*, smallest file first; *step()* after each child.
 
     Each file is generated once for every run that needs its size, and
@@ -107,7 +113,7 @@ def measure(results, directory, step):
     """
     workloads = {label: (kind, options) for label, _, kind, options in WORKLOADS}
     for size in sorted({size for result in results for size in result.sizes}):
-        files = {}
+        files: dict[str, data.DataFile] = {}
         for result in results:
             if size not in result.sizes:
                 continue

@@ -1,5 +1,7 @@
 """The speedup chart (PNG) of a run: needs matplotlib (the ``bench`` extra)."""
 
+from typing import Any
+
 from cyiter._bench.timing import CYTHON, PYTHON
 
 
@@ -11,12 +13,13 @@ def available() -> bool:
     return True
 
 
-def write(doc, path):
+def write(doc: dict[str, Any], path: str) -> None:
     """Bars of each twin's speedup over the fastest reference, one row per case."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    labels, series = [], {CYTHON: [], PYTHON: []}
+    labels: list[str] = []
+    series: dict[str, list[float]] = {CYTHON: [], PYTHON: []}
     for case in doc["cases"]:
         speedups = {
             c["role"]: c.get("speedup_vs_fastest_reference")

@@ -10,12 +10,13 @@ this module, so that ``-m`` runs it fresh.
 import json
 import sys
 from collections import deque
+from typing import Any
 
 from cyiter._bench.cases import twin_classes
 from cyiter._bench.memory import peak_rss_bytes
 
 
-def main(kind, reader, path, options):
+def main(kind: str, reader: str, path: str, options: dict[str, Any]) -> None:
     cls = twin_classes(kind)[0][reader]
     baseline = peak_rss_bytes()
     with cls(path, **options) as iterator:

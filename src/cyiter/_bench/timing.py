@@ -23,14 +23,27 @@ the first :data:`SLOW_ROUNDS` rounds only: long runs vary little, and the
 full run stays within minutes.  A candidate whose warm-up run alone exceeds
 ``budget_s`` is not run again: that counting run is its only time (the
 counting costs tens of nanoseconds per item, nothing next to such a run).
+
+Each run is timed by the wall clock, which the report and the Cython twin's
+targets use, and by the CPU time of the thread, which the pure twin's
+targets use (cyiter/_bench/baseline.py says why).
 """
 
 import gc
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cyiter._bench.cases import Profile
+
+#: What a candidate hands its iterator to (:func:`drain` or :func:`tally`).
+Consume = Callable[[Iterable[Any]], int]
+#: A candidate: builds its iterator over the case's data, returns ``consume(it)``.
+Run = Callable[[Consume], int]
 
 #: Roles of candidates: the two cyiter twins and everything else.
 CYTHON, PYTHON, REFERENCE = "cython", "python", "reference"
@@ -39,13 +52,13 @@ CYTHON, PYTHON, REFERENCE = "cython", "python", "reference"
 SLOW_ROUNDS = 3
 
 
-def drain(iterator) -> int:
+def drain(iterator: Iterable[Any]) -> int:
     """Consume *iterator* in C, keeping nothing."""
     deque(iterator, maxlen=0)
     return 0
 
 
-def tally(iterator) -> int:
+def tally(iterator: Iterable[Any]) -> int:
     """Consume *iterator* and count its items."""
     n = 0
     for _ in iterator:
@@ -57,7 +70,7 @@ def tally(iterator) -> int:
 class Candidate:
     label: str
     role: str
-    run: Optional[Callable] = None
+    run: Run | None = None
     reason: str = ""
 
 
@@ -77,8 +90,8 @@ class Case:
     unit: str
     units: int
     items: int
-    candidates: list
-    nbytes: Optional[int] = None
+    candidates: list[Candidate]
+    nbytes: int | None = None
 
 
 @dataclass
@@ -90,7 +103,8 @@ class Measured:
     slow: bool = False
     single: bool = False  # timed by its warm-up run only (over budget)
     rounds: int = 0
-    samples_ns: list = field(default_factory=list)  # one per run
+    samples_ns: list[float] = field(default_factory=list)  # wall clock, one per run
+    cpu_samples_ns: list[float] = field(default_factory=list)  # the thread's CPU time, the same runs
 
     @property
     def ok(self) -> bool:
@@ -104,26 +118,38 @@ class Measured:
     def median_ns(self) -> float:
         return statistics.median(self.samples_ns)
 
+    @property
+    def cpu_min_ns(self) -> float:
+        return min(self.cpu_samples_ns)
 
-def _turn(run, min_s) -> list:
-    """The times of runs, in nanoseconds, until *min_s* seconds have passed."""
-    clock = time.perf_counter_ns
-    times = []
+    def add(self, wall_ns: float, cpu_ns: float) -> None:
+        self.samples_ns.append(wall_ns)
+        self.cpu_samples_ns.append(cpu_ns)
+
+
+def _timed(run: Run, consume: Consume) -> tuple[int, int, int]:
+    """``(what run returned, wall clock ns, thread CPU ns)`` of one run."""
+    start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
+    produced = run(consume)
+    stop_cpu, stop = time.thread_time_ns(), time.perf_counter_ns()
+    return produced, stop - start, stop_cpu - start_cpu
+
+
+def _turn(run: Run, min_s: float, measured: Measured) -> None:
+    """Add the times of runs to *measured* until *min_s* seconds have passed."""
     gc.disable()
     try:
-        end = clock() + min_s * 1e9
+        end = time.perf_counter() + min_s
         while True:
-            start = clock()
-            run(drain)
-            stop = clock()
-            times.append(stop - start)
-            if stop >= end:
-                return times
+            _, wall, cpu = _timed(run, drain)
+            measured.add(wall, cpu)
+            if time.perf_counter() >= end:
+                return
     finally:
         gc.enable()
 
 
-def _warm_up(case, candidate, profile):
+def _warm_up(case: Case, candidate: Candidate, run: Run, profile: "Profile") -> Measured:
     """Check the candidate's output size; its time classifies the candidate.
 
     The counting run also brings a reader's file into page cache.  Over
@@ -132,9 +158,8 @@ def _warm_up(case, candidate, profile):
     the candidate is slow.
     """
     try:
-        start = time.perf_counter_ns()
-        produced = candidate.run(tally)
-        counting = max(time.perf_counter_ns() - start, 1)
+        produced, counting, counting_cpu = _timed(run, tally)
+        counting = max(counting, 1)
     except Exception as exc:
         return Measured(candidate.label, candidate.role, "error", f"{type(exc).__name__}: {exc}")
     if produced != case.items:
@@ -148,37 +173,39 @@ def _warm_up(case, candidate, profile):
     measured.slow = counting > profile.slow_s * 1e9
     if counting > profile.budget_s * 1e9:
         measured.single = True
-        measured.samples_ns.append(counting)
+        measured.add(counting, counting_cpu)
     return measured
 
 
-def measure(case: Case, profile) -> list:
+def measure(case: Case, profile: "Profile") -> list[Measured]:
     """Time every candidate of *case* as *profile* says; a :class:`Measured` each.
 
     *profile* gives ``rounds``, ``min_sample_s``, ``slow_s`` and ``budget_s``.
     """
     results = []
-    live = []
+    live: list[tuple[Run, Measured]] = []
     for candidate in case.candidates:
-        if candidate.run is None:
+        run = candidate.run
+        if run is None:
             results.append(Measured(candidate.label, candidate.role, "skipped", candidate.reason))
             continue
-        measured = _warm_up(case, candidate, profile)
+        measured = _warm_up(case, candidate, run, profile)
         results.append(measured)
         if measured.ok and not measured.single:
-            live.append((candidate, measured))
+            live.append((run, measured))
     for r in range(profile.rounds):
         gc.collect()
         shift = r % len(live) if live else 0
-        for candidate, measured in live[shift:] + live[:shift]:
+        for run, measured in live[shift:] + live[:shift]:
             if measured.slow and r >= SLOW_ROUNDS:
                 continue
             try:
-                measured.samples_ns += _turn(candidate.run, profile.min_sample_s)
+                _turn(run, profile.min_sample_s, measured)
                 measured.rounds += 1
             except Exception as exc:
                 measured.status = "error"
                 measured.reason = f"{type(exc).__name__}: {exc}"
                 measured.samples_ns.clear()
+                measured.cpu_samples_ns.clear()
         live = [pair for pair in live if pair[1].ok]
     return results

@@ -32,9 +32,11 @@ cdef struct Guard:
     unsigned long running
 
 
-cdef inline int guard_enter(Guard* g, str name) except -1:
+cdef inline int guard_enter(Guard* g, object owner) except -1:
+    """Take the guard of *owner*: a str naming it in the error, or the
+    iterator itself, named by its type (which costs nothing uncontended)."""
     if g.running:
-        _contended(g, name)
+        _contended(g, owner)
     g.running = thread_tag()
     return 0
 
@@ -43,11 +45,11 @@ cdef inline void guard_leave(Guard* g) noexcept:
     g.running = 0
 
 
-cdef inline int _contended(Guard* g, str name) except -1:
+cdef inline int _contended(Guard* g, object owner) except -1:
     """``running`` is set: re-entry raises, another thread waits its turn."""
     if g.running == thread_tag():
         from cyiter._state import reentered
-        raise reentered(name)
+        raise reentered(owner if isinstance(owner, str) else type(owner).__name__)
     from time import sleep
     cdef double delay = 0.0
     while g.running:

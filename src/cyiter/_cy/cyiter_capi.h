@@ -96,18 +96,101 @@ static PyObject *cyiter_list_new(Py_ssize_t n) {
 #endif
 
 /* A tuple refilled in place made as good as a new one: its old hash
-   forgotten, and tracked by the collector again (bpo-42536). */
+   forgotten, and tracked by the collector again (bpo-42536).  Whether it is
+   tracked is read from the private PyGC_Head before it, whose first word is
+   0 when untracked, where CYITER_CAN_REUSE is 1 (docs/internals.md, "Tuple
+   reuse": the call costs 16 instructions a batch). */
 static inline void cyiter_tuple_refilled(PyObject *t) {
     CYITER_RESET_TUPLE_HASH(t);
-    if (!PyObject_GC_IsTracked(t)) {
+    if (((uintptr_t *)t)[-2] == 0) {
         PyObject_GC_Track(t);
     }
 }
 
-/* The same for a tuple refilled while untracked. */
-static inline void cyiter_tuple_retracked(PyObject *t) {
-    CYITER_RESET_TUPLE_HASH(t);
-    PyObject_GC_Track(t);
+/* The item array of a tuple. */
+#define cyiter_tuple_items(t) (&PyTuple_GET_ITEM((t), 0))
+
+/* Batches filled in place (docs/internals.md, "Tuple reuse").  Both put
+   new references to the next items into slots[0:n]: src[0:n] when src is
+   not NULL (src[0:avail] readable, avail >= n), else those of the iterator it (which the caller holds); both
+   return how many came, fewer when it ended or raised (its error left
+   pending). */
+
+/* A batch of at least CYITER_AHEAD items copied from src[0:avail] asks for
+   the item that far ahead to be brought into cache: a list too large for
+   the cache costs a memory read per item (a reference count to write),
+   which the hardware prefetcher does not guess (docs/internals.md,
+   "Prefetching"). */
+#define CYITER_AHEAD 64
+
+static inline Py_ssize_t cyiter_ahead(Py_ssize_t n, Py_ssize_t avail) {
+    return n < CYITER_AHEAD ? 0 : Py_MIN(n, avail - CYITER_AHEAD);
+}
+
+/* Into the empty slots of a new list or tuple. */
+static inline Py_ssize_t
+cyiter_fill(PyObject **slots, Py_ssize_t n, PyObject *const *src, Py_ssize_t avail, PyObject *it)
+{
+    Py_ssize_t k;
+    if (src != NULL) {
+        Py_ssize_t ahead = cyiter_ahead(n, avail);
+        for (k = 0; k < n; k++) {
+            if (k < ahead) {
+                cyiter_prefetch_w(src[k + CYITER_AHEAD]);
+            }
+            slots[k] = Py_NewRef(src[k]);
+        }
+    }
+    else {
+        iternextfunc next_item = Py_TYPE(it)->tp_iternext;
+        for (k = 0; k < n && (slots[k] = next_item(it)) != NULL; k++) {
+        }
+    }
+    return k;
+}
+
+/* Into slots that hold the items of the batch before.  An old item is let
+   go at once when that frees nothing; the others are parked in
+   parked[0:*nparked], for the caller to release once the batch is whole. */
+static inline void
+cyiter_replace(PyObject **slots, Py_ssize_t k, PyObject *item, PyObject **parked, Py_ssize_t *m)
+{
+    PyObject *old = slots[k];
+    slots[k] = item;
+    if (Py_REFCNT(old) == 1) {
+        parked[(*m)++] = old;
+    }
+    else {
+        Py_DECREF(old);
+    }
+}
+
+static inline Py_ssize_t
+cyiter_refill(PyObject **slots, Py_ssize_t n, PyObject *const *src, Py_ssize_t avail,
+              PyObject *it, PyObject **parked, Py_ssize_t *nparked)
+{
+    Py_ssize_t k, m = 0;
+    if (src != NULL) {
+        Py_ssize_t ahead = cyiter_ahead(n, avail);
+        for (k = 0; k < n; k++) {
+            if (k < ahead) {
+                cyiter_prefetch_w(src[k + CYITER_AHEAD]);
+            }
+            cyiter_replace(slots, k, Py_NewRef(src[k]), parked, &m);
+        }
+    }
+    else {
+        iternextfunc next_item = Py_TYPE(it)->tp_iternext;
+        for (k = 0; k < n; k++) {
+            PyObject *item = next_item(it);
+            if (item == NULL) {
+                break;
+            }
+            cyiter_replace(slots, k, item, parked, &m);
+        }
+    }
+    *nparked = m;
+    return k;
 }
 
 /* A tag of the running thread, unique among live threads and never 0

@@ -4,6 +4,7 @@
 #define CYITER_IO_H
 
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 /* read(2) on the descriptor of a file the reader opened itself: what
@@ -116,6 +117,61 @@ static inline Py_ssize_t cyiter_next_nl(cyiter_nl_scan *s, const char *data,
     *ascii = 0; /* unknown: decode */
     return nl == NULL ? -1 : nl - data;
 #endif
+}
+
+/* p[:n] as str when it is UTF-8 whose characters are all below U+0100
+   (ASCII and the two-byte sequences C2 xx and C3 xx: most European text),
+   decoded in one pass that CPython's general decoder needs two for; NULL
+   with no error set when it is not (decode it the general way), NULL with
+   MemoryError set when the str cannot be made.  n > 0. */
+static inline PyObject *cyiter_utf8_latin1(const char *p, Py_ssize_t n) {
+    const unsigned char *s = (const unsigned char *)p;
+    Py_ssize_t i = 0;
+    PyObject *text = PyUnicode_New(n, 255);  /* at most n characters */
+    Py_UCS1 *start, *out;
+    if (text == NULL) {
+        return NULL;
+    }
+    start = out = PyUnicode_1BYTE_DATA(text);
+    while (i < n) {
+        unsigned char c;
+        if (i + 8 <= n) {
+            /* copy the ASCII bytes before the first non-ASCII one of the
+               next eight (a little-endian load: byte k is bits 8k..8k+7) */
+            uint64_t word, high;
+            int ascii;
+            memcpy(&word, s + i, 8);
+            high = word & 0x8080808080808080ULL;
+            memcpy(out, s + i, 8);
+            if (high == 0) {
+                out += 8;
+                i += 8;
+                continue;
+            }
+#if PY_LITTLE_ENDIAN
+            ascii = cyiter_ctz64(high) >> 3;
+#else
+            ascii = __builtin_clzll(high) >> 3;
+#endif
+            out += ascii;
+            i += ascii;
+        }
+        c = s[i];
+        if (c < 0x80) {
+            *out++ = c;
+            i++;
+        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            *out++ = (Py_UCS1)(((c & 0x1F) << 6) | (s[i + 1] & 0x3F));
+            i += 2;
+        } else {  /* past U+00FF, or not UTF-8: the general decoder */
+            Py_DECREF(text);
+            return NULL;
+        }
+    }
+    if (PyUnicode_Resize(&text, out - start) < 0) {
+        return NULL;
+    }
+    return text;
 }
 
 #endif /* CYITER_IO_H */

@@ -25,7 +25,7 @@ from cyiter._cy.readers cimport _Reader
 import csv
 from types import GenericAlias
 
-from cyiter import _dialect, _readargs
+from cyiter import _csvsync, _dialect, _readargs
 from cyiter._dialect import NotConverted, converted
 
 cdef extern from "Python.h":
@@ -51,7 +51,7 @@ cdef enum State:
 
 @cython.final
 cdef class read_csv(_Reader):
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL, start=0, stop=None)
+    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=0, start=0, stop=None, compression="infer")
 --
 
     Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
@@ -73,6 +73,12 @@ cdef class read_csv(_Reader):
     first row unless *fieldnames* is given.  ``offset`` is the byte offset
     of the next row; a reader over a path pickles and resumes at that row.
 
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
+
     >>> import io
     >>> from cyiter import read_csv
     >>> rows = read_csv(io.BytesIO(b'name,qty\\r\\nbolt,"1,5"\\r\\nnut\\r\\n'))
@@ -91,6 +97,7 @@ cdef class read_csv(_Reader):
     cdef object restval
     cdef long long stop        # -1: none
     cdef long long align_to    # rows before this offset are the ranges' before
+    cdef bint empty            # stop <= start: no row
     # the dialect, in C
     cdef int delim
     cdef int quote             # -1: none
@@ -156,6 +163,7 @@ cdef class read_csv(_Reader):
         self.restkey = options["restkey"]
         self.restval = options["restval"]
         self.stop = -1 if options["stop"] is None else options["stop"]
+        self.empty = self.stop >= 0 and self.stop <= options["start"]
         self.align_to = 0
         self.delim = d.delimiter_byte
         self.quote = d.quote_byte
@@ -294,16 +302,32 @@ cdef class read_csv(_Reader):
 
     cdef bint _ready(self) except -1:
         """Read the header if it is due and get to the range's first row;
-        False at the end."""
-        if self.names is None and not self._header():
+        False at the end (see the pure twin)."""
+        if self.empty:
             return False
-        if self.align_to:
-            self._align()
+        if not self.align_to:
+            return self.names is not None or self._header()
+        while self.names is None:
+            try:
+                if not self._header():
+                    return False
+            except (csv.Error, UnicodeError, NotConverted):
+                pass
+        self._align()
         return True
 
     cdef _align(self):
-        """Move to the first record that starts at ``align_to`` or after:
-        the records before it belong to the ranges before."""
+        """Move to the first record that starts at ``align_to`` or after
+        (and after the header): the records before it are the ranges'
+        before (see the pure twin)."""
+        if self.ignore and (self.utf8 or self.d.undecodable):
+            target = self._align_by_parsing()
+        else:
+            target = _csvsync.first_record(self.src, self.d, self.align_to)
+        self._resume(max(target, self.base + self.pos), {"fieldnames": self.names, "align_to": 0})
+
+    cdef long long _align_by_parsing(self) except -1:
+        """The first record at ``align_to`` or after, found by parsing."""
         self.header = True  # (parsed into a list, then dropped)
         try:
             while self.base + self.pos < self.align_to:
@@ -316,7 +340,7 @@ cdef class read_csv(_Reader):
         finally:
             self.row = None
             self.header = False
-        self.align_to = 0
+        return self.base + self.pos
 
     cdef object _row(self):
         """The next row that is not blank and starts before ``stop``, as a

@@ -4,6 +4,7 @@
 The pure-Python twin, ``cyiter/_py/readers.py``, is its specification.
 """
 
+from cyiter._cy._capi cimport nl_scan
 from cyiter._cy._guard cimport Guard
 
 
@@ -41,3 +42,28 @@ cdef class _Reader:
     cdef _resize(self, Py_ssize_t size)
     cdef Py_ssize_t _readinto(self, char* into, Py_ssize_t size) except -1
     cdef Py_ssize_t _compact(self, Py_ssize_t keep_from)
+
+
+cdef class read_lines(_Reader):
+    cdef object codec       # normalised codec name, None for bytes lines
+    cdef bytes codec_b
+    cdef bytes errors_b
+    cdef bint utf8
+    cdef bint sig            # utf-8-sig: drop a BOM at the start of the file
+    cdef bint as_is          # an ASCII line is that text: copy, do not decode
+    cdef bint keepends
+    cdef bint skip           # discard through the next b"\n" first
+    cdef long long stop      # -1: none
+    # the fast path of __next__ runs while pos < stop_at: stop - base, so
+    # that no line starting at stop or after is ours; -1 while skip is set
+    cdef Py_ssize_t stop_at
+    cdef Py_ssize_t buffer_size
+    cdef Py_ssize_t maxlen   # NO_LIMIT (PY_SSIZE_T_MAX): none
+    cdef nl_scan scan
+
+    cdef void _set_stop_at(self) noexcept
+    cdef Py_ssize_t _more(self, Py_ssize_t keep_from) except -1
+    cdef _align(self)
+    cdef _next_general(self)
+    cdef tuple _find_line(self)
+    cdef _decoded(self, const char* p, Py_ssize_t n, bint last, Py_ssize_t end)

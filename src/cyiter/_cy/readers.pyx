@@ -20,7 +20,7 @@ from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
 from libc.errno cimport EINTR, errno
 from libc.string cimport memchr, memcmp, memcpy, memmove
 
-from cyiter._cy._capi cimport ascii_text_raw, bytes_raw, long_as_ssize, next_nl, nl_scan, steal, sys_read
+from cyiter._cy._capi cimport PyErr_Occurred, ascii_text_raw, bytes_raw, long_as_ssize, next_nl, nl_scan, steal, sys_read, utf8_latin1_raw
 from cyiter._cy._guard cimport guard_enter, guard_leave
 
 import io
@@ -75,7 +75,9 @@ cdef class _Reader:
         try:
             self._finish()  # called again: the old source goes
             self._configure(options)
-            self._open(open_source(source, self.name, options["start"] != 0 or options["stop"] is not None))
+            ranged = options["start"] != 0 or options["stop"] is not None
+            self._open(open_source(source, self.name, ranged, options["compression"]))
+            options["compression"] = self.src.compression  # (pickles record what was found)
             self._begin(options["start"])
         finally:
             guard_leave(&self.guard)
@@ -86,6 +88,7 @@ cdef class _Reader:
         self.label = repr(src)
         self.trusted = _trusted(src.file)
         # only a file the reader opened: nobody else can close it meanwhile
+        self.fd = -1
         if src.path is not None and type(src.file) is io.FileIO:
             self.fd = src.file.fileno()
 
@@ -212,9 +215,11 @@ cdef class _Reader:
         return self
 
     def __enter__(self):
+        """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
     def __exit__(self, *exc_info):
+        """Close the reader."""
         self.close()
 
     def __del__(self):
@@ -279,7 +284,7 @@ cdef class _Reader:
             self.path = path
             self.label = repr(path)
             if offset is not None:
-                self._open(reopen(path, identity, offset, name))
+                self._open(reopen(path, identity, offset, name, options["compression"]))
                 self._resume(offset, extra)
         finally:
             guard_leave(&self.guard)
@@ -291,7 +296,7 @@ cdef class _Reader:
 
 @cython.final
 cdef class read_chunks(_Reader):
-    """read_chunks(source, size=65536, *, start=0, stop=None)
+    """read_chunks(source, size=65536, *, start=0, stop=None, compression=None)
 --
 
     ``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
@@ -303,6 +308,12 @@ cdef class read_chunks(_Reader):
     moved to *start*.  A pipe can be read only without a range.  ``.offset``
     is the file offset of the next chunk.  A reader over a path pickles and
     resumes at the same chunk.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" (not the default here) recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> from cyiter import read_chunks
     >>> import io
@@ -407,9 +418,8 @@ cdef class read_chunks(_Reader):
             guard_leave(&self.guard)
 
 
-@cython.final
 cdef class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
+    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1048576, max_line_length=None, compression="infer")
 --
 
     The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
@@ -425,6 +435,12 @@ cdef class read_lines(_Reader):
     binary file object, never closed by cyiter; a seekable one is first
     moved to *start*.  A pipe can be read only without a range.
 
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
+
     A line belongs to the byte range ``[start, stop)`` that holds its first
     byte, so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every line
     exactly once.  ``.offset`` is the file offset of the next line.  A line
@@ -437,22 +453,6 @@ cdef class read_lines(_Reader):
     >>> list(read_lines(io.BytesIO(b"one\\r\\ntwo\\nthree"), encoding="utf-8"))
     ['one', 'two', 'three']
     """
-
-    cdef object codec       # normalised codec name, None for bytes lines
-    cdef bytes codec_b
-    cdef bytes errors_b
-    cdef bint utf8
-    cdef bint sig            # utf-8-sig: drop a BOM at the start of the file
-    cdef bint as_is          # an ASCII line is that text: copy, do not decode
-    cdef bint keepends
-    cdef bint skip           # discard through the next b"\n" first
-    cdef long long stop      # -1: none
-    # the fast path of __next__ runs while pos < stop_at: stop - base, so
-    # that no line starting at stop or after is ours; -1 while skip is set
-    cdef Py_ssize_t stop_at
-    cdef Py_ssize_t buffer_size
-    cdef Py_ssize_t maxlen   # NO_LIMIT: none
-    cdef nl_scan scan
 
     def __cinit__(self, *args, **kwargs):
         self._configure(_readargs.read_lines(None)[1])  # (a new object is exhausted)
@@ -497,7 +497,7 @@ cdef class read_lines(_Reader):
     cdef dict _extra_state(self):
         return {"skip": self.skip}
 
-    cdef inline void _set_stop_at(self) noexcept:
+    cdef void _set_stop_at(self) noexcept:
         if self.src is None or self.skip:
             self.stop_at = -1
         elif self.stop < 0 or self.stop - self.base >= <long long>NO_LIMIT:
@@ -556,7 +556,7 @@ cdef class read_lines(_Reader):
         cdef char* p
         cdef PyObject* line
         cdef Py_ssize_t nl, n
-        cdef int ascii
+        cdef int ascii = 0
         # while the guard is taken (a callback of this very reader, or
         # another thread's read), only the general path may run
         if self.pos < self.stop_at and not self.guard.running:
@@ -579,12 +579,14 @@ cdef class read_lines(_Reader):
                     elif ascii and self.as_is:
                         line = ascii_text_raw(p, n)
                     else:
-                        # a codec or error handler may call back into Python
-                        guard_enter(&self.guard, "read_lines")
-                        try:
-                            return self._decoded(p, n, False, nl + 1)
-                        finally:
-                            guard_leave(&self.guard)
+                        line = utf8_latin1_raw(p, n) if self.utf8 and n > 0 else NULL
+                        if line == NULL and PyErr_Occurred() == NULL:
+                            # a codec or error handler may call back into Python
+                            guard_enter(&self.guard, "read_lines")
+                            try:
+                                return self._decoded(p, n, False, nl + 1)
+                            finally:
+                                guard_leave(&self.guard)
                     if line != NULL:
                         self.pos = nl + 1
                     return steal(line)

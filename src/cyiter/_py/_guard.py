@@ -1,41 +1,52 @@
-"""The reentrancy and thread guard of every pure-Python ``__next__``.
+"""The reentrancy and thread guard of every pure-Python iterator.
 
-Same contract as ``cyiter/_cy/_guard.pxd``: the thread running ``__next__``
-that calls it again gets RuntimeError; another thread waits its turn, so
-no item is lost or duplicated.
+Every method that reads or changes an iterator's state runs under it
+(docs/internals.md, "The guard"): the thread running such a method that
+calls into the iterator again gets RuntimeError; another thread waits its
+turn, so no item is lost or duplicated.
 
 A pure-Python method can be interrupted between any two bytecodes, so the
 guard must be atomic by itself.  It is a one-item deque used as a token:
 ``deque.pop()`` and ``deque.append()`` are single C calls, atomic under the
 GIL and locked per object on a free-threaded build, and giving the token
-back never allocates (an emptied deque keeps its block; an emptied list
-frees its items on 3.13+, so that a MemoryError could keep the token for
-ever).  (A ``threading.Lock`` would do too, but costs several times more
-per call.)  Who holds the token is recorded so that, on contention only,
-re-entry can be told apart from another thread.
+back never allocates (an emptied list frees its items on 3.13+, so that a
+MemoryError could keep the token for ever; a ``threading.Lock`` costs
+several times more per call).  Who holds the token is recorded so that, on
+contention only, re-entry can be told apart from another thread.
 """
+
+from __future__ import annotations
 
 from collections import deque
 from functools import wraps
 from threading import get_ident
 from time import sleep
+from typing import Any, Callable, TypeVar
 
+from cyiter._py._signature import InitSignature
 from cyiter._state import reentered
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 class Guarded:
-    """Base class: owns the token that :func:`guarded` methods take."""
+    """Base class: owns the token that :func:`guarded` methods take, and
+    gives its subclasses the signature of their ``__init__``."""
 
     __slots__ = ("_token", "_owner", "__weakref__")
+    __signature__ = InitSignature()
 
-    def __new__(cls, *args, **kwargs):
+    _token: deque[None]
+    _owner: int
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = object.__new__(cls)
         self._token = deque((None,))
         self._owner = 0
         return self
 
 
-def _contended(self):
+def _contended(self: Guarded) -> None:
     """The token is taken: raise if by this thread, else wait for it."""
     if self._owner == get_ident():
         raise reentered(type(self).__name__)
@@ -49,12 +60,12 @@ def _contended(self):
             delay = min(delay * 2.0 + 1e-6, 1e-3)
 
 
-def guarded(method):
-    """Decorate a state-changing method (``__next__``, re-initialisation) of
-    a Guarded class; the error names the class, which is the public name."""
+def guarded(method: _Method) -> _Method:
+    """Decorate a method of a Guarded class that reads or changes its state
+    (``__next__``, ``_set``); the error names the class, the public name."""
 
     @wraps(method)
-    def locked(self, *args, **kwargs):
+    def locked(self: Guarded, *args: Any, **kwargs: Any) -> Any:
         try:
             self._token.pop()
         except IndexError:
@@ -72,4 +83,4 @@ def guarded(method):
             self._owner = 0
             self._token.append(None)
 
-    return locked
+    return locked  # type: ignore[return-value]

@@ -1,73 +1,60 @@
-"""Pure-Python twin of the batching family: batched, chunked.
+"""Pure-Python twin of the batching family: batched, chunked."""
 
-Mirrors ``cyiter/_cy/batching.pyx`` exactly; see the docstrings there.
-"""
+from __future__ import annotations
 
-import sys
 from itertools import islice
-from operator import index as _index
-from operator import length_hint as _length_hint
 from types import GenericAlias
+from typing import Any
 
-from cyiter._batchargs import batched_args, chunked_args, sliceable
+from cyiter._batchargs import batched_args, batches_left, checked_state, chunked_args, ssize
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
 
-
-def _ssize(n):
-    """Convert *n* as a C ``Py_ssize_t`` argument is converted."""
-    n = _index(n)
-    if not -sys.maxsize - 1 <= n <= sys.maxsize:
-        raise OverflowError("Python int too large to convert to C ssize_t")
-    return n
-
-
 class _Grouper(Guarded):
-    # set by the subclass
-    _name = ""
+    """What batched and chunked share.  The source is an exact list or tuple
+    sliced from ``_pos`` (``_seq``) or an iterator (``_it``): one of the two
+    while items remain, neither once exhausted.  ``_n`` -1 is everything in
+    one batch."""
+
+    _name = ""  # the public name, and the strict-mode message, of the subclass
     _incomplete = ""
-    _as_list = False
+    _as_list = False  # lists (chunked), else tuples
 
-    __slots__ = ("_seq", "_pos", "_it", "_n", "_strict", "_end_on_error")
+    __slots__ = ("_seq", "_pos", "_it", "_n", "_strict")
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
         self._seq = self._it = None
         self._pos = 0
         self._n = 1
-        self._strict = self._end_on_error = False
+        self._strict = False
         return self
 
-    def __iter__(self):
+    def __iter__(self) -> _Grouper:
         return self
-
-    def _set(self, source, pos, n, strict):
-        """(Re)initialise; *pos* is None for an iterator source; *n* -1 is
-        everything in one batch."""
-        if pos is None:
-            if source is not None and not hasattr(type(source), "__next__"):
-                raise TypeError(f"{self._name} state: the source must be an iterator")
-        elif not sliceable(source) or pos < 0:
-            raise TypeError(f"{self._name} state: a sliced source must be a list or tuple")
-        if n < -1:
-            raise ValueError(f"{self._name} state: bad n {n}")
-        self._assign(source, pos, n, strict)
 
     @guarded
-    def _assign(self, source, pos, n, strict):
-        self._n = n
-        self._strict = strict
+    def _set(self, source: Any, pos: int | None, n: int, strict: bool) -> None:
+        """(Re)initialise; *pos* is None for an iterator source."""
+        checked_state(self._name, source, pos, n)
         if pos is None:
             self._seq, self._pos, self._it = None, 0, source
         else:
             self._seq, self._pos, self._it = source, pos, None
+        self._n = n
+        self._strict = strict
 
-    def _exhaust(self):
+    def _exhaust(self) -> None:
         self._seq = self._it = None
 
+    def _ends_at_errors(self) -> bool:
+        # itertools.batched, and chunked when strict (a generator in
+        # more-itertools), are exhausted by any error of the source
+        return self._strict or not self._as_list
+
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         if self._seq is not None:
             return self._slice()
         it, n = self._it, self._n
@@ -76,66 +63,41 @@ class _Grouper(Guarded):
         try:
             batch = list(it) if n == -1 else list(islice(it, n))
         except BaseException:
-            if self._end_on_error:
+            if self._ends_at_errors():
                 self._exhaust()
             raise
-        if not batch or len(batch) < n or n == -1:
-            self._exhaust()
-            if not batch:
-                raise StopIteration
-            if len(batch) < n and self._strict:
-                raise ValueError(self._incomplete)
-        return batch if self._as_list else tuple(batch)
+        return self._last(batch) if len(batch) < n or n == -1 else self._made(batch)
 
-    def _slice(self):
-        seq, start = self._seq, self._pos
-        k = len(seq) - start
-        if k <= 0:
-            self._exhaust()
+    def _made(self, items: list[Any]) -> Any:
+        return items if self._as_list else tuple(items)
+
+    def _last(self, items: list[Any]) -> Any:
+        """The batch of *items*, the source's last: exhausted, by the rules
+        of strict mode."""
+        self._exhaust()
+        if not items:
             raise StopIteration
-        full = 0 <= self._n <= k
-        if full:
-            k = self._n
-        elif self._strict:
-            self._exhaust()
+        if self._strict and len(items) < self._n:
             raise ValueError(self._incomplete)
-        # the batch is made before the state moves past it: after a
-        # MemoryError the next call tries it again
-        end = start + k
-        batch = seq[start:end]
-        if batch is seq:  # a whole tuple slices to itself; itertools gives a new one
-            batch = tuple(list(seq))
-        if self._as_list:
-            batch = batch if type(batch) is list else list(batch)
-        else:
-            batch = batch if type(batch) is tuple else tuple(batch)
-        if full:
-            self._pos = end
-        else:
-            self._exhaust()
-        return batch
+        return self._made(items)
 
-    def __length_hint__(self):
-        # each source read once, as in __reduce__: another thread's next()
-        # may end it meanwhile
-        seq, it = self._seq, self._it
-        if seq is not None:
-            remaining = len(seq) - self._pos
-        elif it is not None:
-            remaining = _length_hint(it, -1)
-            if remaining < 0:
-                return NotImplemented
-        else:
-            return 0
-        if remaining <= 0:
-            return 0
-        if self._n == -1:
-            return 1
-        return (remaining - 1) // self._n + 1
+    def _slice(self) -> Any:
+        """The next batch of ``_seq``, a list or tuple."""
+        seq, start, n = self._seq, self._pos, self._n
+        assert seq is not None
+        if 0 <= n <= len(seq) - start:
+            # made before the position moves past it: after a MemoryError
+            # the next call tries it again
+            batch = self._made(list(seq[start : start + n]))
+            self._pos = start + n
+            return batch
+        return self._last(list(seq[start:]))
 
-    def __reduce__(self):
-        # _seq read once: another thread's next() may end it meanwhile
-        seq = self._seq
+    def __length_hint__(self) -> Any:
+        return batches_left(self._seq, self._pos, self._it, self._n)
+
+    def __reduce__(self) -> Any:
+        seq = self._seq  # read once: another thread's next() may end it meanwhile
         if seq is not None:
             source, pos = seq, self._pos
         else:
@@ -143,21 +105,19 @@ class _Grouper(Guarded):
         n = None if self._n == -1 else self._n
         return (restore, (self._name,), (source, pos, n, self._strict))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         source, pos, n, strict = state
         self._set(source, pos, -1 if n is None else n, strict)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return object_repr(self._name, self)
 
 
 class batched(_Grouper):
-    """batched(iterable, n, *, strict=False)
-
-    Drop-in for :func:`itertools.batched` of Python 3.13 on every Python:
+    """Drop-in for :func:`itertools.batched` of Python 3.13 on every Python:
     tuples of *n* items, the last one shorter, or ValueError for a short
     last batch when *strict* is true.  A list or tuple is sliced, not
-    pulled item by item.
+    pulled item by item.  An error of the source ends the iteration.
 
     >>> from cyiter import batched
     >>> list(batched("ABCDEFG", 3))
@@ -165,18 +125,18 @@ class batched(_Grouper):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias:
+        return GenericAlias(cls, item)
     _name = "batched"
     _incomplete = "batched(): incomplete batch"
 
-    def __init__(self, iterable, n, *, strict=False):
-        self._set(*batched_args(iterable, _ssize(n), strict))
+    def __init__(self, iterable: Any, n: Any, *, strict: Any = False) -> None:
+        self._set(*batched_args(iterable, ssize(n), strict))
 
 
 class chunked(_Grouper):
-    """chunked(iterable, n, strict=False)
-
-    Drop-in for :func:`more_itertools.chunked`: lists of *n* items, the
+    """Drop-in for :func:`more_itertools.chunked`: lists of *n* items, the
     last one shorter; ``n=None`` gives one list of everything; with
     *strict*, a short last list raises ValueError instead.
 
@@ -186,16 +146,12 @@ class chunked(_Grouper):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias:
+        return GenericAlias(cls, item)
     _name = "chunked"
     _incomplete = "iterable is not divisible by n."
     _as_list = True
 
-    def __init__(self, iterable, n, strict=False):
-        source, pos, n, strict = chunked_args(iterable, n, strict)
-        self._end_on_error = strict
-        self._set(source, pos, n, strict)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._end_on_error = self._strict
+    def __init__(self, iterable: Any, n: Any, strict: Any = False) -> None:
+        self._set(*chunked_args(iterable, n, strict))

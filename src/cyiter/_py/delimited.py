@@ -38,14 +38,31 @@ reader at the start of the record it was reading: the next call reads that
 record again, from the bytes already read and then where the source goes on.
 """
 
+from __future__ import annotations
+
 import codecs
 import csv
 import re
+from collections.abc import Callable
 from types import GenericAlias
+from typing import Any, NoReturn, TypeVar
 
-from cyiter import _dialect, _readargs
+from cyiter import _csvsync, _dialect, _readargs
+from cyiter._csvsync import (  # the parser's states, which the ranges' search runs too
+    AFTER_ESCAPED_CRNL,
+    EAT_CRNL,
+    ESCAPE_IN_QUOTED_FIELD,
+    ESCAPED_CHAR,
+    IN_FIELD,
+    IN_QUOTED_FIELD,
+    QUOTE_IN_QUOTED_FIELD,
+    START_FIELD,
+    START_RECORD,
+)
 from cyiter._py._guard import guarded
 from cyiter._py.readers import _Reader
+
+_T = TypeVar("_T")
 
 
 _BUFFER_SIZE = 1 << 17
@@ -55,21 +72,9 @@ _CR = 13
 _SPACE = 32
 _LINE_END = re.compile(b"[\r\n]")
 
-# the states of the csv module's parser
-(
-    START_RECORD,
-    START_FIELD,
-    ESCAPED_CHAR,
-    IN_FIELD,
-    IN_QUOTED_FIELD,
-    ESCAPE_IN_QUOTED_FIELD,
-    QUOTE_IN_QUOTED_FIELD,
-    EAT_CRNL,
-    AFTER_ESCAPED_CRNL,
-) = range(9)
 
 
-def _utf8_undecodable(buf, pos):
+def _utf8_undecodable(buf: bytes, pos: int) -> int:
     """The length of the undecodable UTF-8 sequence at *pos* (the maximal
     subpart the decoder reports and errors="ignore" drops), 0 for a character."""
     lead = buf[pos]
@@ -96,7 +101,7 @@ def _utf8_undecodable(buf, pos):
     return 0
 
 
-def _simple_field(d):
+def _simple_field(d: _dialect.Dialect) -> re.Pattern[bytes] | None:
     """A regex matching a field the state machine can take in one step at
     START_FIELD, with what ends it: a quoted field with only doubled quotes
     inside (group 1) or an unquoted one with no quote (group 2), then the
@@ -118,20 +123,20 @@ def _simple_field(d):
     )
 
 
-def _one_run(quoted, quote):
+def _one_run(quoted: bytes, quote: int) -> bool:
     """Whether *quoted* (a quoted field's bytes) is one run of the state
     machine: no quote (a doubled one is a cut), and no line end."""
     return bytes((quote,)) not in quoted and b"\r" not in quoted and b"\n" not in quoted
 
 
-def _byte_class(*values):
+def _byte_class(*values: int) -> re.Pattern[bytes]:
     """A regex matching any of the byte *values* (-1 is no byte)."""
     return re.compile(b"[" + b"".join(re.escape(bytes((v,))) for v in values if v >= 0) + b"]")
 
 
 
 
-def _plain_line(d):
+def _plain_line(d: _dialect.Dialect) -> re.Pattern[bytes] | None:
     """A regex matching a whole line that holds no quote, escape or ``\\r``
     (group 1: the line without its end), or None where a plain line is not
     simply its fields split at the delimiter (skipinitialspace, quoting=
@@ -149,9 +154,7 @@ def _plain_line(d):
 
 
 class read_csv(_Reader):
-    """read_csv(source, *, fieldnames=None, delimiter=",", quotechar='"', escapechar=None, doublequote=True, skipinitialspace=False, strict=False, restkey=None, restval=None, encoding="utf-8", errors="strict", max_field_size=131072, quoting=csv.QUOTE_MINIMAL)
-
-    Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
+    """Rows of a CSV file as dicts, exactly as ``csv.DictReader`` gives them
     over ``open(source, newline="", encoding=encoding, errors=errors)`` with
     the same dialect options: the first row names the fields unless
     *fieldnames* is given, blank lines are skipped, a short row gets
@@ -163,9 +166,18 @@ class read_csv(_Reader):
     encodings are supported (ValueError otherwise).
 
     *source* is a path (opened and closed by the reader) or a binary file
-    object (read from its start when it can seek; never closed).  ``offset``
-    is the byte offset of the next row; a reader over a path pickles and
-    resumes at that row.
+    object (read from its start when it can seek; never closed).  A row
+    belongs to the byte range ``[start, stop)`` that holds its first byte,
+    so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every row exactly
+    once; a range after the first takes its field names from the file's
+    first row unless *fieldnames* is given.  ``offset`` is the byte offset
+    of the next row; a reader over a path pickles and resumes at that row.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> import io
     >>> from cyiter import read_csv
@@ -184,6 +196,7 @@ class read_csv(_Reader):
         "_restkey",
         "_restval",
         "_stop",
+        "_empty",
         "_align_to",
         "_rec",
         "_cr",
@@ -207,7 +220,7 @@ class read_csv(_Reader):
     __class_getitem__ = classmethod(GenericAlias)
     _bind = staticmethod(_readargs.read_csv)
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
         self._rec = 0
         self._cr = False
@@ -219,7 +232,7 @@ class read_csv(_Reader):
         self._clear_field()
         return self
 
-    def _configure(self, options):
+    def _configure(self, options: dict[str, Any]) -> None:
         d = _dialect.check(**{key: options[key] for key in _dialect.OPTIONS})
         self._options = options
         self._d = d
@@ -227,6 +240,7 @@ class read_csv(_Reader):
         self._restkey = options["restkey"]
         self._restval = options["restval"]
         self._stop = options["stop"]
+        self._empty = self._stop is not None and self._stop <= options["start"]
         self._align_to = 0
         self._unquoted = _byte_class(_NL, _CR, d.delimiter_byte, d.escape_byte)
         self._quoted = _byte_class(_NL, _CR, d.quote_byte, d.escape_byte)
@@ -244,10 +258,10 @@ class read_csv(_Reader):
             and d.delimiter_byte not in (_NL, _CR)
         )
 
-    def _begin(self, start):
+    def _begin(self, start: int) -> None:
         self._resume(0, {"fieldnames": self._names, "align_to": start})
 
-    def _resume(self, offset, extra):
+    def _resume(self, offset: int, extra: dict[str, Any]) -> None:
         names, align_to = extra["fieldnames"], extra["align_to"]
         if names is not None and type(names) is not list:
             raise TypeError(f"read_csv state: bad fieldnames {names!r}")
@@ -261,38 +275,38 @@ class read_csv(_Reader):
         self._cr = False
         self._inline = False
 
-    def _extra_state(self):
+    def _extra_state(self) -> dict[str, Any]:
         return {"fieldnames": self._names, "align_to": self._align_to}
 
     @guarded
-    def _offset(self):
+    def _offset(self) -> int:
         if self._src is not None and self._align_to:
             self._parse(self._ready)  # (a range's first row, found after the header)
         return self._base + self._pos
 
     @property
-    def fieldnames(self):
+    def fieldnames(self) -> list[Any] | None:
         """The field names, as ``csv.DictReader.fieldnames`` gives them: the
         *fieldnames* given, or the first row, read now if it was not yet
         (None for a file without rows).  A copy: assign to change them."""
         return self._fieldnames()
 
     @fieldnames.setter
-    def fieldnames(self, value):
+    def fieldnames(self, value: Any) -> None:
         self._set_fieldnames(_dialect.field_names(value, self._restkey))
 
     @guarded
-    def _fieldnames(self):
+    def _fieldnames(self) -> list[Any] | None:
         if self._names is None and self._src is not None:
             self._parse(self._header)
         return None if self._names is None else list(self._names)
 
     @guarded
-    def _set_fieldnames(self, names):
+    def _set_fieldnames(self, names: list[Any] | None) -> None:
         self._names = names
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> dict[Any, Any]:
         row = None if self._src is None else self._parse(self._row)
         if row is None:
             self._finish()
@@ -306,7 +320,7 @@ class read_csv(_Reader):
                 result[key] = self._restval
         return result
 
-    def _parse(self, step):
+    def _parse(self, step: Callable[[], _T]) -> _T:
         """``step()``, from the start of a record; if it fails with an error
         that is not about the data (the source's, MemoryError, Ctrl-C), the
         reader goes back there, so that the next call reads it again."""
@@ -323,7 +337,7 @@ class read_csv(_Reader):
             self._inline = False
             raise
 
-    def _header(self):
+    def _header(self) -> bool:
         """Read the header row into ``_names``; False at the end (closed)."""
         header = self._record()
         if header is None:
@@ -333,19 +347,29 @@ class read_csv(_Reader):
         self._rec = self._base + self._pos  # (the header is done: a failure goes back to after it)
         return True
 
-    def _ready(self):
+    def _ready(self) -> bool:
         """Read the header if it is due and get to the range's first row;
-        False at the end."""
-        if self._names is None and not self._header():
+        False at the end (an empty range has none)."""
+        if self._empty:
             return False
-        if self._align_to:
-            self._align()
+        if not self._align_to:
+            return self._names is not None or self._header()
+        # a range after the first reads the header quietly: its errors are
+        # the first range's, and the names are those of the first row
+        # without one, as csv.DictReader takes them
+        while self._names is None:
+            try:
+                if not self._header():
+                    return False
+            except (csv.Error, UnicodeError, _dialect.NotConverted):
+                pass
+        self._align()
         return True
 
-    def _row(self):
+    def _row(self) -> list[Any] | None:
         """The fields of the next row that is not blank and starts before
         ``stop``, or None at the end."""
-        if (self._names is None or self._align_to) and not self._ready():
+        if (self._names is None or self._align_to or self._empty) and not self._ready():
             return None
         while True:
             if self._stop is not None and self._base + self._pos >= self._stop:
@@ -354,45 +378,56 @@ class read_csv(_Reader):
             if row != []:
                 return row
 
-    def _align(self):
-        """Move to the first record that starts at ``_align_to`` or after:
-        the records before it belong to the ranges before."""
+    def _align(self) -> None:
+        """Move to the first record that starts at ``_align_to`` or after
+        (and after the header): the records before it are the ranges'
+        before.  Found by ``_csvsync`` without parsing what comes before,
+        except with errors="ignore", where undecodable bytes the csv module
+        never sees can change how records are cut."""
+        if self._ignore and (self._d.utf8 or self._d.undecodable):
+            target = self._align_by_parsing()
+        else:
+            target = _csvsync.first_record(self._src, self._d, self._align_to)
+        self._resume(max(target, self._base + self._pos), {"fieldnames": self._names, "align_to": 0})
+
+    def _align_by_parsing(self) -> int:
+        """The first record at ``_align_to`` or after, found by parsing."""
         while self._base + self._pos < self._align_to:
             try:
                 if self._record() is None:
                     break
             except (csv.Error, UnicodeError, _dialect.NotConverted):
                 pass  # (an error of a row before the range: the range before reports it)
-        self._align_to = 0
+        return self._base + self._pos
 
     # -- reading ----------------------------------------------------------
 
-    def _more(self):
+    def _more(self) -> bool:
         """Read more, keeping the record being parsed; False at the end of the file."""
         if self._eof:
             return False
         self._fill(self._rec - self._base, _BUFFER_SIZE)
         return not self._eof
 
-    def _ensure(self, n):
+    def _ensure(self, n: int) -> None:
         """Make ``_buf[_pos:_pos + n]`` hold *n* bytes, if the file has them."""
         while len(self._buf) - self._pos < n and self._more():
             pass
 
-    def _dropped(self):
+    def _dropped(self) -> int:
         """With errors="ignore": how many bytes from ``_pos`` the decoder drops."""
         if not self._d.utf8:
             return 1 if self._buf[self._pos] in self._d.undecodable else 0
         self._ensure(4)
         return _utf8_undecodable(self._buf, self._pos)
 
-    def _peek(self):
+    def _peek(self) -> int:
         """The next byte without consuming it, or -1 at the end of the file."""
         if self._pos >= len(self._buf) and not self._more():
             return -1
         return self._buf[self._pos]
 
-    def _skip_line(self, last):
+    def _skip_line(self, last: int) -> None:
         """After an error at byte *last*: drop the rest of its line (-1: none left)."""
         self._cr = False
         self._inline = False
@@ -408,16 +443,16 @@ class read_csv(_Reader):
         if last == _CR and self._peek() == _NL:
             self._pos += 1
 
-    def _fail(self, message, last):
+    def _fail(self, message: str, last: int) -> NoReturn:
         self._skip_line(last)
         raise csv.Error(message)
 
-    def _too_long(self, last):
+    def _too_long(self, last: int) -> NoReturn:
         self._fail(f"field larger than field limit ({self._d.max_field_size})", last)
 
     # -- one field ----------------------------------------------------------
 
-    def _clear_field(self):
+    def _clear_field(self) -> None:
         if self._field:
             self._field = bytearray()
             self._cuts = []
@@ -428,7 +463,7 @@ class read_csv(_Reader):
         self._fquoted = False  # it began with the quote character
         self._fescaped = False  # ... with the escape character
 
-    def _add(self, data, last, final=False):
+    def _add(self, data: bytes, last: int, final: bool = False) -> None:
         """Append *data* to the field; *last* is the byte it ends with (for
         the line an error drops), *final* whether an ASCII byte surely
         follows (a character cut short at its end is then undecodable, not
@@ -447,7 +482,7 @@ class read_csv(_Reader):
         if self._chars > self._d.max_field_size:
             self._too_long(last)
 
-    def _count(self, final):
+    def _count(self, final: bool) -> None:
         """Count the characters of the bytes added since the last count:
         decoded piece by piece between cuts, the last piece leaving out a
         character whose next bytes are still to come unless *final*.  A
@@ -459,7 +494,7 @@ class read_csv(_Reader):
             self._counted = len(self._field)
             self._ccut = len(self._cuts)
 
-    def _count_decoded(self, final):
+    def _count_decoded(self, final: bool) -> None:
         d = self._d
         field = self._field
         if not d.utf8:
@@ -475,12 +510,12 @@ class read_csv(_Reader):
         self._chars += len(text)
         self._counted += consumed
 
-    def _cut(self):
+    def _cut(self) -> None:
         """A quote or escape byte was dropped here, inside the field."""
         if self._field:
             self._cuts.append(len(self._field))
 
-    def _decode(self):
+    def _decode(self) -> str:
         """The field as str (a UTF-8 one with cuts piece by piece between them)."""
         field = self._field
         if not self._high:
@@ -491,7 +526,7 @@ class read_csv(_Reader):
         errors = self._d.errors
         return "".join(field[a:b].decode("utf-8", errors) for a, b in zip(bounds, bounds[1:]))
 
-    def _save(self, fields, last):
+    def _save(self, fields: list[Any], last: int) -> None:
         """The field ends at byte *last*: its value joins *fields*.  If it
         does not decode, the rest of its line is dropped first, as after a
         csv.Error."""
@@ -502,7 +537,7 @@ class read_csv(_Reader):
             raise
         self._store(value, fields, last)
 
-    def _save_run(self, data, fields, last):
+    def _save_run(self, data: bytes, fields: list[Any], last: int) -> None:
         """The field that is just *data* ends at byte *last* (see _save)."""
         try:
             value = data.decode("ascii") if data.isascii() else data.decode(self._d.codec, self._d.errors)
@@ -511,7 +546,7 @@ class read_csv(_Reader):
             raise
         self._store(value, fields, last)
 
-    def _store(self, value, fields, last):
+    def _store(self, value: str, fields: list[Any], last: int) -> None:
         """The field ends: its decoded *value* joins *fields*."""
         if len(value) > self._d.max_field_size:
             self._too_long(last)
@@ -526,7 +561,7 @@ class read_csv(_Reader):
 
     # -- one record ---------------------------------------------------------
 
-    def _record(self):
+    def _record(self) -> list[Any] | None:
         """The next record: a list of str ([] for a blank line), None at the end."""
         self._rec = self._base + self._pos
         if self._rec == 0 and self._d.bom:
@@ -617,7 +652,7 @@ class read_csv(_Reader):
             else:
                 self._inline = True
 
-    def _simple_step(self, fields):
+    def _simple_step(self, fields: list[Any]) -> int | None:
         """At START_FIELD: a simple field (see _simple_field) whose end is in
         the buffer, taken in one step as the state machine would take it
         byte by byte; the state after it, or None if it does not
@@ -656,7 +691,7 @@ class read_csv(_Reader):
         self._inline = False
         return START_RECORD
 
-    def _plain_record(self):
+    def _plain_record(self) -> list[Any] | None:
         """The shortcut for a whole line in the buffer with no quote, escape
         or ``\\r`` (see _plain_line): its fields split at the delimiter, the
         same as the state machine's; None to let the state machine do it."""
@@ -687,7 +722,7 @@ class read_csv(_Reader):
         self._pos = match.end()
         return fields
 
-    def _at_end(self, state, fields):
+    def _at_end(self, state: int, fields: list[Any]) -> list[Any] | None:
         if self._high and self._counted < len(self._field):
             # what the decoder flushes at the end of the file counts too
             self._count(True)
@@ -705,7 +740,7 @@ class read_csv(_Reader):
             return fields
         return None
 
-    def _eol(self, state, fields):
+    def _eol(self, state: int, fields: list[Any]) -> int:
         """The end of a line (after its \\n, \\r\\n or \\r, or at the end of the file)."""
         self._inline = False
         if state == START_FIELD or state == IN_FIELD or state == QUOTE_IN_QUOTED_FIELD:
@@ -721,7 +756,7 @@ class read_csv(_Reader):
             return START_RECORD
         return state  # START_RECORD, IN_QUOTED_FIELD, AFTER_ESCAPED_CRNL
 
-    def _byte(self, state, c, fields):
+    def _byte(self, state: int, c: int, fields: list[Any]) -> int:
         d = self._d
         newline = c == _NL or c == _CR
         if state == START_RECORD:

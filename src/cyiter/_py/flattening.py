@@ -1,25 +1,25 @@
-"""Pure-Python twin of the flattening family: flatten, collapse.
+"""Pure-Python twin of the flattening family: flatten, collapse."""
 
-Mirrors ``cyiter/_cy/flattening.pyx`` exactly; see the docstrings there.
-"""
+from __future__ import annotations
 
+from collections.abc import Iterator
 from types import GenericAlias
+from typing import Any
 
+from cyiter._batchargs import is_iterator
 from cyiter._py._guard import Guarded, guarded
 from cyiter._state import object_repr, restore
 
 
-
-def _check_iterator(name, it):
-    if it is not None and not hasattr(type(it), "__next__"):
+def _check_iterator(name: str, it: object) -> None:
+    """Refuse a pickle state whose iterators are not iterators."""
+    if it is not None and not is_iterator(it):
         raise TypeError(f"{name} state: {type(it).__name__!r} object is not an iterator")
 
 
 class flatten(Guarded):
-    """flatten(iterable)
-
-    One level of flattening: drop-in for :func:`more_itertools.flatten` and
-    :func:`itertools.chain.from_iterable`.
+    """One level of flattening: drop-in for :func:`more_itertools.flatten`
+    and :func:`itertools.chain.from_iterable`.
 
     >>> from cyiter import flatten
     >>> list(flatten([[0, 1], [2, 3], (), "ab"]))
@@ -27,34 +27,33 @@ class flatten(Guarded):
     """
 
     __slots__ = ("_source", "_active")
-    __class_getitem__ = classmethod(GenericAlias)
+    @classmethod
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias:
+        return GenericAlias(cls, item)
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
         self._source = self._active = None
         return self
 
-    def __init__(self, iterable):
+    def __init__(self, iterable: Any) -> None:
         self._set(iter(iterable), None)
 
-    def _set(self, source, active):
+    @guarded
+    def _set(self, source: Any, active: Any) -> None:
         _check_iterator("flatten", source)
         _check_iterator("flatten", active)
-        self._assign(source, active)
-
-    @guarded
-    def _assign(self, source, active):
         self._source = source
         self._active = active
 
-    def __iter__(self):
+    def __iter__(self) -> flatten:
         return self
 
     @guarded
-    def __next__(self):
-        # chain.from_iterable's rules: an error from the outer iterator, or an
-        # item that is not iterable, ends it; an error from an inner iterator
-        # propagates and the inner iterator is tried again next time.
+    def __next__(self) -> Any:
+        # chain.from_iterable's rules: an error of the outer iterator, or an
+        # item that is not iterable, ends it; an error of an inner iterator
+        # propagates, and it is tried again next time.
         while self._source is not None:
             active = self._active
             if active is None:
@@ -69,21 +68,19 @@ class flatten(Guarded):
             self._active = None
         raise StopIteration
 
-    def __reduce__(self):
+    def __reduce__(self) -> Any:
         return (restore, ("flatten",), (self._source, self._active))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         source, active = state
         self._set(source, active)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return object_repr("flatten", self)
 
 
 class collapse(Guarded):
-    """collapse(iterable, base_type=None, levels=None)
-
-    Drop-in for :func:`more_itertools.collapse`: flatten any depth of
+    """Drop-in for :func:`more_itertools.collapse`: flatten any depth of
     nesting; strings and bytes (and instances of *base_type*) are atoms;
     *levels* limits the depth.  Iterative: 100,000 levels of nesting are
     fine, and it holds one iterator per level.
@@ -98,45 +95,43 @@ class collapse(Guarded):
     """
 
     __slots__ = ("_stack", "_base_type", "_levels", "_passthrough")
+    _stack: list[Iterator[Any]]
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
         self._stack = []
         self._base_type = self._levels = None
         self._passthrough = False
         return self
 
-    def __init__(self, iterable, base_type=None, levels=None):
+    def __init__(self, iterable: Any, base_type: Any = None, levels: Any = None) -> None:
         if levels is not None:
             0 > levels  # compared with each depth: fail now, not later
         if base_type is not None:
             isinstance(None, base_type)  # a bad base_type fails now, not later
         self._set([iter((iterable,))], base_type, levels)
 
-    def _set(self, stack, base_type, levels):
+    @guarded
+    def _set(self, stack: list[Any], base_type: Any, levels: Any) -> None:
         for it in stack:
             _check_iterator("collapse", it)
-        self._assign(stack, base_type, levels)
-
-    @guarded
-    def _assign(self, stack, base_type, levels):
         self._stack = stack
         self._base_type = base_type
         self._levels = levels
         if stack:
             self._enter_top()
 
-    def _enter_top(self):
+    def _enter_top(self) -> None:
         # the reference tests the depth against levels once each time it
-        # enters a level; the nodes of a deeper level pass through as they are
+        # enters a level: the nodes of a deeper one pass through as they are
         levels = self._levels
         self._passthrough = levels is not None and bool(len(self._stack) - 1 > levels)
 
-    def __iter__(self):
+    def __iter__(self) -> collapse:
         return self
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         stack = self._stack
         base_type = self._base_type
         try:
@@ -165,12 +160,12 @@ class collapse(Guarded):
             raise
         raise StopIteration
 
-    def __reduce__(self):
+    def __reduce__(self) -> Any:
         return (restore, ("collapse",), (list(self._stack), self._base_type, self._levels))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         stack, base_type, levels = state
         self._set(list(stack), base_type, levels)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return object_repr("collapse", self)

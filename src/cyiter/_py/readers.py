@@ -24,7 +24,6 @@ at the start of its byte range (``_begin``) or at a pickled offset
 
 from __future__ import annotations
 
-import inspect
 from types import GenericAlias
 from typing import Any, Callable
 
@@ -46,7 +45,7 @@ class _Reader(Guarded):
         super().__init_subclass__(**kwargs)
         if "_bind" in cls.__dict__:
             # the public signature is that of the argument checks
-            cls.__signature__ = inspect.signature(cls._bind)  # type: ignore[attr-defined]
+            cls.__signature__ = _readargs.signature(cls.__name__)  # type: ignore[attr-defined]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
@@ -67,10 +66,15 @@ class _Reader(Guarded):
         source, options = type(self)._bind(*args, **kwargs)
         self._finish()  # called again: the old source goes
         self._configure(options)
-        self._src = open_source(source, type(self).__name__, options["start"] != 0 or options["stop"] is not None)
-        self._path = self._src.path
-        self._label = repr(self._src)
+        ranged = options["start"] != 0 or options["stop"] is not None
+        self._open(open_source(source, type(self).__name__, ranged, options["compression"]))
+        options["compression"] = self._src.compression  # (pickles record what was found)
         self._begin(options["start"])
+
+    def _open(self, src):
+        self._src = src
+        self._path = src.path
+        self._label = repr(src)
 
     def _seek(self, pos):
         """Read on from file offset *pos*, with nothing in the buffer."""
@@ -128,9 +132,11 @@ class _Reader(Guarded):
         return self
 
     def __enter__(self):
+        """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
     def __exit__(self, *exc_info):
+        """Close the reader."""
         self.close()
 
     def __del__(self):
@@ -178,7 +184,7 @@ class _Reader(Guarded):
         self._path = path
         self._label = repr(path)
         if offset is not None:
-            self._src = reopen(path, identity, offset, name)
+            self._open(reopen(path, identity, offset, name, options["compression"]))
             self._resume(offset, extra)
 
     def __repr__(self):
@@ -187,9 +193,7 @@ class _Reader(Guarded):
 
 
 class read_chunks(_Reader):
-    """read_chunks(source, size=65536, *, start=0, stop=None)
-
-    ``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
+    """``bytes`` chunks of exactly *size* bytes (the last may be shorter) from
     byte offset *start* up to *stop* (None: the end of the file).
 
     *source* is a path, which the reader opens and closes (at exhaustion,
@@ -198,6 +202,12 @@ class read_chunks(_Reader):
     moved to *start*.  A pipe can be read only without a range.  ``.offset``
     is the file offset of the next chunk.  A reader over a path pickles and
     resumes at the same chunk.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" (not the default here) recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     >>> from cyiter import read_chunks
     >>> import io
@@ -243,9 +253,7 @@ class read_chunks(_Reader):
 
 
 class read_lines(_Reader):
-    """read_lines(source, *, encoding=None, errors="strict", keepends=False, start=0, stop=None, buffer_size=1 << 20, max_line_length=None)
-
-    The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
+    """The lines of *source* split on ``b"\\n"``: ``bytes`` when *encoding* is
     None, else ``str`` decoded with *encoding* and *errors* (an
     ASCII-compatible encoding: utf-8, latin-1, cp1252, shift_jis, ..., or
     utf-8-sig; others such as utf-16 raise ValueError).  Without *keepends*
@@ -257,6 +265,12 @@ class read_lines(_Reader):
     ``close()``, the end of a ``with`` block or garbage collection), or a
     binary file object, never closed by cyiter; a seekable one is first
     moved to *start*.  A pipe can be read only without a range.
+
+    *compression* decompresses gzip, bz2, xz or zstd data on the fly:
+    "infer" recognises it by its first bytes (in a path or a file object
+    that can seek; one that cannot is read as it is), None reads the bytes
+    as they are, and "gzip", "bz2", "xz" or "zstd" name the kind.  Offsets
+    then count decompressed bytes, and a byte range raises ValueError.
 
     A line belongs to the byte range ``[start, stop)`` that holds its first
     byte, so ranges ``[0, a)``, ``[a, b)``, ``[b, None)`` yield every line

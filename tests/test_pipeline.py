@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from pipeline_support import keep, transform
 
 import cyiter
-from cyiter import _checkpoint, _pipeline
+from cyiter import _checkpoint, _parallel, _pipeline
 
 with_impl = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
 SUPPORT = Path(pipeline_support.__file__)
@@ -480,7 +480,7 @@ class TestWorkers:
 
     def test_threads_where_the_gil_is_off(self, impl, tmp_path, parts, monkeypatch):
         """A free-threaded build runs the parts in threads: the same bytes."""
-        monkeypatch.setattr(_pipeline, "_gil_enabled", lambda: False)
+        monkeypatch.setattr(_parallel, "_gil_enabled", lambda: False)
         src = write_csv(tmp_path / "in.csv", sample_rows(1000))
         run(impl, src, tmp_path / "one.csv.gz", pipeline_support.shuffled_keys)
         run(impl, src, tmp_path / "two.csv.gz", pipeline_support.shuffled_keys, workers=2, checkpoint=tmp_path / "ck")

@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import pickle
 import signal
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from itertools import chain, islice
@@ -28,7 +27,7 @@ from multiprocessing.reduction import ForkingPickler
 from operator import index as _index
 from typing import Any, Callable, NamedTuple, TypeVar
 
-from cyiter import _checkpoint, _compression, _jsonl, _progress
+from cyiter import _checkpoint, _compression, _jsonl, _parallel, _progress
 
 #: A batch ends once the reader has gone this many bytes past its start...
 BATCH_BYTES = 1 << 20
@@ -69,7 +68,7 @@ class pipeline:
     __slots__ = ("_reader", "_stages")
 
     def __init__(self, reader: Any) -> None:
-        if not isinstance(reader, _reader_bases()):
+        if not _parallel._is_reader(type(reader)):
             raise TypeError(
                 "pipeline needs a cyiter reader (read_csv, read_jsonl, read_lines or "
                 f"read_chunks), not {type(reader).__name__}"
@@ -137,16 +136,6 @@ def _staged(stages: tuple[tuple[str, Any], ...], records: Any) -> Any:
     for kind, fn in stages:
         records = filter(fn, records) if kind == "filter" else map(fn, records)
     return records
-
-
-def _reader_bases() -> tuple[type, ...]:
-    from cyiter._py.readers import _Reader
-
-    try:
-        cython = importlib.import_module("cyiter._cy.readers")
-    except ImportError:  # a pure-Python install
-        return (_Reader,)
-    return (_Reader, cython._Reader)
 
 
 # -- writers -------------------------------------------------------------------
@@ -935,7 +924,7 @@ class _Joined:
             shared.read[i] = plan.ranges[i][1] - plan.ranges[i][0]
         _start_worker(shared)  # (for the parts run again here, and thread workers)
         pool: concurrent.futures.Executor
-        if _gil_enabled():
+        if _parallel._gil_enabled():
             pool = concurrent.futures.ProcessPoolExecutor(
                 min(workers, count), initializer=_start_worker, initargs=(shared,)
             )
@@ -1038,8 +1027,3 @@ def _misplaced(plan: _Plan, done: PartDone, header: list[str] | None) -> bool:
     if header is None:  # its first record is the output's: one pass writes the header
         return not writes_header
     return bool(own != header)
-
-
-def _gil_enabled() -> bool:
-    check = getattr(sys, "_is_gil_enabled", None)  # 3.13+
-    return True if check is None else bool(check())

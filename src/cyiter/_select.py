@@ -46,6 +46,7 @@ PICKLED = NAMES + AIO_FAMILIES["aioreaders"]
 #: Public functions written once, in plain Python, over whichever twin is
 #: active: their module and names, declared here and nowhere else.
 FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "cyiter._parallel": ("byte_ranges", "process_ranges"),
     "cyiter._pipeline": ("pipeline",),
 }
 

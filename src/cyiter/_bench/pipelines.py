@@ -21,7 +21,7 @@ from cyiter._bench import data
 from cyiter._bench.cases import TWIN_LABELS, Context, Pending
 from cyiter._bench.timing import CYTHON, PYTHON, REFERENCE, Candidate, Case, Consume, Run
 
-ITERATORS = ("pipeline",)
+ITERATORS: tuple[str, ...] = ("pipeline",)
 
 #: The workers of the parallel case: the cores of the machine the target was set on.
 WORKERS = 2
@@ -166,4 +166,4 @@ def pipeline_cases(ctx: Context) -> list[Pending]:
     ]
 
 
-CASES = {"pipeline": pipeline_cases}
+CASES: dict[str, Callable[[Context], list[Pending]]] = {"pipeline": pipeline_cases}

@@ -479,7 +479,8 @@ class TestWorkers:
             assert (tmp_path / "out.jsonl").read_bytes() == generator_pipeline(src, tmp_path / "ref.jsonl")
 
     def test_threads_where_the_gil_is_off(self, impl, tmp_path, parts, monkeypatch):
-        """A free-threaded build runs the parts in threads: the same bytes."""
+        """A free-threaded build runs the parts in threads: the same bytes,
+        and stages that do not pickle are fine."""
         monkeypatch.setattr(_parallel, "_gil_enabled", lambda: False)
         src = write_csv(tmp_path / "in.csv", sample_rows(1000))
         run(impl, src, tmp_path / "one.csv.gz", pipeline_support.shuffled_keys)
@@ -487,6 +488,8 @@ class TestWorkers:
         assert (tmp_path / "two.csv.gz").read_bytes() == (tmp_path / "one.csv.gz").read_bytes()
         with pytest.raises(TypeError, match="cannot be written as JSON"):
             run(impl, src, tmp_path / "out.jsonl", pipeline_support.unencodable_at_700, workers=2)
+        run(impl, src, tmp_path / "lambda.csv.gz", lambda row: pipeline_support.shuffled_keys(row), workers=2)
+        assert (tmp_path / "lambda.csv.gz").read_bytes() == (tmp_path / "one.csv.gz").read_bytes()  # (nothing pickled)
 
     @settings(max_examples=8, deadline=None)
     @given(rows=ROWS, part_bytes=st.integers(1, 2000), batch_bytes=st.integers(1, 1000))
@@ -554,7 +557,7 @@ class TestWorkers:
     def test_what_cannot_be_split_or_pickled_is_refused_at_once(self, impl, tmp_path):
         src = write_csv(tmp_path / "in.csv", sample_rows(10))
         p = cyiter.pipeline(impl.read_csv(src)).map(lambda r: r)
-        with pytest.raises(TypeError, match=r"the map stage <function .*<lambda>.* cannot be pickled .*define it at module level with def"):
+        with pytest.raises(TypeError, match=r"workers > 1 sends the map stage to worker processes, which needs pickling, and <function .*<lambda>.* cannot be pickled .*define it at module level with def"):
             p.write_jsonl(tmp_path / "out.jsonl", workers=2)
         (tmp_path / "in.csv.gz").write_bytes(gzip.compress((tmp_path / "in.csv").read_bytes()))
         refused = {

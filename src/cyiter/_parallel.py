@@ -287,9 +287,9 @@ def process_ranges(
         pool = None
         ahead = len(ranges) if workers is None else count
     if pool is processes or isinstance(executor, processes):
-        _check_pickles(func, "func")
+        _check_pickles(func, "process_ranges sends func")
         for key, value in reader_kwargs.items():
-            _check_pickles(value, f"the reader argument {key}=")
+            _check_pickles(value, f"process_ranges sends the reader argument {key}=")
     run = partial(_run_range, func, cls, path, identity, reader_kwargs)
     more = ", ..." if reader_kwargs else ""
 
@@ -361,16 +361,18 @@ def _note(exc: BaseException, note: str) -> None:
         exc.__notes__ = [*getattr(exc, "__notes__", ()), note]  # type: ignore[attr-defined]
 
 
-def _check_pickles(obj: Any, what: str) -> None:
-    """TypeError now for what a process pool could not send to its workers."""
+def _check_pickles(
+    obj: Any, sends: str, instead: str = ", or pass executor=concurrent.futures.ThreadPoolExecutor()"
+) -> None:
+    """TypeError now for what a process pool could not send to its workers
+    (*sends*: who sends what); *instead* ends the message."""
     try:
         ForkingPickler.dumps(obj)
     except Exception as exc:
         raise TypeError(
-            f"process_ranges sends {what} to worker processes, which needs pickling, "
+            f"{sends} to worker processes, which needs pickling, "
             f"and {obj!r} cannot be pickled ({type(exc).__name__}: {exc}); define it at "
-            "module level with def (not a lambda or a function nested in another), "
-            "or pass executor=concurrent.futures.ThreadPoolExecutor()"
+            f"module level with def (not a lambda or a function nested in another){instead}"
         ) from exc
 
 

@@ -481,9 +481,9 @@ class _Job:
             cls, self.path, options, pipe._stages, fmt, _twin_of(cls),
             _compression.from_suffix(out), None if why else self._ranges(options), Batch.now(),
         )
-        if workers > 1:
+        if workers > 1 and _parallel._gil_enabled():  # (else threads: nothing pickled)
             for kind, fn in pipe._stages:
-                _check_pickles(fn, kind)
+                _parallel._check_pickles(fn, f"workers > 1 sends the {kind} stage", "")
 
     def _not_in_parts(self, cls: type, options: dict[str, Any]) -> str | None:
         """Why the job cannot read its input in parts (None if it can)."""
@@ -548,18 +548,6 @@ class _Job:
         """The offset where the job's reading begins."""
         begin: int = self.reader.offset if self.plan.ranges is None else self.plan.ranges[0][0]
         return begin
-
-
-def _check_pickles(fn: Any, kind: str) -> None:
-    """TypeError now for a stage that cannot go to a worker process."""
-    try:
-        ForkingPickler.dumps(fn)
-    except Exception as exc:
-        raise TypeError(
-            f"workers > 1 sends the pipeline's stages to other processes, and the {kind} "
-            f"stage {fn!r} cannot be pickled ({type(exc).__name__}: {exc}): define it at "
-            "module level with def (not a lambda or a function nested in another)"
-        ) from None
 
 
 def _write(pipe: pipeline, path: Any, fmt: str, checkpoint: Any, workers: Any, progress: Any) -> Result:

@@ -122,9 +122,10 @@ DRIVER = textwrap.dedent(
     """
     import sys, time
     from cyiter import _pipeline
-    # small batches, each followed by a pause: a job slow enough to interrupt
+    # small batches and parts, each batch followed by a pause: a job slow enough to interrupt
     _pipeline.BATCH_BYTES = 4000
     _pipeline.BATCH_STEP = 16
+    _pipeline.PART_BYTES = 40000
     end_batch = _pipeline._Output.end_batch
     def slow_end_batch(self):
         end_batch(self)
@@ -207,11 +208,13 @@ def test_no_bar_in_a_pipe_or_with_no_progress(tmp_path):
     assert code == 0 and terminal == ""
 
 
-@pytest.mark.parametrize("kind", ["cython", "python"])
-def test_ctrl_c_keeps_the_checkpoint_and_the_same_command_resumes(tmp_path, kind):
-    src = big_input(tmp_path)
+@pytest.mark.parametrize("kind,workers", [("cython", 1), ("python", 1), ("cython", 2)])
+def test_ctrl_c_keeps_the_checkpoint_and_the_same_command_resumes(tmp_path, kind, workers):
+    """With workers, Ctrl-C reaches them too: they stop at their next
+    batch with their checkpoints written."""
+    src = big_input(tmp_path, 6000)
     dst, ck = tmp_path / "out.jsonl.gz", tmp_path / "job.ckpt"
-    args = ["convert", str(src), str(dst), "--checkpoint", str(ck)]
+    args = ["convert", str(src), str(dst), "--checkpoint", str(ck), "--workers", str(workers)]
     ref = subprocess.run([sys.executable, "-c", DRIVER, "convert", str(src), str(tmp_path / "ref.jsonl.gz")],
                          capture_output=True, env=child_env(kind), timeout=60)
     assert ref.returncode == 0, ref.stderr
@@ -227,12 +230,12 @@ def test_ctrl_c_keeps_the_checkpoint_and_the_same_command_resumes(tmp_path, kind
     assert out == b""
     assert f"the work done is recorded in {ck}. Resume with the same command:" in err.decode()
     saved = json.loads(ck.read_text())
-    assert 0 < saved["records"] < 3000 and not dst.exists()
+    assert (0 < saved["records"] < 6000 if workers == 1 else not saved["done"]) and not dst.exists()
     rerun = subprocess.run([sys.executable, "-c", DRIVER, *args], capture_output=True, env=child_env(kind), timeout=60)
     assert rerun.returncode == 0, rerun.stderr
-    assert rerun.stdout.decode().startswith("cyiter convert: 3,000 records") and b"resumed" in rerun.stdout
+    assert rerun.stdout.decode().startswith("cyiter convert: 6,000 records") and b"resumed" in rerun.stdout
     assert dst.read_bytes() == (tmp_path / "ref.jsonl.gz").read_bytes()
-    assert not ck.exists()
+    assert sorted(os.listdir(tmp_path)) == ["in.csv", "out.jsonl.gz", "ref.jsonl.gz"]
 
 
 def test_two_workers_in_a_terminal(tmp_path):

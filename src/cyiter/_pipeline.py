@@ -744,17 +744,11 @@ _shared: _Shared | None = None
 
 
 def _start_worker(shared: _Shared) -> None:
-    """A worker's initializer: it stops at a batch boundary when the job
-    says so, not where Ctrl-C finds it (the job then tells it to)."""
+    """A worker process's initializer: it stops at a batch boundary when
+    the job says so, not where Ctrl-C finds it (the job then tells it to)."""
     global _shared
     _shared = shared
-    if os.getpid() != shared.parent:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _stop_worker() -> None:
-    global _shared
-    _shared = None
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class PartDone(NamedTuple):
@@ -775,12 +769,14 @@ def _run_part(
     writer_state: Any,
     base: int = 0,
     again: bool = False,
+    shared: _Shared | None = None,
 ) -> PartDone:
     """Write part *part* of the job to the file *name*, resuming its
     *checkpoint* if it records the same job (*fields*), else from the
     part's start with the writer at *writer_state* (and starting over when
-    *again*); records are counted from *base* in error messages."""
-    shared = _shared
+    *again*); records are counted from *base* in error messages.  *shared*
+    is the job's (in a worker process: the one its initializer got)."""
+    shared = shared or _shared
     assert shared is not None and plan.ranges is not None
     saved = None if checkpoint is None or again else _checkpoint.load(checkpoint)
     if saved is not None and saved.get("job") != fields["job"]:
@@ -900,6 +896,7 @@ class _Joined:
         self.records = records
         self.header = header
         self.read = 0  # input bytes read by this run's parts
+        self.shared = _Shared(len(names))
         self.unsaved: list[int] = []
         self.last = time.monotonic()
 
@@ -907,24 +904,25 @@ class _Joined:
         plan = self.plan
         assert plan.ranges is not None
         count = len(plan.ranges)
-        shared = _Shared(count)
+        shared = self.shared
         for i in range(self.joined):
             shared.read[i] = plan.ranges[i][1] - plan.ranges[i][0]
-        _start_worker(shared)  # (for the parts run again here, and thread workers)
         pool: concurrent.futures.Executor
         if _parallel._gil_enabled():
             pool = concurrent.futures.ProcessPoolExecutor(
                 min(workers, count), initializer=_start_worker, initargs=(shared,)
             )
+            given = None
         else:
             pool = concurrent.futures.ThreadPoolExecutor(min(workers, count))
+            given = shared
         guess = None if plan.fmt == "jsonl" else [None, False]
         try:
             # every part submitted (and the processes started) before the bar's thread
             futures = {
                 i: pool.submit(
                     _run_part, plan, i, self.names[i], self.checkpoints[i], self.part_fields,
-                    guess if i else None,
+                    guess if i else None, shared=given,
                 )
                 for i in range(self.joined, count)
             }
@@ -942,7 +940,6 @@ class _Joined:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            _stop_worker()
 
     def result(self, i: int, future: concurrent.futures.Future[PartDone]) -> PartDone:
         """Part *i* as one pass writes it."""
@@ -953,8 +950,8 @@ class _Joined:
         except Stopped:
             raise
         except Exception:  # run again after the parts before: the error names its record
-            return _run_part(*again)
-        return _run_part(*again) if _misplaced(self.plan, done, self.header) else done
+            return _run_part(*again, shared=self.shared)
+        return _run_part(*again, shared=self.shared) if _misplaced(self.plan, done, self.header) else done
 
     def append(self, i: int, done: PartDone) -> None:
         _append(self.output.file, self.names[i])

@@ -1,0 +1,106 @@
+"""The built documentation has its pages, and a reference entry, with the
+signature and an example, for every public name of every public module.
+
+The names come from the modules' ``__all__``, so a name added later and
+not documented fails here.  ``python -m nox -s docs`` builds the site and
+runs this test on it; elsewhere it is skipped unless ``CYITER_DOCS_HTML``
+names a built site (``docs/_build/html``).
+"""
+
+import html
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+SITE = os.environ.get("CYITER_DOCS_HTML")
+pytestmark = pytest.mark.skipif(
+    not SITE,
+    reason="checks a built site: python -m nox -s docs builds the docs and runs it "
+    "(or set CYITER_DOCS_HTML to a built docs/_build/html)",
+)
+
+PAGES = [
+    "index",
+    "getting-started",
+    "behaviour",
+    "speed",
+    "internals",
+    "hardening",
+    "changelog",
+    "api/index",
+    "api/sequences",
+    "api/batching",
+    "api/flattening",
+    "api/dropins",
+    "api/readers",
+    "api/writers",
+    "api/parallel",
+    "api/cli",
+    "api/aio",
+    "api/package",
+]
+
+#: The public modules whose ``__all__`` the reference covers; a module not
+#: in the package yet is left out.
+MODULES = [m for m in ("cyiter", "cyiter.aio", "cyiter.dask") if importlib.util.find_spec(m)]
+
+
+def _site():
+    return Path(SITE)
+
+
+def _api_html():
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((_site() / "api").glob("*.html")))
+
+
+def _text(fragment):
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _entry(api, target):
+    """The text of the ``<dt>`` with id *target* and the HTML of its ``<dd>``."""
+    start = api.find(f'id="{target}"')
+    assert start >= 0, f"no reference entry for {target}"
+    dt_end = api.index("</dt>", start)
+    depth, pos = 0, dt_end
+    for tag in re.finditer(r"<dd\b|</dd>", api[dt_end:]):
+        depth += 1 if tag[0] == "<dd" else -1
+        if depth == 0:
+            return _text(api[start : dt_end]), api[dt_end : dt_end + tag.end()]
+    raise AssertionError(f"unclosed entry for {target}")
+
+
+def _signature(obj):
+    """The signature the reference must show: the object's own, or for a
+    Cython class that has none, the first line of its docstring."""
+    try:
+        signature = str(inspect.signature(obj))
+    except ValueError:
+        first = (obj.__doc__ or "").lstrip().splitlines()[0]
+        assert first.startswith(f"{obj.__name__}("), first
+        signature = first[len(obj.__name__) :]
+    return re.sub(r"\s+", "", signature)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_built(page):
+    text = (_site() / f"{page}.html").read_text(encoding="utf-8")
+    assert "<h1>" in text
+
+
+PUBLIC = [(module, name) for module in MODULES for name in importlib.import_module(module).__all__]
+
+
+@pytest.mark.parametrize(("module", "name"), PUBLIC, ids=[f"{m}.{n}" for m, n in PUBLIC])
+def test_every_public_name_has_an_entry_with_an_example(module, name):
+    obj = getattr(importlib.import_module(module), name)
+    dt, dd = _entry(_api_html(), f"{module}.{name}")
+    if callable(obj):
+        shown = re.sub(r"\s+", "", dt)
+        assert f"{name}{_signature(obj)}" in shown, (shown, _signature(obj))
+    assert "&gt;&gt;&gt;" in dd, f"{module}.{name} has no example"

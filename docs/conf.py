@@ -53,7 +53,7 @@ repository = "https://github.com/cyiter/cyiter/blob/main"
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"  # the signatures are the twins' own; the stub has the types
-autodoc_default_options = {"members": True, "inherited-members": True, "special-members": "__enter__"}
+autodoc_default_options = {"members": True, "inherited-members": True, "special-members": "__enter__, __aenter__"}
 
 # Both twins: the session runs the doctest builder with CYITER_DOCS_TWIN set
 # to "cython" (and CYITER_REQUIRE_EXTENSIONS) or "python" (CYITER_PURE_PYTHON).

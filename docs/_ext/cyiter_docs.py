@@ -5,6 +5,9 @@ Every Python example in the docs runs: a Markdown code block of
 runs the docstrings' examples), and any other Python code block that is not
 a ``{testcode}`` is a warning, an error in the ``docs`` session.
 
+A default that is a builtin (``get_len=len``) is shown by its name, not
+its repr (``<built-in function len>``).
+
 A link of an included file (README.md, benchmarks/RESULTS.md) to another
 file of the repository is made a link to that file in the repository
 (``repository`` in conf.py): the docs have no page for it.
@@ -41,6 +44,15 @@ class RunEveryExample(SphinxTransform):
                 )
 
 
+BUILTIN_REPR = re.compile(r"<built-in function (\w+)>")
+
+
+def builtin_defaults_by_name(app, what, name, obj, options, signature, return_annotation):
+    if signature:
+        return BUILTIN_REPR.sub(r"\1", signature), return_annotation
+    return None
+
+
 # a Markdown link (not an image) to a relative path, not an anchor or a URL
 RELATIVE_LINK = re.compile(r"(?<!!)(\[[^\]]*\])\((?![a-z]+:|#)([^)\s]+)\)")
 
@@ -60,4 +72,5 @@ def setup(app):
     app.add_config_value("repository", "", "env")
     app.add_transform(RunEveryExample)
     app.connect("include-read", link_into_repository)
+    app.connect("autodoc-process-signature", builtin_defaults_by_name)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

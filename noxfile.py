@@ -65,8 +65,11 @@ def typing(session):
 @nox.session
 def docs(session):
     """Build docs/ into docs/_build/html and run every example of it on both twins."""
+    import shutil
+
     session.install("--force-reinstall", "--no-deps", ".", env={"CYITER_NO_EXTENSIONS": "0"})
     session.install(".[docs,test]")
+    shutil.rmtree("docs/_build", ignore_errors=True)  # the page test must not see an old build's pages
     # -W: warnings are errors; -n: a reference that does not resolve is one
     build = ["sphinx-build", "-W", "--keep-going", "-n", "-E", "-q"]
     session.run(*build, "-b", "html", "docs", "docs/_build/html", env={"CYITER_REQUIRE_EXTENSIONS": "1"})

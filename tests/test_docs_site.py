@@ -40,7 +40,7 @@ PAGES = [
     "api/readers",
     "api/writers",
     "api/parallel",
-    "api/cli",
+    "api/pipeline",
     "api/aio",
     "api/package",
 ]

@@ -115,6 +115,34 @@ class TestReadLines:
             got.append(error)
         assert got == want
 
+    @slow
+    @given(
+        lines=st.lists(
+            st.sampled_from(["plain ascii", "café naïve", "東京 ёлка", "€ and é", "bad \udc80 x", ""]),
+            max_size=80,
+        ),
+        errors=st.sampled_from(ERRORS),
+    )
+    def test_utf8_text_switching_between_scripts(self, impl, write, lines, errors):
+        # runs of Latin, wider and undecodable lines: the Latin decoder is
+        # skipped for a while after wider text and must be back for Latin
+        data = b"".join(line.encode("utf-8", "surrogateescape") + b"\n" for line in lines)
+        reader = impl.read_lines(write(data), encoding="utf-8", errors=errors, keepends=True)
+        want = []
+        for line in data.splitlines(keepends=True):
+            try:
+                want.append(line.decode("utf-8", errors))
+            except UnicodeDecodeError as exc:
+                want.append((type(exc), str(exc)))
+        got = []
+        while True:
+            items, error = run(reader)
+            got += items
+            if error is None:
+                break
+            got.append(error)
+        assert got == want
+
     def test_error_handler_calling_next_is_refused(self, impl, write):
         box = []
 

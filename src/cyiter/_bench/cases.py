@@ -199,6 +199,12 @@ class Context:
             "lines", lambda: data.lines_file(self.directory, self.profile.file_bytes)
         )
 
+    def european_file(self) -> data.DataFile:
+        return self.cached(
+            "european",
+            lambda: data.european_lines_file(self.directory, self.profile.file_bytes),
+        )
+
     def csv_file(self) -> data.DataFile:
         return self.cached("csv", lambda: data.csv_file(self.directory, self.profile.csv_bytes))
 
@@ -494,13 +500,15 @@ def read_chunks_cases(ctx: Context) -> list[Pending]:
 
 def read_lines_cases(ctx: Context) -> list[Pending]:
     pending = []
-    for mode in ("bytes", "str"):
+    for mode in ("bytes", "str", "str-european"):
         key = f"read_lines/{mode}"
         file_size = data.size_label(ctx.profile.file_bytes)
-        workload = f"{file_size} file, {mode} lines, keepends=True"
+        workload = f"{file_size} file, {mode.split('-')[0]} lines, keepends=True"
+        if mode == "str-european":
+            workload += ", a quarter of its bytes accented letters"
 
         def build(mode: str = mode, key: str = key, workload: str = workload) -> Case:
-            f = ctx.lines_file()
+            f = ctx.european_file() if mode == "str-european" else ctx.lines_file()
             options: dict[str, Any]
             args: dict[str, Any]
             if mode == "bytes":

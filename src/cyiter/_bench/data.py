@@ -26,6 +26,13 @@ _WORDS = (
     "quick brown fox jumps over lazy dog data sample test result"
 ).split()
 _NON_ASCII = ["naïve", "café", "Straße", "東京", "€", "ёлка", "smörgåsbord", "πr²"]
+# Western European words: in log lines made of them, about a quarter of the
+# UTF-8 bytes belong to accented letters (two-byte sequences)
+_EUROPEAN = (
+    "über größe müller straße café déjà élève français garçon niño año señor "
+    "mañana ação coração pão são löwe schön für zürich forêt hôtel être tête "
+    "crème brûlée façade señorita jalapeño smörgåsbord ångström bjørn søren"
+).split()
 
 
 def size_label(nbytes: int) -> str:
@@ -113,6 +120,22 @@ def lines_file(directory: str, target_bytes: int, seed: int = 20261121) -> DataF
     block, count = _lines_block(random.Random(seed), min(target_bytes, _BLOCK))
     path = os.path.join(directory, f"lines-{target_bytes}.txt")
     return _write(path, b"", block, count, target_bytes)
+
+
+def european_lines_file(directory: str, target_bytes: int, seed: int = 20261121) -> DataFile:
+    """A log-like UTF-8 text file of at least *target_bytes* in which about a
+    quarter of the bytes belong to accented Latin letters."""
+    rng = random.Random(seed)
+    lines = []
+    size = 0
+    while size < min(target_bytes, _BLOCK):
+        words = rng.choices(_EUROPEAN, k=rng.randint(2, 9)) + rng.choices(_WORDS, k=rng.randint(0, 2))
+        rng.shuffle(words)
+        line = f"10:{rng.randrange(60):02d}:{rng.randrange(60):02d} {' '.join(words)}\n"
+        lines.append(line.encode("utf-8"))
+        size += len(lines[-1])
+    path = os.path.join(directory, f"european-{target_bytes}.txt")
+    return _write(path, b"", b"".join(lines), len(lines), target_bytes)
 
 
 def csv_file(directory: str, target_bytes: int, seed: int = 20261121) -> DataFile:

@@ -569,10 +569,11 @@ cdef class read_csv(_Reader):
             raise
         return self._store(value, last)
 
-    cdef int _save_run(self, const unsigned char* data, Py_ssize_t n, bint high, int last) except -1:
-        """The field that is just ``data[:n]`` ends at byte *last* (see _save)."""
+    cdef int _save_run(self, const unsigned char* data, Py_ssize_t n, int last) except -1:
+        """The field that is just ``data[:n]``, not all ASCII, ends at byte
+        *last* (see _save)."""
         try:
-            value = self._decode_bytes(data, n, high)
+            value = self._decode_bytes(data, n, True)
         except UnicodeError:
             self._skip_line(last)
             raise
@@ -696,7 +697,10 @@ cdef class read_csv(_Reader):
                     ):
                         c = buf[stop]
                         self.pos = stop + 1
-                        self._save_run(buf + run, p - run, high & 0x80, c)
+                        if high & 0x80:
+                            self._save_run(buf + run, p - run, c)
+                        else:  # ASCII decodes as Latin-1, which cannot fail
+                            self._store(PyUnicode_DecodeLatin1(<const char*>buf + run, p - run, NULL), c)
                         if c == CR:  # (a newline before the delimiter, as in _byte)
                             self.cr = True
                             state = EAT_CRNL

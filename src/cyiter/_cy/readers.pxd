@@ -49,6 +49,7 @@ cdef class read_lines(_Reader):
     cdef bytes codec_b
     cdef bytes errors_b
     cdef bint utf8
+    cdef int latin_skip      # non-ASCII lines left to send past the Latin decoder
     cdef bint sig            # utf-8-sig: drop a BOM at the start of the file
     cdef bint as_is          # an ASCII line is that text: copy, do not decode
     cdef bint keepends

@@ -579,7 +579,17 @@ cdef class read_lines(_Reader):
                     elif ascii and self.as_is:
                         line = ascii_text_raw(p, n)
                     else:
-                        line = utf8_latin1_raw(p, n) if self.utf8 and n > 0 else NULL
+                        line = NULL
+                        if not self.utf8 or n == 0:
+                            pass
+                        elif self.latin_skip:
+                            self.latin_skip -= 1
+                        else:
+                            line = utf8_latin1_raw(p, n)
+                            if line == NULL:
+                                # text of wider characters: try again only
+                                # now and then (see "Decoding UTF-8 lines")
+                                self.latin_skip = 15
                         if line == NULL and PyErr_Occurred() == NULL:
                             # a codec or error handler may call back into Python
                             guard_enter(&self.guard, "read_lines")

@@ -7,12 +7,26 @@ implementation keeps the twins' timing identical.  asyncio is imported only
 when a timeout is used (docs/internals.md, "Async iterators").
 """
 
+from __future__ import annotations
+
+import enum
 import math
 import numbers
 import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:  # (asyncio is imported only when a timeout is used)
+    from asyncio import AbstractEventLoop, Future, Task, TimerHandle
+
+
+class _Signal(enum.Enum):
+    # an enum member, so that ``step is TAKE`` tells a type checker the rest
+    TAKE = "TAKE"
+
 
 #: What :meth:`Feed.next_step` returns when a batch is ready to be taken.
-TAKE = object()
+TAKE: Final = _Signal.TAKE
 
 
 def running(name: str) -> RuntimeError:
@@ -28,19 +42,20 @@ def not_pickled(name: str) -> TypeError:
     return TypeError(f"cannot pickle {name!r} object")
 
 
-def asyncio_loop(needs: str):
+def asyncio_loop(needs: str) -> AbstractEventLoop:
     """The running asyncio event loop, else RuntimeError(*needs*) (without
     importing asyncio: none runs if it is not imported)."""
     asyncio = sys.modules.get("asyncio")
     if asyncio is not None:
         try:
-            return asyncio.get_running_loop()
+            loop: AbstractEventLoop = asyncio.get_running_loop()
+            return loop
         except RuntimeError:
             pass
     raise RuntimeError(needs)
 
 
-def timeout_arg(timeout):
+def timeout_arg(timeout: object) -> float | None:
     """``None``, or *timeout* as a float of seconds >= 0 (inf: never)."""
     if timeout is None:
         return None
@@ -54,7 +69,7 @@ def timeout_arg(timeout):
     return value
 
 
-def thrown(args: tuple) -> BaseException:
+def thrown(args: tuple[Any, ...]) -> BaseException:
     """The exception ``throw(*args)`` raises where there is nothing to throw
     it into, as a generator's throw() makes it."""
     if not 1 <= len(args) <= 3:
@@ -95,10 +110,14 @@ class Feed:
 
     __slots__ = ("_state",)
 
-    def __init__(self, name, source, items, limit, timeout):
+    _state: _State
+
+    def __init__(
+        self, name: str, source: AsyncIterator[Any], items: list[Any], limit: int, timeout: float
+    ) -> None:
         self._state = _State(name, source, items, limit, timeout)
 
-    def next_step(self, n):
+    def next_step(self, n: int) -> Literal[_Signal.TAKE] | BaseException | Future[None]:
         """What the consumer does now: :data:`TAKE` the batch in ``items``,
         settle what the source raised (an exception, StopAsyncIteration at
         its end), or await the future returned."""
@@ -121,15 +140,15 @@ class Feed:
                 return TAKE
         return s.wait(loop, deadline)
 
-    def taken(self):
+    def taken(self) -> None:
         """The batch was handed out: the next one has no first item yet."""
         self._state.first = None
 
-    def unwait(self):
+    def unwait(self) -> None:
         """The consumer's wait is over (woken, cancelled or abandoned)."""
         self._state.unwait()
 
-    async def close(self):
+    async def close(self) -> None:
         """Cancel the puller and return once it has ended."""
         s = self._state
         s.unwait()
@@ -138,7 +157,7 @@ class Feed:
             puller.cancel()
             await sys.modules["asyncio"].wait((puller,))
 
-    def __del__(self):
+    def __del__(self) -> None:
         self._state.abandon()
 
 
@@ -148,7 +167,21 @@ class _State:
         "loop", "waiter", "timer", "puller",
     )
 
-    def __init__(self, name, source, items, limit, timeout):
+    name: str
+    source: AsyncIterator[Any]
+    items: list[Any]
+    limit: int
+    timeout: float
+    first: float | None
+    outcome: BaseException | None
+    loop: AbstractEventLoop | None
+    waiter: Future[None] | None
+    timer: TimerHandle | None
+    puller: Task[None] | None
+
+    def __init__(
+        self, name: str, source: AsyncIterator[Any], items: list[Any], limit: int, timeout: float
+    ) -> None:
         self.name = name
         self.source = source
         self.items = items  # the iterator's own list: the batch being built
@@ -161,7 +194,7 @@ class _State:
         self.timer = None
         self.puller = None
 
-    def running_loop(self):
+    def running_loop(self) -> AbstractEventLoop:
         loop = asyncio_loop(
             f"{self.name}() with a timeout needs a running asyncio event loop: "
             "it pulls its source in an asyncio task"
@@ -172,50 +205,52 @@ class _State:
             raise RuntimeError(f"this {self.name} iterator belongs to another event loop")
         return loop
 
-    def demand(self):
+    def demand(self) -> bool:
         waiter = self.waiter
         return waiter is not None and not waiter.done()
 
-    def wait(self, loop, deadline):
+    def wait(self, loop: AbstractEventLoop, deadline: float | None) -> Future[None]:
         self.waiter = waiter = loop.create_future()
         if deadline is not None:
-            self.arm(deadline)
+            self.arm(loop, deadline)
         if self.puller is None:
-            self.puller = loop.create_task(_pull(self), name=f"cyiter.aio.{self.name} puller")
+            self.puller = loop.create_task(_pull(self, loop), name=f"cyiter.aio.{self.name} puller")
         return waiter
 
-    def arm(self, deadline):
+    def arm(self, loop: AbstractEventLoop, deadline: float) -> None:
         if math.isfinite(deadline):
-            self.timer = self.loop.call_at(deadline, self.wake)
+            self.timer = loop.call_at(deadline, self.wake)
 
-    def wake(self):
-        if self.demand():
-            self.waiter.set_result(None)
+    def wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():  # (demand())
+            waiter.set_result(None)
 
-    def unwait(self):
+    def unwait(self) -> None:
         timer = self.timer
         self.waiter = self.timer = None
         if timer is not None:
             timer.cancel()
 
-    def abandon(self):
+    def abandon(self) -> None:
         """The iterator is gone: cancel the puller, from whichever thread."""
-        puller = self.puller
+        puller, loop = self.puller, self.loop
         self.unwait()
-        if puller is None or puller.done() or self.loop.is_closed():
+        # (a puller runs on the loop it was made on: loop is not None then)
+        if puller is None or loop is None or puller.done() or loop.is_closed():
             return
         try:
             current = sys.modules["asyncio"].get_running_loop()
         except RuntimeError:
             current = None
-        if current is self.loop:
+        if current is loop:
             puller.cancel()
         else:
-            self.loop.call_soon_threadsafe(puller.cancel)
+            loop.call_soon_threadsafe(puller.cancel)
 
 
-async def _pull(s):
-    """The puller: pull while the consumer waits and the batch has room."""
+async def _pull(s: _State, loop: AbstractEventLoop) -> None:
+    """The puller, on *loop*: pull while the consumer waits and the batch has room."""
     source, items, limit = s.source, s.items, s.limit
     try:
         while s.demand() and (limit < 0 or len(items) < limit):
@@ -223,8 +258,8 @@ async def _pull(s):
             items.append(item)
             if s.demand():
                 if s.first is None:
-                    s.first = s.loop.time()
-                    s.arm(s.first + s.timeout)
+                    s.first = loop.time()
+                    s.arm(loop, s.first + s.timeout)
                 if len(items) == limit:
                     s.wake()
     except BaseException as exc:

@@ -13,18 +13,45 @@ buffered item costs one call of the sync reader.  docs/internals.md,
 "Async readers", tells the rest.
 """
 
+from __future__ import annotations
+
 import inspect
 import os
 import stat
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cyiter import _readargs
 from cyiter._aio import asyncio_loop
 from cyiter._source import Source, checked_length, seek
 
+if TYPE_CHECKING:  # (asyncio is imported only when a loop runs)
+    from asyncio import AbstractEventLoop, Future
 
-def _loop(name):
+_T = TypeVar("_T")
+_Arg = TypeVar("_Arg")
+
+#: A read that ended: (epoch, file offset it started at, its bytes or error).
+_Outcome = tuple[int, int | None, memoryview | BaseException]
+
+
+class _Positioned(Protocol):
+    """A sync reader, as :meth:`Feed.position` sees it."""
+
+    @property
+    def offset(self) -> int: ...
+
+
+class _AsyncReader(Protocol):
+    """An async reader, as the properties of :func:`forwarded` see it."""
+
+    def _sync_get(self, name: str) -> Any: ...
+    def _sync_set(self, name: str, value: Any) -> None: ...
+
+
+def _loop(name: str) -> AbstractEventLoop:
     return asyncio_loop(
         f"{name} needs a running asyncio event loop: it reads its file in the "
         "loop's default executor"
@@ -34,7 +61,7 @@ def _loop(name):
 _EMPTY = memoryview(b"")
 
 
-def _regular(file):
+def _regular(file: Any) -> bool:
     """Whether the file object *file* is a regular file's."""
     try:
         return stat.S_ISREG(os.fstat(file.fileno()).st_mode)
@@ -68,7 +95,27 @@ class Feed:
         "then",
     )  # fmt: skip
 
-    def __init__(self, src):
+    src: Source
+    data: memoryview
+    at: int
+    pos: int | None
+    outcome: _Outcome | None
+    failure: BaseException | None
+    wanted: int
+    size: int
+    target: int | None
+    free: bytearray | None
+    epoch: int
+    ahead: bool
+    lock: threading.RLock
+    owner: int | None
+    running: bool
+    closing: bool
+    waiter: Future[None] | None
+    loop: AbstractEventLoop | None
+    then: Callable[[], object] | None
+
+    def __init__(self, src: Source) -> None:
         self.src = src  # the real source (a cyiter._source.Source)
         self.data = _EMPTY  # the bytes read and not yet handed out: data[at:]
         self.at = 0
@@ -89,13 +136,13 @@ class Feed:
         self.loop = None  # the loop of the last job
         self.then = None  # called once the job has ended (closing the reader)
 
-    def source(self):
+    def source(self) -> Source:
         """The Source the sync reader reads: this feed, as a file of the same path."""
         return Source(self, self.src.path)
 
     # -- the file, as the sync reader sees it --------------------------------
 
-    def readinto(self, view):
+    def readinto(self, view: memoryview) -> int | None:
         self.wanted = 0
         if self.at == len(self.data):
             mine = self.owner == threading.get_ident()
@@ -115,7 +162,7 @@ class Feed:
             self.pos += n
         return n
 
-    def read(self, n):
+    def read(self, n: int) -> bytes:
         """(for ``cyiter._csvsync``, which reads a file object's bytes)"""
         buffer = bytearray(n)
         got = self.readinto(memoryview(buffer))
@@ -123,7 +170,7 @@ class Feed:
             checked_length(got, n, "read()")
         return bytes(buffer[:got])
 
-    def seek(self, pos, whence=0):
+    def seek(self, pos: int, whence: int = 0) -> int:
         """Move to *pos*.  Where the reader is already, nothing changes;
         elsewhere, what was read ahead is forgotten and the file moves
         before the next read (from the start, which is all the readers ask),
@@ -141,17 +188,18 @@ class Feed:
             self.pos = self._file().seek(pos, whence)
             return self.pos
 
-    def seekable(self):
+    def seekable(self) -> bool:
         return self.src.seekable
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
-    def fileno(self):
+    def fileno(self) -> int:
         self._file()
-        return self.src.raw.fileno()  # (the file's, under a decompressing stream)
+        fileno: int = self.src.raw.fileno()  # (the file's, under a decompressing stream)
+        return fileno
 
-    def close(self):
+    def close(self) -> None:
         """Close the real source now, or as soon as the read in flight ends."""
         self.closing = True
         if self.lock.acquire(False):
@@ -162,22 +210,22 @@ class Feed:
             finally:
                 self.lock.release()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return repr(self.src)
 
-    def _file(self):
+    def _file(self) -> Any:
         file = self.src.file
         if file is None:
             raise ValueError("I/O operation on closed file.")
         return file
 
-    def _forget(self):
+    def _forget(self) -> None:
         """Let go of the bytes at hand; their buffer is free."""
         if type(self.data.obj) is bytearray:
             self.free = self.data.obj
         self.data, self.at = _EMPTY, 0
 
-    def _take(self, ahead):
+    def _take(self, ahead: bool) -> bool:
         """Take the bytes of a read that has ended (raise its error), and
         with *ahead* start reading the next buffer; False if none has."""
         if self.running or self.outcome is None:
@@ -194,25 +242,27 @@ class Feed:
             self._ahead()
         return True
 
-    def _read(self, view):
+    def _read(self, view: memoryview) -> int | None:
         """A read of the real file, where the reader is."""
         self._file()
+        readinto = self.src.readinto
+        assert readinto is not None  # (_file() found the source open)
         if self.target is not None:
             seek(self.src, self.target)
             self.target = None
-        got = self.src.readinto(view)
+        got: int | None = readinto(view)
         if got and self.pos is not None:
             self.pos += got
         return got
 
-    def _after_job(self):
+    def _after_job(self) -> None:
         """(in the worker) The job is over: close if asked meanwhile."""
         if self.closing:
             self.close()
 
     # -- the async side -------------------------------------------------------
 
-    def fetch(self, name):
+    def fetch(self, name: str) -> bool:
         """Have the next buffer read in the worker thread, if the sync
         reader found nothing at hand (a read in flight does); False if it
         did not (its BlockingIOError is then the real file's)."""
@@ -224,13 +274,13 @@ class Feed:
             self._read_next(_loop(name))
         return True
 
-    def position(self, name, reader):
+    def position(self, name: str, reader: _Positioned) -> None:
         """Start the sync *reader*'s positioning (``reader.offset``: the
         first line or row of a range, after a resume) in the worker thread,
         reading the file as it is."""
         self._start(_loop(name), self._position, reader)
 
-    def wait(self, name):
+    def wait(self, name: str) -> Future[None]:
         """The future the consumer awaits until the job has ended (it never
         fails: the job's outcome goes to the sync reader or :meth:`settle`)."""
         loop = _loop(name)
@@ -239,18 +289,18 @@ class Feed:
         self.waiter = waiter = loop.create_future()
         return waiter
 
-    def unwait(self):
+    def unwait(self) -> None:
         """The consumer stopped waiting (cancelled, or gone)."""
         self.waiter = None
 
-    def settle(self):
+    def settle(self) -> None:
         """The job has ended: raise what the positioning raised, if anything."""
         with self.lock:
             failure, self.failure = self.failure, None
         if failure is not None:
             raise failure
 
-    def blocking(self, fn, *args):
+    def blocking(self, fn: Callable[..., _T], *args: Any) -> _T:
         """``fn(*args)``, the sync reader reading the file as it is (in the
         calling thread; after the read in flight, if there is one)."""
         with self.lock:
@@ -260,17 +310,17 @@ class Feed:
             finally:
                 self.owner = owner
 
-    def _ahead(self):
+    def _ahead(self) -> None:
         """Read the next buffer while the one just taken is parsed (on the
         loop of the last read, if it is running in this thread)."""
         try:
-            loop = sys.modules["asyncio"].get_running_loop()
+            loop: AbstractEventLoop = sys.modules["asyncio"].get_running_loop()
         except RuntimeError:
             return
         if loop is self.loop:
             self._read_next(loop)
 
-    def _read_next(self, loop):
+    def _read_next(self, loop: AbstractEventLoop) -> None:
         free, self.free = self.free, None
         if free is None or len(free) < self.size:
             free = bytearray(self.size)
@@ -279,7 +329,7 @@ class Feed:
         target, self.target = self.target, None
         self._start(loop, self._fetch, (self.epoch, target, start, free))
 
-    def _start(self, loop, job, arg):
+    def _start(self, loop: AbstractEventLoop, job: Callable[[_Arg], None], arg: _Arg) -> None:
         self.running = True
         try:
             future = loop.run_in_executor(None, job, arg)
@@ -289,7 +339,7 @@ class Feed:
         self.loop = loop
         future.add_done_callback(self._ended)
 
-    def _ended(self, future):
+    def _ended(self, future: Future[None]) -> None:
         # (on the loop's thread) jobs keep their outcome: the future only
         # fails if closing the file after the job does (nobody to tell)
         if not future.cancelled():
@@ -303,23 +353,25 @@ class Feed:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _fetch(self, job):
+    def _fetch(self, job: tuple[int, int | None, int | None, bytearray]) -> None:
         """(in the worker) Read the next buffer, from *target* if not None."""
         epoch, target, start, buffer = job
         with self.lock:
             try:
                 self._file()
+                readinto = self.src.readinto
+                assert readinto is not None  # (_file() found the source open)
                 if target is not None:
                     seek(self.src, target)
                 view = memoryview(buffer)[: self.size]
-                self.outcome = (epoch, start, view[: checked_length(self.src.readinto(view), len(view))])
+                self.outcome = (epoch, start, view[: checked_length(readinto(view), len(view))])
             except BaseException as exc:
                 self.outcome = (epoch, start, exc)  # (for the sync reader, which raises it)
             finally:
                 self.running = False
         self._after_job()
 
-    def _position(self, reader):
+    def _position(self, reader: _Positioned) -> None:
         with self.lock:
             owner, self.owner = self.owner, threading.get_ident()
             try:
@@ -367,7 +419,7 @@ _EXAMPLES = {
 }
 
 
-def _doc(name, signature, sync):
+def _doc(name: str, signature: inspect.Signature, sync: str) -> str:
     doc = _DOC.format(name=name, signature=signature, sync=sync)
     if sync in _EXAMPLES:
         args, result = _EXAMPLES[sync]
@@ -375,7 +427,7 @@ def _doc(name, signature, sync):
     return doc
 
 
-def described(sync):
+def described(sync: type[_T]) -> tuple[str, inspect.Signature, type[_T], str]:
     """``(__doc__, __signature__, _sync, _name)`` of the async reader over
     the sync reader class *sync*: its name is ``"a" + sync.__name__``, its
     signature that of *sync*'s argument checks."""
@@ -384,14 +436,14 @@ def described(sync):
     return _doc(name, signature, sync.__name__), signature, sync, name
 
 
-def forwarded(sync, name):
+def forwarded(sync: type, name: str) -> property:
     """A property of an async reader that gives its sync reader's *name*
     (at once; reading the file in the calling thread if it must)."""
 
-    def get(self):
+    def get(self: _AsyncReader) -> Any:
         return self._sync_get(name)
 
-    def put(self, value):
+    def put(self: _AsyncReader, value: Any) -> None:
         self._sync_set(name, value)
 
     return property(get, put, None, inspect.getdoc(getattr(sync, name)))

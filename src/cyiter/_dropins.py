@@ -10,17 +10,24 @@ functions check pickle states, so that a crafted one cannot reach the
 Cython twins' raw item access.
 """
 
+from __future__ import annotations
+
 import sys
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from operator import index, length_hint
+from typing import Any
+
+#: A source as a pickle state gives it: an iterator, or None once it has ended.
+StateSource = Iterator[Any] | None
 
 ISLICE_STOP = "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
 ISLICE_START = "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize."
 ISLICE_STEP = "Step for islice() must be a positive integer or None."
 
 
-def _ssize_in(value, low):
+def _ssize_in(value: Any, low: int) -> int | None:
     """*value* as a C ssize_t in ``[low, sys.maxsize]``, or None."""
     if not hasattr(type(value), "__index__"):
         return None
@@ -28,7 +35,7 @@ def _ssize_in(value, low):
     return value if low <= value <= sys.maxsize else None
 
 
-def islice_count(count):
+def islice_count(count: Any) -> int:
     """*count* as islice() takes its stop argument, with its ValueError."""
     checked = _ssize_in(count, 0)
     if checked is None:
@@ -36,7 +43,7 @@ def islice_count(count):
     return checked
 
 
-def skip_items(it, count):
+def skip_items(it: Iterator[Any], count: int) -> int:
     """Drop up to *count* items of the iterator *it*, at C speed (the
     pure-Python twins); how many there were."""
     if not count:
@@ -45,27 +52,27 @@ def skip_items(it, count):
     return last[0][0] if last else 0
 
 
-def check_callable(func):
+def check_callable(func: object) -> None:
     """The TypeError calling *func* on the first item would raise."""
     if not callable(func):
         raise TypeError(f"{type(func).__name__!r} object is not callable")
 
 
-def is_iterator(obj):
+def is_iterator(obj: object) -> bool:
     return hasattr(type(obj), "__next__")
 
 
-def _state_error(name, what):
+def _state_error(name: str, what: str) -> TypeError:
     return TypeError(f"{name} state: {what}")
 
 
-def check_source(name, it):
+def check_source(name: str, it: object) -> None:
     """A pickled source: None (exhausted) or an iterator."""
     if it is not None and not is_iterator(it):
         raise _state_error(name, f"{type(it).__name__!r} object is not an iterator")
 
 
-def check_size(name, what, value, low):
+def check_size(name: str, what: str, value: object, low: int) -> None:
     """A pickled count: an int in ``[low, sys.maxsize]``."""
     if type(value) is not int or not low <= value <= sys.maxsize:
         raise _state_error(name, f"bad {what} {value!r}")
@@ -74,7 +81,9 @@ def check_size(name, what, value, low):
 # -- windowing -----------------------------------------------------------------
 
 
-def windowed_args(seq, n, fillvalue, step):
+def windowed_args(
+    seq: Iterable[Any], n: Any, fillvalue: Any, step: Any
+) -> tuple[Iterator[Any], int, Any, int]:
     """``(it, n, fillvalue, step)``; what more-itertools checks once the
     first window is full (the padding's length, islice()'s arguments) is
     checked at once."""
@@ -95,7 +104,7 @@ def windowed_args(seq, n, fillvalue, step):
     return it, n, fillvalue, step
 
 
-def sliding_window_args(iterable, n):
+def sliding_window_args(iterable: Iterable[Any], n: Any) -> tuple[Iterator[Any], int]:
     """``(it, n)``: more-itertools picks an implementation by n, and each
     checks n its own way."""
     if n > 20:  # a deque of maxlen n after islice(it, n - 1)
@@ -112,7 +121,9 @@ def sliding_window_args(iterable, n):
     raise ValueError(f"n should be at least one, not {n}")
 
 
-def window_state(name, state, with_step):
+def window_state(
+    name: str, state: Any, with_step: bool
+) -> tuple[StateSource, tuple[Any, ...] | None, int, Any, int]:
     """``(it, window, n, fillvalue, step)`` from a windowed state, or
     ``(it, window, n, None, 1)`` from a sliding_window one."""
     if with_step:
@@ -128,7 +139,7 @@ def window_state(name, state, with_step):
     return it, window, n, fillvalue, step
 
 
-def windows_left(left, first, n, step, pads_first):
+def windows_left(left: int, first: bool, n: int, step: int, pads_first: bool) -> int:
     """How many windows *left* more items of the source give, before the
     first window (*first*) or after one."""
     if first:
@@ -147,12 +158,12 @@ def windows_left(left, first, n, step, pads_first):
 # -- selecting -----------------------------------------------------------------
 
 
-def _check_key(name, key):
+def _check_key(name: str, key: object) -> None:
     if key is not None and not callable(key):
         raise _state_error(name, "the key must be None or callable")
 
 
-def everseen_state(state):
+def everseen_state(state: Any) -> tuple[StateSource, set[Any], Callable[[Any], Any] | None]:
     """``(it, seen, key)`` of a unique_everseen state; seen a new set."""
     it, seen, key = state
     check_source("unique_everseen", it)
@@ -162,7 +173,9 @@ def everseen_state(state):
     return it, set(seen), key
 
 
-def justseen_state(state):
+def justseen_state(
+    state: Any,
+) -> tuple[StateSource, Callable[[Any], Any] | None, bool, Any, tuple[Any, Any] | None]:
     """``(it, key, started, run_key, pending)`` of a unique_justseen state."""
     it, key, started, run_key, pending = state
     check_source("unique_justseen", it)
@@ -175,13 +188,13 @@ def justseen_state(state):
 # -- combining -----------------------------------------------------------------
 
 
-def length_hints(its):
+def length_hints(its: Iterable[Iterator[Any]]) -> list[int] | None:
     """The length hints of the iterators *its*, or None if one has none."""
     hints = [length_hint(it, -1) for it in its]
     return None if any(hint < 0 for hint in hints) else hints
 
 
-def _iterators(name, its):
+def _iterators(name: str, its: Any) -> tuple[Iterator[Any], ...]:
     if type(its) is not tuple:
         raise _state_error(name, "the inputs must be a tuple")
     for it in its:
@@ -190,7 +203,7 @@ def _iterators(name, its):
     return its
 
 
-def rounds_state(name, state):
+def rounds_state(name: str, state: Any) -> tuple[tuple[Iterator[Any], ...], tuple[Any, ...]]:
     """``(its, pending)`` of an interleave or interleave_longest state."""
     its, pending = state
     if type(pending) is not tuple:
@@ -198,7 +211,7 @@ def rounds_state(name, state):
     return _iterators(name, its), pending
 
 
-def roundrobin_state(state):
+def roundrobin_state(state: Any) -> tuple[tuple[Iterator[Any], ...], int]:
     """``(its, index)`` of a roundrobin state."""
     its, index = state
     _iterators("roundrobin", its)
@@ -210,7 +223,7 @@ def roundrobin_state(state):
 # -- lookahead -----------------------------------------------------------------
 
 
-def peekable_state(state):
+def peekable_state(state: Any) -> tuple[StateSource, tuple[Any, ...]]:
     """``(it, cached)`` of a peekable state: the source (None once it has
     ended) and the items looked at ahead, a tuple."""
     it, cached = state
@@ -223,7 +236,9 @@ def peekable_state(state):
 # -- grouping ------------------------------------------------------------------
 
 
-def constrained_batches_state(state):
+def constrained_batches_state(
+    state: Any,
+) -> tuple[StateSource, Any, Any, Callable[[Any], Any], bool, tuple[()] | tuple[Any, Any]]:
     """``(it, max_size, max_count, get_len, strict, carried)``; carried is
     () or the pair (item, size)."""
     it, max_size, max_count, get_len, strict, carried = state
@@ -235,7 +250,7 @@ def constrained_batches_state(state):
     return it, max_size, max_count, get_len, bool(strict), carried
 
 
-def ichunked_state(state):
+def ichunked_state(state: Any) -> tuple[StateSource, int, int]:
     """``(it, n, skip)``: skip, the items of the last chunk still in the
     source, dropped before the next chunk."""
     it, n, skip = state
@@ -245,21 +260,23 @@ def ichunked_state(state):
     return it, n, skip
 
 
-def _check_limits(max_size, max_count):
+def _check_limits(max_size: Any, max_count: Any) -> None:
     if max_size <= 0:
         raise ValueError("maximum size must be greater than zero")
     if max_count is not None and max_count <= 0:
         raise ValueError("maximum count must be greater than zero")
 
 
-def constrained_batches_args(iterable, max_size, max_count, get_len, strict):
+def constrained_batches_args(
+    iterable: Iterable[Any], max_size: Any, max_count: Any, get_len: Any, strict: object
+) -> tuple[Iterator[Any], Any, Any, Callable[[Any], Any], bool]:
     _check_limits(max_size, max_count)
     it = iter(iterable)
     check_callable(get_len)
     return it, max_size, max_count, get_len, bool(strict)
 
 
-def ichunked_args(iterable, n):
+def ichunked_args(iterable: Iterable[Any], n: Any) -> tuple[Iterator[Any] | None, int]:
     """``(it, n)``; the islice() check each chunk makes is made at once.
     n 0 yields nothing and pulls nothing (``it`` None)."""
     if n is not None and n < 0:

@@ -16,7 +16,7 @@ shift 2
 TREE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TREE"
 
-PIP_PACKAGES=(pip setuptools wheel "Cython>=3.1" "pytest>=8" "${CYITER_HARDENING_HYPOTHESIS:-hypothesis>=6.100}" "more-itertools>=10.6")
+PIP_PACKAGES=(pip setuptools wheel "Cython>=3.1" "pytest>=8" "${CYITER_HARDENING_HYPOTHESIS:-hypothesis>=6.100}" "more-itertools>=10.6" "asyncstdlib>=3.13")
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.cyiter-packages" 2>/dev/null)" != "${PIP_PACKAGES[*]}" ]; then
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"

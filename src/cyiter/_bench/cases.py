@@ -33,7 +33,7 @@ Make = Callable[[Any], Run]
 Twin = tuple[dict[str, type], str]
 
 #: Every iterator, in the order of the documentation.
-ITERATORS = (
+ITERATORS: tuple[str, ...] = (
     "count",
     "fibonacci",
     "batched",
@@ -775,15 +775,15 @@ def abatched_cases(ctx: Context) -> list[Pending]:
     return [Pending("abatched", key, workload, build)]
 
 
-def _async_lines(make):
+def _async_lines(make: Callable[[], AsyncIterable[Any]]) -> Run:
     """``run`` for a candidate giving the lines of a file under ``async
     for``, on an event loop of its own: *consume* gets as many Nones as it
     gave (counted in the loop's body, the same for all)."""
 
-    def run(consume):
+    def run(consume: Consume) -> int:
         import asyncio
 
-        async def drain():
+        async def drain() -> int:
             count = 0
             async for _ in make():
                 count += 1
@@ -800,7 +800,7 @@ def _async_lines(make):
     return run
 
 
-async def _sync_lines(cls, path):
+async def _sync_lines(cls: Callable[..., Any], path: str) -> AsyncIterator[Any]:
     """The sync reader under ``async for``: wrapped in an async generator,
     as one does to iterate it there (it reads in the loop's thread)."""
     with cls(path, keepends=True) as lines:
@@ -808,29 +808,29 @@ async def _sync_lines(cls, path):
             yield line
 
 
-async def _aiofiles_lines(aiofiles_open, path):
+async def _aiofiles_lines(aiofiles_open: Callable[..., Any], path: str) -> AsyncIterator[bytes]:
     """aiofiles' line iteration: every line is a read in the executor."""
     async with aiofiles_open(path, "rb") as file:
         async for line in file:
             yield line
 
 
-def aread_lines_cases(ctx):
+def aread_lines_cases(ctx: Context) -> list[Pending]:
     """aread_lines beside the sync read_lines under ``async for`` (the same
     file), and beside aiofiles on a smaller file (a thread hop per line
     costs it tens of microseconds)."""
     size = ctx.profile.file_bytes
     small = max(4096, size // 16)
-    pending = []
+    pending: list[Pending] = []
     for key, nbytes in (("aread_lines/bytes", size), ("aread_lines/aiofiles", small)):
         workload = f"{data.size_label(nbytes)} file, bytes lines, keepends=True, async for"
 
-        def build(key=key, nbytes=nbytes, workload=workload):
+        def build(key: str = key, nbytes: int = nbytes, workload: str = workload) -> Case:
             f = ctx.lines_file() if nbytes == size else ctx.cached(
                 "small lines", lambda: data.lines_file(ctx.directory, small)
             )
 
-            def make(cls):
+            def make(cls: Any) -> Run:
                 return _async_lines(lambda: cls(f.path, keepends=True))
 
             candidates = ctx.twin_candidates("aread_lines", make)

@@ -7,16 +7,26 @@ successive, unique_everseen, unique_justseen and roundrobin, cytoolz's
 sliding_window, interleave and unique.
 """
 
+from __future__ import annotations
+
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import chain
+from typing import Any
 
-from cyiter._bench.cases import Pending, reference
+from cyiter._bench.cases import Context, Pending, reference
+from cyiter._bench.timing import REFERENCE, Candidate, Case, Run
 from cyiter._select import FAMILIES
-from cyiter._bench.timing import REFERENCE, Candidate, Case
+
+#: ``make(fn, items)``: the run of a candidate *fn* over the case's *items*.
+MakeOver = Callable[[Any, Sequence[Any]], Run]
+#: A reference: ``(label, module, attr, adapt)``, adapt None or turning the
+#: reference into a function called as cyiter's is.
+Reference = tuple[str, str, str, Callable[[Any], Any] | None]
 
 #: in the order of the documentation: the families of _select.FAMILIES
-ITERATORS = tuple(
+ITERATORS: tuple[str, ...] = tuple(
     name
     for family in ("windowing", "selecting", "combining", "grouping", "lookahead")
     for name in FAMILIES[family]
@@ -26,41 +36,56 @@ ITERATORS = tuple(
 INPUTS = 5
 
 
-def _case(ctx, name, key, workload, data, make, references, outputs):
+def _case(
+    ctx: Context,
+    name: str,
+    key: str,
+    workload: str,
+    data: Callable[[], Sequence[Any]],
+    make: MakeOver,
+    references: list[Reference],
+    outputs: Callable[[int], int],
+) -> Pending:
     """Pending case *key* of iterator *name*: ``make(fn, data)`` gives the
     ``run`` of a candidate *fn* (either twin, or a reference); *references*
     are ``(label, module, attr, adapt)``, adapt turning the reference into a
     function called as cyiter's is; *outputs*: how many items a run yields."""
 
-    def build():
+    def build() -> Case:
         items = data()
         candidates = ctx.twin_candidates(name, lambda fn: make(fn, items))
         for label, module, attr, adapt in references:
             candidates.append(
-                reference(label, module, attr, lambda fn, a=adapt: make(a(fn) if a else fn, items))
+                reference(label, module, attr, partial(_adapted, make, adapt, items))
             )
         return Case(name, key, workload, "item", len(items), outputs(len(items)), candidates)
 
     return Pending(name, key, workload, build)
 
 
-def _over_iterator(fn, items, *args):
+def _adapted(
+    make: MakeOver, adapt: Callable[[Any], Any] | None, items: Sequence[Any], fn: Any
+) -> Run:
+    return make(adapt(fn) if adapt else fn, items)
+
+
+def _over_iterator(fn: Callable[..., Iterable[Any]], items: Sequence[Any], *args: Any) -> Run:
     return lambda consume: consume(fn(iter(items), *args))
 
 
-def _size_first(fn):
+def _size_first(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """``toolz.sliding_window(n, seq)`` called as ``(seq, n)``."""
     return lambda iterable, n: fn(n, iterable)
 
 
-def _of_sequence(fn):
+def _of_sequence(fn: Callable[[Any], Any]) -> Callable[..., Any]:
     """``cytoolz.interleave(seqs)`` called as ``(*seqs)``."""
     return lambda *iterables: fn(iterables)
 
 
-def windowed_cases(ctx):
+def windowed_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
-    peers = [
+    peers: list[Reference] = [
         ("iteration_utilities.successive", "iteration_utilities", "successive", None),
         ("cytoolz.sliding_window", "cytoolz", "sliding_window", _size_first),
     ]
@@ -75,9 +100,9 @@ def windowed_cases(ctx):
     ]  # fmt: skip
 
 
-def unique_everseen_cases(ctx):
+def unique_everseen_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
-    references = [
+    references: list[Reference] = [
         ("more_itertools.unique_everseen", "more_itertools", "unique_everseen", None),
         ("iteration_utilities.unique_everseen", "iteration_utilities", "unique_everseen", None),
         ("cytoolz.unique", "cytoolz", "unique", None),
@@ -98,9 +123,9 @@ def unique_everseen_cases(ctx):
     ]  # fmt: skip
 
 
-def unique_justseen_cases(ctx):
+def unique_justseen_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
-    references = [
+    references: list[Reference] = [
         ("more_itertools.unique_justseen", "more_itertools", "unique_justseen", None),
         ("iteration_utilities.unique_justseen", "iteration_utilities", "unique_justseen", None),
     ]
@@ -112,13 +137,13 @@ def unique_justseen_cases(ctx):
     ]  # fmt: skip
 
 
-def _turns(fn, items):
+def _turns(fn: Callable[..., Iterable[Any]], items: Sequence[Any]) -> Run:
     """``run`` of *fn* over INPUTS iterators, each a slice of *items*."""
     parts = [items[i::INPUTS] for i in range(INPUTS)]
     return lambda consume: consume(fn(*map(iter, parts)))
 
 
-def _turn_cases(ctx, name, references):
+def _turn_cases(ctx: Context, name: str, references: list[Reference]) -> list[Pending]:
     n = ctx.profile.items
     return [
         _case(
@@ -128,14 +153,14 @@ def _turn_cases(ctx, name, references):
     ]  # fmt: skip
 
 
-def interleave_cases(ctx):
+def interleave_cases(ctx: Context) -> list[Pending]:
     return _turn_cases(ctx, "interleave", [
         ("more_itertools.interleave", "more_itertools", "interleave", None),
         ("cytoolz.interleave", "cytoolz", "interleave", _of_sequence),
     ])  # fmt: skip
 
 
-def interleave_longest_cases(ctx):
+def interleave_longest_cases(ctx: Context) -> list[Pending]:
     return _turn_cases(ctx, "interleave_longest", [
         ("more_itertools.interleave_longest", "more_itertools", "interleave_longest", None),
         ("cytoolz.interleave", "cytoolz", "interleave", _of_sequence),
@@ -143,14 +168,14 @@ def interleave_longest_cases(ctx):
     ])  # fmt: skip
 
 
-def roundrobin_cases(ctx):
+def roundrobin_cases(ctx: Context) -> list[Pending]:
     return _turn_cases(ctx, "roundrobin", [
         ("more_itertools.roundrobin", "more_itertools", "roundrobin", None),
         ("iteration_utilities.roundrobin", "iteration_utilities", "roundrobin", None),
     ])  # fmt: skip
 
 
-def constrained_batches_cases(ctx):
+def constrained_batches_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
     records = partial(ctx.cached, "records", lambda: [b"%010d" % i for i in range(n)])
     return [
@@ -163,10 +188,10 @@ def constrained_batches_cases(ctx):
     ]  # fmt: skip
 
 
-def ichunked_cases(ctx):
+def ichunked_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
 
-    def make(fn, items):
+    def make(fn: Callable[..., Iterable[Iterable[Any]]], items: Sequence[Any]) -> Run:
         return lambda consume: consume(chain.from_iterable(fn(iter(items), 100)))
 
     return [
@@ -178,7 +203,7 @@ def ichunked_cases(ctx):
     ]  # fmt: skip
 
 
-def peekable_cases(ctx):
+def peekable_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
     return [
         _case(
@@ -189,20 +214,20 @@ def peekable_cases(ctx):
     ]  # fmt: skip
 
 
-def _counted_by_deque(iterable):
+def _counted_by_deque(iterable: Iterable[Any]) -> int:
     """The fastest way to count in C without more-itertools: the last of
     ``enumerate(it, 1)``."""
     last = deque(enumerate(iterable, 1), maxlen=1)
     return last[0][0] if last else 0
 
 
-def ilen_cases(ctx):
+def ilen_cases(ctx: Context) -> list[Pending]:
     n = ctx.profile.items
 
-    def make(fn, items):
+    def make(fn: Callable[[Iterable[Any]], int], items: Sequence[Any]) -> Run:
         return lambda consume: consume([fn(iter(items))])
 
-    def build():
+    def build() -> Case:
         items = ctx.items()
         candidates = ctx.twin_candidates("ilen", lambda fn: make(fn, items))
         candidates += [
@@ -216,7 +241,7 @@ def ilen_cases(ctx):
     return [Pending("ilen", "ilen", f"iterator of {n:,} ints", build)]
 
 
-CASES = {
+CASES: dict[str, Callable[[Context], list[Pending]]] = {
     "windowed": lambda ctx: windowed_cases(ctx)[:1],
     "sliding_window": lambda ctx: windowed_cases(ctx)[1:],
     "unique_everseen": unique_everseen_cases,

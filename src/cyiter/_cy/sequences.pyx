@@ -21,6 +21,7 @@ from cyiter._state import restore
 
 cdef Py_ssize_t SSIZE_MAX = sys.maxsize
 cdef Py_ssize_t SSIZE_MIN = -sys.maxsize - 1
+cdef object MAXSIZE = sys.maxsize  # compared with Python ints as it is
 
 
 cdef inline bint _fits_ssize(object value):
@@ -205,11 +206,14 @@ cdef class fibonacci:
         try:
             self._n = n
             self._max_value = max_value
-            self._remaining = -1 if remaining is None or remaining > SSIZE_MAX else remaining
+            self._remaining = -1 if remaining is None or remaining > MAXSIZE else remaining
             self._a = self._b = None
             if a is None:
                 self._a = DONE
                 self._fast_end = self._i = 0
+                return 0
+            if a == 0 and b == 1:  # the start (every new object): no search
+                self._set_fast(0)
                 return 0
             for i in range(FIB_TABLE - 1):
                 if a == FIB[i] and b == FIB[i + 1]:

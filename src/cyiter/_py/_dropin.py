@@ -1,7 +1,10 @@
 """The base class of the pure-Python twins of the more-itertools drop-ins
 (the Cython twins': ``cyiter/_cy/_dropin.pyx``)."""
 
+from __future__ import annotations
+
 from types import GenericAlias
+from typing import Any
 
 from cyiter._py._guard import Guarded
 from cyiter._state import object_repr
@@ -19,16 +22,16 @@ class Dropin(Guarded):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
     _name = ""  # the public name, set by the class
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
         self._clear()
         return self
 
-    def __iter__(self):
+    def __iter__(self) -> Dropin:
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return object_repr(self._name, self)

@@ -9,17 +9,25 @@ when what it awaits does, and passes every suspension through to the task
 that awaits it.
 """
 
+from __future__ import annotations
+
 from collections import deque
+from collections.abc import Awaitable, Callable
 from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
+from typing import Any
 
 from cyiter._aio import not_pickled, running, thrown
 from cyiter._state import object_repr
 
 _NEW, _RUNNING, _SUSPENDED, _DONE = range(4)
 
+#: What ``await`` iterates: a coroutine, or any iterator an ``__await__``
+#: returns (whose ``send``, ``throw`` and ``close`` are looked up by name).
+AwaitIter = Any
 
-def _await_iter(obj):
+
+def _await_iter(obj: Any) -> AwaitIter:
     """What ``await obj`` iterates, with the interpreter's checks."""
     if type(obj) is CoroutineType:
         return obj
@@ -39,14 +47,14 @@ def _await_iter(obj):
 RETURN, NEXT, ERROR = range(3)
 
 
-def _send(it, value):
+def _send(it: AwaitIter, value: Any) -> Any:
     """``PyIter_Send``: a coroutine takes send(None), an iterator next()."""
     if value is None and type(it) is not CoroutineType:
         return next(it)
     return it.send(value)
 
 
-def await_start(obj, anext):
+def await_start(obj: Any, anext: bool) -> tuple[int, Any, AwaitIter | None]:
     """Start awaiting *obj*, or ``obj.__anext__()`` when *anext* is true,
     and run it until it completes or suspends: ``(RETURN, value, None)``,
     ``(NEXT, yielded, iterator to resume)`` or ``(ERROR, exception, None)``."""
@@ -74,18 +82,22 @@ class _Step:
 
     __slots__ = ("_owner", "_it", "_state")
 
-    def __init__(self, owner):
+    _owner: AsyncIter
+    _it: AwaitIter | None  # what a suspended step resumes
+    _state: int  # _NEW, _RUNNING, _SUSPENDED or _DONE
+
+    def __init__(self, owner: AsyncIter) -> None:
         self._owner = owner
         self._it = None
         self._state = _NEW
 
-    def __await__(self):
+    def __await__(self) -> _Step:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         return self.send(None)
 
-    def send(self, value):
+    def send(self, value: Any) -> Any:
         state = self._state
         if state == _SUSPENDED:
             return self._resume(None, value)
@@ -97,7 +109,7 @@ class _Step:
         self._state = _RUNNING
         return self._drive(self._owner._begin)
 
-    def throw(self, *args):
+    def throw(self, *args: Any) -> Any:
         state = self._state
         if state == _SUSPENDED:
             return self._resume(args, None)
@@ -105,7 +117,7 @@ class _Step:
         self._state = _DONE
         raise thrown(args)
 
-    def close(self):
+    def close(self) -> None:
         state = self._state
         if state == _RUNNING:
             raise ValueError("__anext__() already executing")
@@ -119,26 +131,26 @@ class _Step:
             finally:
                 self._abandon()
 
-    def __del__(self):
+    def __del__(self) -> None:
         # a step dropped while suspended without being closed
         if self._state == _SUSPENDED:
             self._state = _DONE
             self._abandon()
 
-    def _check(self, state):
+    def _check(self, state: int) -> None:
         if state == _RUNNING:
             raise ValueError("__anext__() already executing")
         if state == _DONE:
             raise RuntimeError("cannot reuse already awaited __anext__()")
 
-    def _abandon(self):
+    def _abandon(self) -> None:
         owner = self._owner
         try:
             owner._interrupted()
         finally:
             owner._leave()
 
-    def _resume(self, throw, value):
+    def _resume(self, throw: tuple[Any, ...] | None, value: Any) -> Any:
         """Resume the awaited iterator: send *value*, or throw *throw*."""
         it, self._it = self._it, None
         self._state = _RUNNING
@@ -159,7 +171,7 @@ class _Step:
         self._state = _SUSPENDED
         return yielded
 
-    def _drive(self, hook, *arg):
+    def _drive(self, hook: Callable[..., Any], *arg: Any) -> Any:
         """Run *hook*, then await whatever the hooks ask for, until one of
         them returns the item (raised as StopIteration) or raises."""
         owner = self._owner
@@ -193,7 +205,7 @@ class _Step:
         self._end()
         raise StopIteration(result)
 
-    def _end(self):
+    def _end(self) -> None:
         self._state = _DONE
         self._owner._leave()
 
@@ -218,7 +230,19 @@ class AsyncIter:
     __slots__ = ("_token", "_awaiting", "_anext", "_resume", "_yielded", "__weakref__")
     _name = ""
 
-    def __new__(cls, *args, **kwargs):
+    _token: deque[None]  # holds its None while no hook runs
+    _awaiting: object  # what a hook asked to await (or the __anext__ of), else None
+    _anext: bool
+    _resume: AwaitIter | None  # the wait a hook saw suspend, for the step to resume
+    _yielded: Any  # ... and what it yielded
+
+    # the subclass's hooks
+    _begin: Callable[[], Any]
+    _got: Callable[[Any], Any]
+    _failed: Callable[[BaseException], Any]
+    _close: Callable[[], Awaitable[Any] | None]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = object.__new__(cls)
         # a one-item deque as the "running" flag: pop() and append() are
         # atomic, so two threads cannot both take it (see _py/_guard.py)
@@ -227,13 +251,15 @@ class AsyncIter:
         self._anext = False
         return self
 
-    def __aiter__(self):
+    def __aiter__(self) -> AsyncIter:
         return self
 
-    def __anext__(self):
+    def __anext__(self) -> _Step:
         return _Step(self)
 
-    async def aclose(self):
+    # aclose, __aenter__ and __aexit__ are typed by comments: their
+    # signatures stay the Cython twin's, without annotations
+    async def aclose(self):  # type: () -> None
         """Stop the iteration and close what it opened (never the source
         it was given); later ``__anext__()`` calls end it at once."""
         self._enter()
@@ -244,34 +270,34 @@ class AsyncIter:
         finally:
             self._leave()
 
-    async def __aenter__(self):
+    async def __aenter__(self):  # type: () -> AsyncIter
         return self
 
-    async def __aexit__(self, *exc_info):
+    async def __aexit__(self, *exc_info):  # type: (*object) -> None
         await self.aclose()
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:  # (the async readers pickle)
         raise not_pickled(self._name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return object_repr("aio." + self._name, self)
 
-    def _enter(self):
+    def _enter(self) -> None:
         try:
             self._token.pop()
         except IndexError:
             raise running(self._name) from None
 
-    def _leave(self):
+    def _leave(self) -> None:
         self._token.append(None)
 
-    def _wait(self, obj, anext):
+    def _wait(self, obj: object, anext: bool) -> None:
         self._awaiting = obj
         self._anext = anext
 
-    def _suspended(self, it, yielded):
+    def _suspended(self, it: AwaitIter, yielded: Any) -> None:
         self._resume = it
         self._yielded = yielded
 
-    def _interrupted(self):
+    def _interrupted(self) -> None:
         pass

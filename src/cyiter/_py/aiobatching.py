@@ -3,7 +3,11 @@
 Mirrors ``cyiter/_cy/aiobatching.pyx`` exactly; see the docstrings there.
 """
 
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
 from types import GenericAlias
+from typing import Any
 
 from cyiter._aio import TAKE, Feed, timeout_arg
 from cyiter._batchargs import batched_args, chunked_args, ssize
@@ -17,7 +21,15 @@ class _AGrouper(AsyncIter):
 
     __slots__ = ("_source", "_n", "_strict", "_end_on_error", "_items", "_error", "_feed")
 
-    def __new__(cls, *args, **kwargs):
+    _source: AsyncIterator[Any] | None  # None once exhausted
+    _n: int  # the batch size; -1: everything in one batch
+    _strict: bool
+    _end_on_error: bool
+    _items: list[Any]  # the batch being built
+    _error: BaseException | None  # raised by the next call, after the batch before it
+    _feed: Feed | None  # the puller of a batch with a timeout
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls, *args, **kwargs)
         self._source = self._error = self._feed = None
         self._n = 1
@@ -25,7 +37,14 @@ class _AGrouper(AsyncIter):
         self._items = []
         return self
 
-    def _set(self, source, n, strict, timeout, end_on_error=False):
+    def _set(
+        self,
+        source: AsyncIterator[Any] | None,
+        n: int,
+        strict: bool,
+        timeout: float | None,
+        end_on_error: bool = False,
+    ) -> None:
         self._enter()
         try:
             old = self._feed
@@ -33,7 +52,8 @@ class _AGrouper(AsyncIter):
             self._n = n
             self._strict = strict
             self._end_on_error = end_on_error
-            self._items = items = []
+            items: list[Any] = []
+            self._items = items
             self._error = None
             self._feed = None
             if timeout is not None and source is not None:
@@ -42,25 +62,27 @@ class _AGrouper(AsyncIter):
             self._leave()
         del old  # its finaliser may run code: not while entered
 
-    def _begin(self):
+    def _begin(self) -> Any:
         error = self._error
         if error is not None:
             self._error = None
             raise error
         if self._source is None:
             raise StopAsyncIteration
-        if self._feed is not None:
-            return self._timed()
+        feed = self._feed
+        if feed is not None:
+            return self._timed(feed)
         return self._pull()
 
-    def _got(self, value):
-        if self._feed is not None:  # the wait for the puller is over
-            self._feed.unwait()
-            return self._timed()
+    def _got(self, value: Any) -> Any:
+        feed = self._feed
+        if feed is not None:  # the wait for the puller is over
+            feed.unwait()
+            return self._timed(feed)
         self._items.append(value)
         return self._pull()
 
-    def _pull(self):
+    def _pull(self) -> Any:
         """Await the source's items while they come without suspending: a
         full batch, or what its end or error makes of the batch, or the
         source's wait that suspended, for the step to resume."""
@@ -75,25 +97,25 @@ class _AGrouper(AsyncIter):
                 return self._settle(value)
         return self._take()
 
-    def _failed(self, exc):
+    def _failed(self, exc: BaseException) -> Any:
         if self._feed is not None:  # the consumer's wait was cancelled
             self._feed.unwait()
             raise exc
         return self._settle(exc)
 
-    def _interrupted(self):
+    def _interrupted(self) -> None:
         if self._feed is not None:
             self._feed.unwait()
 
-    def _timed(self):
-        step = self._feed.next_step(self._n)
+    def _timed(self, feed: Feed) -> Any:
+        step = feed.next_step(self._n)
         if step is TAKE:
             return self._take()
         if isinstance(step, BaseException):
             return self._settle(step)
         return self._wait(step, False)
 
-    def _settle(self, exc):
+    def _settle(self, exc: BaseException) -> Any:
         """The source raised *exc*: StopAsyncIteration ends the iteration
         (the last batch first); an Exception behind a non-empty batch is
         raised by the next call, after the batch; anything else is raised
@@ -114,7 +136,7 @@ class _AGrouper(AsyncIter):
             self._exhaust()
         raise exc
 
-    def _take(self):
+    def _take(self) -> list[Any] | tuple[Any, ...]:
         items = self._items
         batch = list(items) if self._as_list else tuple(items)
         items.clear()
@@ -122,11 +144,11 @@ class _AGrouper(AsyncIter):
             self._feed.taken()
         return batch
 
-    def _exhaust(self):
+    def _exhaust(self) -> None:
         self._source = self._feed = None
         self._items.clear()
 
-    def _close(self):
+    def _close(self) -> Awaitable[None] | None:
         feed = self._feed
         self._exhaust()
         self._error = None
@@ -156,11 +178,13 @@ class abatched(_AGrouper):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
     _name = "abatched"
     _incomplete = "batched(): incomplete batch"
 
+    # typed by a comment: the signature stays the Cython twin's, without annotations
     def __init__(self, aiterable, n, *, strict=False, timeout=None):
+        # type: (Any, Any, Any, Any) -> None
         source, _, n, strict = batched_args(aiterable, ssize(n), strict, aiter)
         self._set(source, n, strict, timeout_arg(timeout))
 
@@ -185,12 +209,14 @@ class achunked(_AGrouper):
     """
 
     __slots__ = ()
-    __class_getitem__ = classmethod(GenericAlias)
+    __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
     _name = "achunked"
     _incomplete = "iterable is not divisible by n."
     _as_list = True
 
+    # typed by a comment: the signature stays the Cython twin's, without annotations
     def __init__(self, aiterable, n, strict=False, *, timeout=None):
+        # type: (Any, Any, Any, Any) -> None
         source, _, n, strict = chunked_args(aiterable, n, strict, aiter)
         # a generator in more-itertools when strict: any error ends it
         self._set(source, n, strict, timeout_arg(timeout), end_on_error=strict)

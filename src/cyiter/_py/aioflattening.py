@@ -3,7 +3,11 @@
 Mirrors ``cyiter/_cy/aioflattening.pyx`` exactly; see the docstrings there.
 """
 
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
 from types import GenericAlias
+from typing import Any
 
 from cyiter._py.aio import AsyncIter
 
@@ -33,16 +37,22 @@ class aflatten(AsyncIter):
     """
 
     __slots__ = ("_outer", "_inner", "_inner_async", "_pulling_outer")
-    __class_getitem__ = classmethod(GenericAlias)
+    __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
     _name = "aflatten"
 
-    def __new__(cls, *args, **kwargs):
+    _outer: AsyncIterator[Any] | None  # None once exhausted
+    _inner: Iterator[Any] | AsyncIterator[Any] | None  # the item being flattened
+    _inner_async: bool  # _inner is an async iterator
+    _pulling_outer: bool  # the wait is for the outer iterable's next item
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls, *args, **kwargs)
         self._outer = self._inner = None
         self._inner_async = self._pulling_outer = False
         return self
 
-    def __init__(self, aiterable):
+    # typed by a comment: the signature stays the Cython twin's, without annotations
+    def __init__(self, aiterable):  # type: (Any) -> None
         outer = aiter(aiterable)
         self._enter()
         try:
@@ -51,14 +61,15 @@ class aflatten(AsyncIter):
         finally:
             self._leave()
 
-    def _begin(self):
+    def _begin(self) -> Any:
         while True:
             inner = self._inner
             if inner is not None:
                 if self._inner_async:
                     self._pulling_outer = False
                     return self._wait(inner, True)
-                for item in inner:
+                # (not _inner_async: a sync iterator)
+                for item in inner:  # type: ignore[union-attr]
                     return item
                 self._inner = None
             if self._outer is None:
@@ -66,7 +77,7 @@ class aflatten(AsyncIter):
             self._pulling_outer = True
             return self._wait(self._outer, True)
 
-    def _got(self, value):
+    def _got(self, value: Any) -> Any:
         if not self._pulling_outer:
             return value
         try:
@@ -79,7 +90,7 @@ class aflatten(AsyncIter):
             raise
         return self._begin()
 
-    def _failed(self, exc):
+    def _failed(self, exc: BaseException) -> Any:
         if self._pulling_outer:
             self._outer = None
         elif isinstance(exc, StopAsyncIteration):
@@ -87,5 +98,5 @@ class aflatten(AsyncIter):
             return self._begin()
         raise exc
 
-    def _close(self):
+    def _close(self) -> None:
         self._outer = self._inner = None

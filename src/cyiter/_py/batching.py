@@ -68,10 +68,15 @@ class _Grouper(Guarded):
             raise
         return self._last(batch) if len(batch) < n or n == -1 else self._made(batch)
 
-    def _made(self, items: list[Any]) -> Any:
-        return items if self._as_list else tuple(items)
+    def _made(self, items: list[Any] | tuple[Any, ...]) -> Any:
+        """The batch of *items*, a new list or any tuple (one copy at most)."""
+        if self._as_list:
+            return items if type(items) is list else list(items)
+        if items is self._seq:  # a tuple sliced whole is itself: batches are new
+            return tuple(list(items))
+        return tuple(items)
 
-    def _last(self, items: list[Any]) -> Any:
+    def _last(self, items: list[Any] | tuple[Any, ...]) -> Any:
         """The batch of *items*, the source's last: exhausted, by the rules
         of strict mode."""
         self._exhaust()
@@ -88,10 +93,10 @@ class _Grouper(Guarded):
         if 0 <= n <= len(seq) - start:
             # made before the position moves past it: after a MemoryError
             # the next call tries it again
-            batch = self._made(list(seq[start : start + n]))
+            batch = self._made(seq[start : start + n])
             self._pos = start + n
             return batch
-        return self._last(list(seq[start:]))
+        return self._last(seq[start:])
 
     def __length_hint__(self) -> Any:
         return batches_left(self._seq, self._pos, self._it, self._n)

@@ -9,7 +9,12 @@ them, as in more-itertools, and the items of a round not yet handed out
 are lost with it.
 """
 
+from __future__ import annotations
+
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import NotImplementedType
+from typing import Any
 
 from cyiter._dropins import length_hints, rounds_state, roundrobin_state
 from cyiter._py._dropin import Dropin
@@ -23,20 +28,25 @@ _END = object()
 class _Rounds(Dropin):
     __slots__ = ("_its", "_pending")
 
-    def _clear(self):
+    _its: tuple[Iterator[Any], ...]  # the inputs of the next round; none once exhausted
+    _pending: deque[Any]  # the items of the round not handed out yet
+    # the items of the next round from _its, none at the end (the subclass's)
+    _round: Callable[[], Sequence[Any]]
+
+    def _clear(self) -> None:
         self._its = ()
         self._pending = deque()
 
-    def _start(self, iterables):
+    def _start(self, iterables: Iterable[Iterable[Any]]) -> None:
         self._set(tuple(map(iter, iterables)), ())
 
     @guarded
-    def _set(self, its, pending):
-        self._its = its  # the inputs of the next round; none once exhausted
-        self._pending = deque(pending)  # the items of the round not handed out yet
+    def _set(self, its: tuple[Iterator[Any], ...], pending: Iterable[Any]) -> None:
+        self._its = its
+        self._pending = deque(pending)
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         pending = self._pending
         if pending:
             return pending.popleft()
@@ -53,10 +63,10 @@ class _Rounds(Dropin):
         pending.extend(items)
         return pending.popleft()
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (restore, (self._name,), (self._its, tuple(self._pending)))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*rounds_state(self._name, state))
 
 
@@ -74,10 +84,10 @@ class interleave(_Rounds):
     __slots__ = ()
     _name = "interleave"
 
-    def __init__(self, *iterables):
+    def __init__(self, *iterables: Iterable[Any]) -> None:
         self._start(iterables)
 
-    def _round(self):
+    def _round(self) -> Sequence[Any]:
         items = []
         for it in self._its:
             item = next(it, _END)
@@ -86,12 +96,10 @@ class interleave(_Rounds):
             items.append(item)
         return items
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         its, pending = self._its, len(self._pending)
         hints = length_hints(its)
-        if hints is None:
-            return NotImplemented
-        return pending + len(its) * min(hints, default=0)
+        return NotImplemented if hints is None else pending + len(its) * min(hints, default=0)
 
 
 class interleave_longest(_Rounds):
@@ -107,10 +115,10 @@ class interleave_longest(_Rounds):
     __slots__ = ()
     _name = "interleave_longest"
 
-    def __init__(self, *iterables):
+    def __init__(self, *iterables: Iterable[Any]) -> None:
         self._start(iterables)
 
-    def _round(self):
+    def _round(self) -> Sequence[Any]:
         items = []
         alive = []
         for it in self._its:
@@ -121,11 +129,9 @@ class interleave_longest(_Rounds):
         self._its = tuple(alive)
         return items
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         hints = length_hints(self._its)
-        if hints is None:
-            return NotImplemented
-        return len(self._pending) + sum(hints)
+        return NotImplemented if hints is None else len(self._pending) + sum(hints)
 
 
 class roundrobin(Dropin):
@@ -142,20 +148,23 @@ class roundrobin(Dropin):
     __slots__ = ("_its", "_index")
     _name = "roundrobin"
 
-    def _clear(self):
+    _its: list[Iterator[Any]]  # the inputs not exhausted yet; none once exhausted
+    _index: int  # the one to take the next item from
+
+    def _clear(self) -> None:
         self._its = []
         self._index = 0
 
-    def __init__(self, *iterables):
+    def __init__(self, *iterables: Iterable[Any]) -> None:
         self._set([iter(iterable) for iterable in iterables], 0)
 
     @guarded
-    def _set(self, its, index):
-        self._its = its  # the inputs not exhausted yet; none once exhausted
-        self._index = index  # the one to take the next item from
+    def _set(self, its: list[Iterator[Any]], index: int) -> None:
+        self._its = its
+        self._index = index
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         its = self._its
         try:
             while its:
@@ -173,14 +182,14 @@ class roundrobin(Dropin):
             raise
         raise StopIteration
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         hints = length_hints(self._its)
         return NotImplemented if hints is None else sum(hints)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (restore, ("roundrobin",), (tuple(self._its), self._index))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         its, index = roundrobin_state(state)
         self._set(list(its), index)
 

@@ -217,8 +217,38 @@ class read_csv(_Reader):
         "_fquoted",
         "_fescaped",
     )
-    __class_getitem__ = classmethod(GenericAlias)
+    __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
     _bind = staticmethod(_readargs.read_csv)
+
+    # the options
+    _d: _dialect.Dialect
+    _names: list[Any] | None  # the field names, None until the header is read
+    _restkey: Any
+    _restval: Any
+    _stop: int | None
+    _empty: bool  # the byte range is empty
+    _align_to: int  # a range's start, until its first record is found; then 0
+    # the record being parsed
+    _rec: int  # its file offset
+    _cr: bool  # a \r was just read: a \n after it is the same line end
+    _inline: bool  # the record has bytes on its line
+    # the field being parsed (see _clear_field)
+    _field: bytearray  # its bytes so far
+    _cuts: list[int]  # where bytes were dropped from it
+    _chars: int  # its length in characters, counted up to _counted
+    _high: bool  # it has a non-ASCII byte
+    _counted: int
+    _ccut: int
+    _fquoted: bool
+    _fescaped: bool
+    # what the dialect makes of the bytes: the shortcuts
+    _unquoted: re.Pattern[bytes]  # the bytes that end a run in an unquoted field
+    _quoted: re.Pattern[bytes]  # ... in a quoted field
+    _starting: set[int]  # the bytes that do not start an unquoted field's run
+    _ignore: bool  # errors="ignore"
+    _plain: re.Pattern[bytes] | None  # see _plain_line
+    _simple: re.Pattern[bytes] | None  # see _simple_field
+    _quoted_shortcut: bool
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
@@ -311,7 +341,8 @@ class read_csv(_Reader):
         if row is None:
             self._finish()
             raise StopIteration
-        names = self._names
+        # (a row is read after the names: _row gets them first)
+        names: list[Any] = self._names  # type: ignore[assignment]
         result = dict(zip(names, row))
         if len(row) > len(names):
             result[self._restkey] = row[len(names) :]
@@ -569,8 +600,9 @@ class read_csv(_Reader):
             if self._buf.startswith(_BOM, self._pos):
                 self._pos += 3
                 self._rec = 3
-        if self._plain is not None:
-            fields = self._plain_record()
+        plain, simple = self._plain, self._simple
+        if plain is not None:
+            fields = self._plain_record(plain)
             if fields is not None:
                 return fields
         d = self._d
@@ -603,8 +635,8 @@ class read_csv(_Reader):
             # an ordinary byte starts a field's first run
             if state == START_RECORD and c != _NL and c != _CR:
                 state = START_FIELD
-            if state == START_FIELD and self._simple is not None:
-                after = self._simple_step(fields)
+            if state == START_FIELD and simple is not None:
+                after = self._simple_step(simple, fields)
                 if after == START_RECORD:
                     return fields
                 if after == START_FIELD:
@@ -652,14 +684,14 @@ class read_csv(_Reader):
             else:
                 self._inline = True
 
-    def _simple_step(self, fields: list[Any]) -> int | None:
-        """At START_FIELD: a simple field (see _simple_field) whose end is in
-        the buffer, taken in one step as the state machine would take it
-        byte by byte; the state after it, or None if it does not
+    def _simple_step(self, simple: re.Pattern[bytes], fields: list[Any]) -> int | None:
+        """At START_FIELD: a simple field (*simple*, see _simple_field) whose
+        end is in the buffer, taken in one step as the state machine would
+        take it byte by byte; the state after it, or None if it does not
         apply (None: nothing is consumed)."""
         d = self._d
         buf = self._buf
-        match = self._simple.match(buf, self._pos)
+        match = simple.match(buf, self._pos)
         if match is None:
             return None
         quoted, plain, end = match.groups()
@@ -691,15 +723,17 @@ class read_csv(_Reader):
         self._inline = False
         return START_RECORD
 
-    def _plain_record(self) -> list[Any] | None:
+    def _plain_record(self, plain: re.Pattern[bytes]) -> list[Any] | None:
         """The shortcut for a whole line in the buffer with no quote, escape
-        or ``\\r`` (see _plain_line): its fields split at the delimiter, the
-        same as the state machine's; None to let the state machine do it."""
-        match = self._plain.match(self._buf, self._pos)
+        or ``\\r`` (*plain*, see _plain_line): its fields split at the
+        delimiter, the same as the state machine's; None to let the state
+        machine do it."""
+        match = plain.match(self._buf, self._pos)
         if match is None:
             return None
         d = self._d
         line = match.group(1)
+        fields: list[str]
         if not line:
             fields = []  # a blank line
         elif line.isascii():

@@ -7,9 +7,14 @@ of its items are read into it, so that every chunk yields its own items
 whatever the order they are read in.
 """
 
+from __future__ import annotations
+
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from operator import length_hint as _length_hint
+from types import NotImplementedType
+from typing import Any, NoReturn, SupportsIndex
 
 from cyiter._dropins import (
     constrained_batches_args,
@@ -42,30 +47,52 @@ class constrained_batches(Dropin):
     __slots__ = ("_it", "_max_size", "_max_count", "_get_len", "_strict", "_carried")
     _name = "constrained_batches"
 
-    def _clear(self):
+    _it: Iterator[Any] | None  # None once exhausted
+    _max_size: Any  # a number the sizes get_len gives are summed and compared with
+    _max_count: int | None
+    _get_len: Callable[[Any], Any]
+    _strict: bool
+    # () or (item, size): the item that did not fit in the last batch, the
+    # first of the next one
+    _carried: tuple[()] | tuple[Any, Any]
+
+    def _clear(self) -> None:
         self._it = self._max_count = None
         self._max_size = 1
         self._get_len = len
         self._strict = True
         self._carried = ()
 
-    def __init__(self, iterable, max_size, max_count=None, get_len=len, strict=True):
+    def __init__(
+        self,
+        iterable: Iterable[Any],
+        max_size: int,
+        max_count: int | None = None,
+        get_len: Callable[[Any], object] = len,
+        strict: bool = True,
+    ) -> None:
         args = constrained_batches_args(iterable, max_size, max_count, get_len, strict)
         self._set(*args, ())
 
     @guarded
-    def _set(self, it, max_size, max_count, get_len, strict, carried):
-        self._it = it  # None once exhausted
+    def _set(
+        self,
+        it: Iterator[Any] | None,
+        max_size: Any,
+        max_count: int | None,
+        get_len: Callable[[Any], Any],
+        strict: bool,
+        carried: tuple[()] | tuple[Any, Any],
+    ) -> None:
+        self._it = it
         self._max_size = max_size
         self._max_count = max_count
         self._get_len = get_len
         self._strict = strict
-        # () or (item, size): the item that did not fit in the last batch,
-        # the first of the next one
         self._carried = carried
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> tuple[Any, ...]:
         it = self._it
         if it is None:
             raise StopIteration
@@ -81,10 +108,10 @@ class constrained_batches(Dropin):
             raise StopIteration
         return batch
 
-    def _batch(self, it):
+    def _batch(self, it: Iterator[Any]) -> tuple[Any, ...] | None:
         """The next batch, or None: the source ended first."""
         max_size, max_count, get_len = self._max_size, self._max_count, self._get_len
-        batch = []
+        batch: list[Any] = []
         size = 0  # as more-itertools sums the sizes: from an int 0
         if self._carried:
             item, item_len = self._carried
@@ -107,13 +134,13 @@ class constrained_batches(Dropin):
             batch.append(item)
             size += item_len
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         state = (
             self._it, self._max_size, self._max_count, self._get_len, self._strict, self._carried
         )
         return (restore, ("constrained_batches",), state)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*constrained_batches_state(state))
 
 
@@ -134,24 +161,29 @@ class ichunked(Dropin):
     __slots__ = ("_it", "_n", "_chunk", "_skip")
     _name = "ichunked"
 
-    def _clear(self):
+    _it: Iterator[Any] | None  # None once exhausted
+    _n: int
+    _chunk: ichunk | None  # the last chunk handed out, or None
+    _skip: int  # items of the source to drop first (restored pickles)
+
+    def _clear(self) -> None:
         self._it = self._chunk = None
         self._n = 1
         self._skip = 0
 
-    def __init__(self, iterable, n):
+    def __init__(self, iterable: Iterable[Any], n: SupportsIndex) -> None:
         it, n = ichunked_args(iterable, n)
         self._set(it, n, 0)
 
     @guarded
-    def _set(self, it, n, skip):
-        self._it = it  # None once exhausted
+    def _set(self, it: Iterator[Any] | None, n: int, skip: int) -> None:
+        self._it = it
         self._n = n
-        self._chunk = None  # the last chunk handed out, or None
-        self._skip = skip  # items of the source to drop first (restored pickles)
+        self._chunk = None
+        self._skip = skip
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> ichunk:
         it = self._it
         if it is None:
             raise StopIteration
@@ -176,32 +208,30 @@ class ichunked(Dropin):
         self._chunk = chunk
         return chunk
 
-    def _end(self):
+    def _end(self) -> None:
         self._it = self._chunk = None
         self._skip = 0
 
     @guarded
-    def _chunk_next(self, chunk):
+    def _chunk_next(self, chunk: ichunk) -> Any:
         """``next(chunk)``, under this iterator's guard (a chunk reads its
         source)."""
         return chunk._next()
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         it, chunk = self._it, self._chunk
         if it is None:
             return 0
-        left = _length_hint(it, -1)
-        if left < 0:
-            return NotImplemented
-        left -= self._skip + (chunk._left if chunk is not None else 0)
-        return max(0, -(-left // self._n))
+        in_source = _length_hint(it, -1)
+        left = in_source - self._skip - (chunk._left if chunk is not None else 0)
+        return NotImplemented if in_source < 0 else max(0, -(-left // self._n))
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         chunk = self._chunk
         skip = self._skip + (chunk._left if chunk is not None else 0)
         return (restore, ("ichunked",), (self._it, self._n, skip))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*ichunked_state(state))
 
 
@@ -212,19 +242,24 @@ class ichunk:
 
     __slots__ = ("_parent", "_it", "_stored", "_left", "__weakref__")
 
-    def __init__(self, parent, it, first, left):
+    _parent: ichunked
+    _it: Iterator[Any]
+    _stored: deque[Any]
+    _left: int  # items of this chunk still in the source
+
+    def __init__(self, parent: ichunked, it: Iterator[Any], first: Any, left: int) -> None:
         self._parent = parent
         self._it = it
         self._stored = deque((first,))
-        self._left = left  # items of this chunk still in the source
+        self._left = left
 
-    def __iter__(self):
+    def __iter__(self) -> ichunk:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         return self._parent._chunk_next(self)
 
-    def _next(self):
+    def _next(self) -> Any:
         if self._stored:
             return self._stored.popleft()
         if not self._left:
@@ -240,7 +275,7 @@ class ichunk:
         self._left -= 1
         return item
 
-    def _store(self):
+    def _store(self) -> None:
         """Read the items of this chunk left in the source into it (the
         caller, the parent, holds the guard)."""
         left = self._left
@@ -252,22 +287,22 @@ class ichunk:
         if len(self._stored) - before < left:
             self._ended()
 
-    def _ended(self):
+    def _ended(self) -> None:
         """The source ended: so does the parent, if it still reads it."""
         self._left = 0
         parent = self._parent
         if parent._it is self._it:
             parent._end()
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         stored, left = len(self._stored), self._left
         if not left:
             return stored
         in_source = _length_hint(self._it, -1)
         return NotImplemented if in_source < 0 else stored + min(left, in_source)
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("cannot pickle an ichunked chunk: it reads from its parent's source")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return object_repr("ichunked chunk", self)

@@ -7,12 +7,19 @@ records into blocks that ``cyiter._jsonl`` writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from cyiter import _jsonl, _readargs
 from cyiter._py._guard import guarded
 from cyiter._py.readers import read_lines
+from cyiter._readargs import Options
 
-# read_lines' next line, without the guard read_jsonl already holds
-_next_line = read_lines.__next__.__wrapped__
+# read_lines' next line, without the guard read_jsonl already holds (bytes:
+# read_jsonl reads without an encoding); functools.wraps keeps it, unknown
+# to the type of a guarded method
+_next_line: Callable[[read_lines], bytes]
+_next_line = read_lines.__next__.__wrapped__  # type: ignore[attr-defined]
 
 
 class read_jsonl(read_lines):
@@ -46,17 +53,20 @@ class read_jsonl(read_lines):
     __slots__ = ("_loads", "_fallback")
     _bind = staticmethod(_readargs.read_jsonl)
 
-    def _configure(self, options):
+    _loads: Callable[[bytes], Any]
+    _fallback: Callable[[bytes], Any] | None  # json.loads, for the lines orjson gets wrong
+
+    def _configure(self, options: Options) -> None:
         super()._configure({**options, "encoding": None, "errors": "strict", "keepends": False})
         self._options = options
         self._loads, self._fallback = _jsonl.parsers(options["loads"])
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         _jsonl.check_pickle(self._options["loads"])
         return super().__reduce__()
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         while True:
             if self._skip and self._src is not None:
                 self._align()
@@ -77,7 +87,9 @@ class read_jsonl(read_lines):
             raise
 
 
+# typed by a comment: its signature stays the Cython twin's, without annotations
 def write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False):
+    # type: (Any, Iterable[Any], Callable[[Any], str | bytes] | None, Any, bool) -> int
     """Write each record of *iterable* as one line of JSON to *path* (UTF-8,
     each line ending in ``\\n``) and return how many records were written.
 
@@ -113,7 +125,12 @@ def write_jsonl(path, iterable, *, dumps=None, compression="infer", append=False
     return _jsonl.write(_encode_records, path, iterable, dumps, compression, append)
 
 
-def _encode_records(records, encode, fallback, write):
+def _encode_records(
+    records: Iterable[Any],
+    encode: Callable[[Any], Any],
+    fallback: Callable[[Any], Any] | None,
+    write: Callable[[bytearray], None],
+) -> int:
     """Encode *records* into blocks of lines handed to *write*; how many."""
     # (each document is copied into the block at once: keeping orjson's
     # bytes objects alive costs ten times their making)

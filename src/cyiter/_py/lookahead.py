@@ -5,10 +5,15 @@ before the source is read again.  Unlike more-itertools', it does not read
 the source again once it has ended (items prepended are still handed out).
 """
 
+from __future__ import annotations
+
 from collections import deque
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from operator import length_hint as _length_hint
 from sys import maxsize
+from types import NotImplementedType
+from typing import Any
 
 from cyiter._dropins import islice_count, peekable_state
 from cyiter._py._dropin import Dropin
@@ -38,20 +43,23 @@ class peekable(Dropin):
     __slots__ = ("_it", "_cache")
     _name = "peekable"
 
-    def _clear(self):
+    _it: Iterator[Any] | None  # None once it has ended
+    _cache: deque[Any]  # the items looked at ahead, or prepended
+
+    def _clear(self) -> None:
         self._it = None
         self._cache = deque()
 
-    def __init__(self, iterable):
+    def __init__(self, iterable: Iterable[Any]) -> None:
         self._set(iter(iterable), ())
 
     @guarded
-    def _set(self, it, cached):
-        self._it = it  # None once it has ended
-        self._cache = deque(cached)  # the items looked at ahead, or prepended
+    def _set(self, it: Iterator[Any] | None, cached: Iterable[Any]) -> None:
+        self._it = it
+        self._cache = deque(cached)
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         if self._cache:
             return self._cache.popleft()
         it = self._it
@@ -63,7 +71,7 @@ class peekable(Dropin):
             raise StopIteration
         return item
 
-    def _fill(self, count=None):
+    def _fill(self, count: Any = None) -> None:
         """Read up to *count* items more of the source into the cache (None:
         all of them); *count* is checked as islice() checks it."""
         if count is not None:
@@ -78,13 +86,13 @@ class peekable(Dropin):
             self._it = None
 
     @guarded
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if not self._cache:
             self._fill(1)
         return bool(self._cache)
 
     @guarded
-    def peek(self, default=_marker):
+    def peek(self, default: Any = _marker) -> Any:
         """The next item, left in place; at the end *default*, or
         StopIteration when there is none."""
         if not self._cache:
@@ -96,13 +104,13 @@ class peekable(Dropin):
         return self._cache[0]
 
     @guarded
-    def prepend(self, *items):
+    def prepend(self, *items: Any) -> None:
         """Put *items* in front of the rest, the first of them first (also
         after the end: they are yielded then)."""
         self._cache.extendleft(reversed(items))
 
     @guarded
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return self._get_slice(index)
         cache_len = len(self._cache)
@@ -112,7 +120,7 @@ class peekable(Dropin):
             self._fill(index + 1 - cache_len)
         return self._cache[index]
 
-    def _get_slice(self, index):
+    def _get_slice(self, index: slice) -> list[Any]:
         # how far more-itertools reads ahead for a slice: to the end when a
         # bound is negative, else past the larger bound
         step = 1 if index.step is None else index.step
@@ -131,22 +139,23 @@ class peekable(Dropin):
                 self._fill(needed - have)
         return list(self._cache)[index]
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         it, cached = self._it, len(self._cache)
         if it is None:
             return cached
         left = _length_hint(it, -1)
         return NotImplemented if left < 0 else cached + left
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (restore, ("peekable",), (self._it, tuple(self._cache)))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*peekable_state(state))
 
 
 
-def ilen(iterable):
+# typed by a comment: its signature stays the Cython twin's, without annotations
+def ilen(iterable):  # type: (Iterable[object]) -> int
     """Return the number of items in *iterable*, consuming it: drop-in for
     :func:`more_itertools.ilen`.
 

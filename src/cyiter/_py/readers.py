@@ -29,7 +29,16 @@ from typing import Any, Callable
 
 from cyiter import _readargs, _state
 from cyiter._py._guard import Guarded, guarded
-from cyiter._source import checked_length, length_hint, open_source, pickle_source, reopen, seek
+from cyiter._readargs import Options
+from cyiter._source import (
+    Source,
+    checked_length,
+    length_hint,
+    open_source,
+    pickle_source,
+    reopen,
+    seek,
+)
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK_BUFFER = 262144
@@ -39,13 +48,31 @@ class _Reader(Guarded):
     """What every reader shares: the source, the buffer, ``.offset``, closing and pickling."""
 
     __slots__ = ("_src", "_path", "_label", "_options", "_buf", "_pos", "_base", "_eof", "_rbuf")
-    _bind: Callable[..., tuple[Any, dict[str, Any]]]
+
+    _src: Source | None  # None once exhausted or closed
+    _path: str | None  # the path of a file the reader opened, else None
+    _label: str  # what the repr names: the path, or the file object
+    _options: Options  # the checked arguments, as pickles record them
+    _buf: bytes
+    _pos: int
+    _base: int
+    _eof: bool
+    _rbuf: bytearray  # the buffer reads fill (see _reserve)
+
+    # set by the subclass: its argument checks, options, and positioning at
+    # the start of its range or at a pickled offset with its extra state
+    _bind: Callable[..., tuple[Any, Options]]
+    _configure: Callable[[Options], None]
+    _begin: Callable[[int], None]
+    _resume: Callable[[int, dict[str, Any]], None]
+    __next__: Callable[[], Any]  # ... and its items
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "_bind" in cls.__dict__:
             # the public signature is that of the argument checks
-            cls.__signature__ = _readargs.signature(cls.__name__)  # type: ignore[attr-defined]
+            # (a fixed signature, in place of Guarded's InitSignature descriptor)
+            cls.__signature__ = _readargs.signature(cls.__name__)  # type: ignore[assignment]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
@@ -67,37 +94,42 @@ class _Reader(Guarded):
         self._finish()  # called again: the old source goes
         self._configure(options)
         ranged = options["start"] != 0 or options["stop"] is not None
-        self._open(open_source(source, type(self).__name__, ranged, options["compression"]))
-        options["compression"] = self._src.compression  # (pickles record what was found)
+        src = open_source(source, type(self).__name__, ranged, options["compression"])
+        self._open(src)
+        options["compression"] = src.compression  # (pickles record what was found)
         self._begin(options["start"])
 
-    def _open(self, src):
+    def _open(self, src: Source) -> None:
         self._src = src
         self._path = src.path
         self._label = repr(src)
 
-    def _seek(self, pos):
+    def _seek(self, pos: int) -> None:
         """Read on from file offset *pos*, with nothing in the buffer."""
+        src = self._src
+        assert src is not None  # (positioning follows _open)
         self._buf = b""
         self._pos = 0
         self._base = pos
         self._eof = False
-        if self._src.seekable:
-            seek(self._src, pos)
+        if src.seekable:
+            seek(src, pos)
 
-    def _reserve(self, size):
+    def _reserve(self, size: int) -> None:
         """Have a read buffer of *size* bytes, reused by every read that fits
         (so that a size too large for memory fails now, not at a read)."""
         self._rbuf = bytearray(size)
 
-    def _fill(self, keep_from, size):
+    def _fill(self, keep_from: int, size: int) -> None:
         """Drop ``_buf[:keep_from]`` and read up to *size* more bytes;
         ``_eof`` says when the source had none.  If the source fails, the
         error propagates and nothing changes."""
+        src = self._src
+        assert src is not None and src.readinto is not None  # (only an open reader reads)
         try:
             room = self._rbuf if len(self._rbuf) >= size else bytearray(size)
             view = memoryview(room)[:size]
-            got = checked_length(self._src.readinto(view), size)
+            got = checked_length(src.readinto(view), size)
             kept = b"".join((memoryview(self._buf)[keep_from:], view[:got]))
         except BaseException:
             self._resync()
@@ -107,7 +139,7 @@ class _Reader(Guarded):
         self._buf = kept
         self._eof = got == 0
 
-    def _resync(self):
+    def _resync(self) -> None:
         """After a failed read: a seekable source goes back to where the
         reader is, in case it took bytes before it failed (BytesIO does when
         it cannot make the int it returns)."""
@@ -117,7 +149,7 @@ class _Reader(Guarded):
             except Exception:
                 pass  # (the error being raised says more)
 
-    def _finish(self):
+    def _finish(self) -> None:
         """Let the source go (closing a file the reader opened); exhausted from now on."""
         src = self._src
         self._base += self._pos
@@ -128,40 +160,40 @@ class _Reader(Guarded):
             self._src = None
             src.close()
 
-    def __iter__(self):
+    def __iter__(self) -> _Reader:
         return self
 
-    def __enter__(self):
+    def __enter__(self) -> _Reader:
         """The reader itself: ``with`` closes it at the end of the block."""
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         """Close the reader."""
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         self._finish()
 
     @guarded
-    def close(self):
+    def close(self) -> None:
         """Stop reading; a file the reader opened is closed now."""
         self._finish()
 
     @property
-    def offset(self):
+    def offset(self) -> int:
         """The byte offset in the file of the next item (where the reader
         ended, once exhausted)."""
         return self._offset()
 
     @guarded
-    def _offset(self):
+    def _offset(self) -> int:
         return self._base + self._pos
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (_state.restore, (type(self).__name__,), self._pickle_state())
 
     @guarded
-    def _pickle_state(self):
+    def _pickle_state(self) -> dict[str, Any]:
         path, identity = pickle_source(self._src, self._path, type(self).__name__)
         return {
             "path": path,
@@ -171,11 +203,11 @@ class _Reader(Guarded):
             **self._extra_state(),
         }
 
-    def _extra_state(self):
+    def _extra_state(self) -> dict[str, Any]:
         return {}
 
     @guarded
-    def __setstate__(self, state):
+    def __setstate__(self, state: object) -> None:
         name = type(self).__name__
         path, identity, offset, options, extra = _state.reader_state(name, state, self._extra_state())
         _, options = type(self)._bind(path, **options)
@@ -187,7 +219,7 @@ class _Reader(Guarded):
             self._open(reopen(path, identity, offset, name, options["compression"]))
             self._resume(offset, extra)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         closed = " (closed)" if self._src is None else ""
         return f"<cyiter.{type(self).__name__} {self._label}{closed}>"
 
@@ -218,28 +250,33 @@ class read_chunks(_Reader):
     __slots__ = ("_size", "_stop")
     _bind = staticmethod(_readargs.read_chunks)
 
-    def _configure(self, options):
+    _size: int
+    _stop: int | None
+
+    def _configure(self, options: Options) -> None:
         self._options = options
         self._size = options["size"]
         self._stop = options["stop"]
 
-    def _begin(self, start):
+    def _begin(self, start: int) -> None:
         self._resume(start, {})
 
-    def _resume(self, offset, extra):
+    def _resume(self, offset: int, extra: dict[str, Any]) -> None:
         self._reserve(_CHUNK_BUFFER)
         self._seek(offset)
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> bytes:
         if self._src is None:
             raise StopIteration
         want = self._size
         if self._stop is not None:
             want = min(want, self._stop - self._base - self._pos)
         while len(self._buf) - self._pos < want and not self._eof:
-            # small chunks come out of reads of at least _CHUNK_BUFFER bytes
-            self._fill(self._pos, max(want - (len(self._buf) - self._pos), _CHUNK_BUFFER))
+            # small chunks come out of reads of _CHUNK_BUFFER bytes; a large
+            # one is read alone, to be returned without another copy
+            need = want - (len(self._buf) - self._pos)
+            self._fill(self._pos, need if want >= _CHUNK_BUFFER // 4 else max(need, _CHUNK_BUFFER))
         chunk = self._buf[self._pos : self._pos + max(want, 0)]
         if not chunk:
             self._finish()
@@ -248,7 +285,7 @@ class read_chunks(_Reader):
         return chunk
 
     @guarded
-    def __length_hint__(self):
+    def __length_hint__(self) -> Any:  # (an int, or NotImplemented: a source of unknown size)
         return length_hint(self._src, self._base + self._pos, self._stop, self._size)
 
 
@@ -286,15 +323,25 @@ class read_lines(_Reader):
     """
 
     __slots__ = ("_codec", "_sig", "_errors", "_keepends", "_stop", "_buffer_size", "_maxlen", "_skip")
-    __class_getitem__ = classmethod(GenericAlias)
-    _bind = staticmethod(_readargs.read_lines)
+    __class_getitem__: classmethod[Any, [Any], GenericAlias] = classmethod(GenericAlias)
+    # (the base's type: read_jsonl, a read_lines, binds other arguments)
+    _bind: Callable[..., tuple[Any, Options]] = staticmethod(_readargs.read_lines)
 
-    def __new__(cls, *args, **kwargs):
+    _codec: str | None  # None: bytes lines
+    _sig: bool
+    _errors: str
+    _keepends: bool
+    _stop: int | None
+    _buffer_size: int
+    _maxlen: int | None
+    _skip: bool  # the line that holds the byte before the range's start is still to skip
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         self = super().__new__(cls)
         self._skip = False
         return self
 
-    def _configure(self, options):
+    def _configure(self, options: Options) -> None:
         self._options = options
         codec = _readargs.codec_name(options["encoding"], options["errors"])
         # utf-8-sig: utf-8 with a BOM dropped at the start of the file only
@@ -306,21 +353,21 @@ class read_lines(_Reader):
         self._buffer_size = options["buffer_size"]
         self._maxlen = options["max_line_length"]
 
-    def _begin(self, start):
+    def _begin(self, start: int) -> None:
         # a line starting at *start* is ours only if the byte before is b"\n"
         self._resume(max(start - 1, 0), {"skip": start > 0})
 
-    def _resume(self, offset, extra):
+    def _resume(self, offset: int, extra: dict[str, Any]) -> None:
         if type(extra["skip"]) is not bool:
             raise TypeError(f"read_lines state: bad skip {extra['skip']!r}")
         self._reserve(self._buffer_size)
         self._seek(offset)
         self._skip = extra["skip"]
 
-    def _extra_state(self):
+    def _extra_state(self) -> dict[str, Any]:
         return {"skip": self._skip}
 
-    def _align(self):
+    def _align(self) -> None:
         """Skip the rest of the line that holds the byte before *start*."""
         while True:
             nl = self._buf.find(b"\n", self._pos)
@@ -334,13 +381,13 @@ class read_lines(_Reader):
         self._skip = False
 
     @guarded
-    def _offset(self):
+    def _offset(self) -> int:
         if self._skip and self._src is not None:
             self._align()
         return self._base + self._pos
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> bytes | str:
         if self._src is None:
             raise StopIteration
         if self._skip:
@@ -387,7 +434,7 @@ class read_lines(_Reader):
         self._pos = end
         return text
 
-    def _find_line(self, start):
+    def _find_line(self, start: int) -> tuple[int, int]:
         """``(index of its b"\\n" or -1, index after it)`` for the line at
         ``_buf[start:]``, reading until it is whole; end -1: no more lines.
         Raises ValueError for a line longer than max_line_length."""

@@ -5,6 +5,10 @@ does; unique_justseen goes on after one, as the groupby() it is built on
 does, with nothing lost but an item whose key raised.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from cyiter._dropins import check_callable, everseen_state, justseen_state
 from cyiter._py._dropin import Dropin
@@ -30,24 +34,30 @@ class unique_everseen(Dropin):
     __slots__ = ("_it", "_seen", "_key")
     _name = "unique_everseen"
 
-    def _clear(self):
+    _it: Iterator[Any] | None  # None once exhausted
+    _seen: set[Any]  # the items, or the keys, seen so far
+    _key: Callable[[Any], Any] | None
+
+    def _clear(self) -> None:
         self._it = self._key = None
         self._seen = set()
 
-    def __init__(self, iterable, key=None):
+    def __init__(self, iterable: Iterable[Any], key: Callable[[Any], object] | None = None) -> None:
         it = iter(iterable)
         if key is not None:
             check_callable(key)
         self._set(it, set(), key)
 
     @guarded
-    def _set(self, it, seen, key):
-        self._it = it  # None once exhausted
-        self._seen = seen  # the items, or the keys, seen so far
+    def _set(
+        self, it: Iterator[Any] | None, seen: set[Any], key: Callable[[Any], Any] | None
+    ) -> None:
+        self._it = it
+        self._seen = seen
         self._key = key
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         it, seen, key = self._it, self._seen, self._key
         if it is None:
             raise StopIteration
@@ -70,10 +80,10 @@ class unique_everseen(Dropin):
         self._seen = set()
         raise StopIteration
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (restore, ("unique_everseen",), (self._it, set(self._seen), self._key))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*everseen_state(state))
 
 
@@ -94,28 +104,40 @@ class unique_justseen(Dropin):
     __slots__ = ("_it", "_key", "_started", "_run_key", "_pending")
     _name = "unique_justseen"
 
-    def _clear(self):
+    _it: Iterator[Any] | None  # None once exhausted
+    _key: Callable[[Any], Any] | None
+    _started: bool  # whether the current run has its first item
+    _run_key: Any  # the key of the current run's first item, once there is one
+    # (item, key) read but not yet compared: its comparison raised
+    _pending: tuple[Any, Any] | None
+
+    def _clear(self) -> None:
         self._it = self._key = self._run_key = self._pending = None
         self._started = False
 
-    def __init__(self, iterable, key=None):
+    def __init__(self, iterable: Iterable[Any], key: Callable[[Any], object] | None = None) -> None:
         it = iter(iterable)
         if key is not None:
             check_callable(key)
         self._set(it, key, False, None, None)
 
     @guarded
-    def _set(self, it, key, started, run_key, pending):
-        self._it = it  # None once exhausted
+    def _set(
+        self,
+        it: Iterator[Any] | None,
+        key: Callable[[Any], Any] | None,
+        started: bool,
+        run_key: Any,
+        pending: tuple[Any, Any] | None,
+    ) -> None:
+        self._it = it
         self._key = key
-        # the key of the current run's first item, once there is one
         self._started = started
         self._run_key = run_key
-        # (item, key) read but not yet compared: its comparison raised
         self._pending = pending
 
     @guarded
-    def __next__(self):
+    def __next__(self) -> Any:
         it, key = self._it, self._key
         if it is None:
             raise StopIteration
@@ -144,10 +166,10 @@ class unique_justseen(Dropin):
                 self._run_key = k
                 return item
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         state = (self._it, self._key, self._started, self._run_key, self._pending)
         return (restore, ("unique_justseen",), state)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*justseen_state(state))
 

@@ -6,8 +6,13 @@ only when the step is wider than the window).  Like more-itertools'
 generators, an exception from the source ends the iteration.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from operator import length_hint as _length_hint
+from types import NotImplementedType
+from typing import Any, SupportsIndex
 
 from cyiter._dropins import (
     skip_items,
@@ -20,7 +25,7 @@ from cyiter._py._dropin import Dropin
 from cyiter._py._guard import guarded
 from cyiter._state import restore
 
-# what a step returns when the iteration has ended
+# what next() returns when the source has ended
 _DONE = object()
 
 
@@ -31,14 +36,25 @@ class _Window(Dropin):
 
     __slots__ = ("_it", "_window", "_n", "_fillvalue", "_step")
 
-    def _clear(self):
+    _it: Iterator[Any] | None  # the source, None once exhausted
+    _window: tuple[Any, ...] | None  # the last window handed out, None before the first
+    _n: int
+    _fillvalue: Any
+    _step: int
+
+    def _clear(self) -> None:
         self._it = self._window = self._fillvalue = None
         self._n = self._step = 1
 
     @guarded
-    def _set(self, it, window, n, fillvalue, step):
-        # it: the source, None once exhausted; window: the last window
-        # handed out, None before the first
+    def _set(
+        self,
+        it: Iterator[Any] | None,
+        window: tuple[Any, ...] | None,
+        n: int,
+        fillvalue: Any,
+        step: int,
+    ) -> None:
         self._it = it
         self._window = window
         self._n = n
@@ -46,68 +62,72 @@ class _Window(Dropin):
         self._step = step
 
     @guarded
-    def __next__(self):
-        if self._it is None:
+    def __next__(self) -> tuple[Any, ...]:
+        it, last = self._it, self._window
+        if it is None:
             raise StopIteration
         try:
-            window = self._first() if self._window is None else self._slide()
+            window = self._first(it) if last is None else self._slide(it, last)
         except BaseException:
             self._it = self._window = None
             raise
-        if window is _DONE:
+        if window is None:
             raise StopIteration
         return window
 
-    def _first(self):
+    def _first(self, it: Iterator[Any]) -> tuple[Any, ...] | None:
+        """The first window, or None if the iteration has ended."""
         n = self._n
         # (through a list: tuple() of an iterator that runs out of memory
         # loses a reference on CPython 3.11)
-        window = tuple(list(islice(self._it, n)))
+        window = tuple(list(islice(it, n)))
         if len(window) == n:
             self._window = window
             return window
         self._it = None
         if not window or not self._pads_first:
-            return _DONE
+            return None
         return window + (self._fillvalue,) * (n - len(window))
 
-    def _slide(self):
+    def _slide(self, it: Iterator[Any], last: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The next window: ``step`` items more.  When the source ends
         first, what more-itertools pads: fill values complete the step if
         the window then still holds an item of the source (fill values
         number at most ``n - 1``, and fewer than the step)."""
         n, step = self._n, self._step
         if step == 1:
-            item = next(self._it, _DONE)
+            item = next(it, _DONE)
             if item is _DONE:
                 self._it = self._window = None
-                return _DONE
-            window = self._window[1:] + (item,)
+                return None
+            window = last[1:] + (item,)
             self._window = window
             return window
         new = min(step, n)  # how many of the step's items the window keeps
-        skipped = skip_items(self._it, step - new)
-        pulled = tuple(list(islice(self._it, new))) if skipped == step - new else ()
+        skipped = skip_items(it, step - new)
+        pulled = tuple(list(islice(it, new))) if skipped == step - new else ()
         missing = new - len(pulled)
         if missing:
             self._it = None
             if not pulled:
-                return _DONE
-            window = self._window[new:] + pulled + (self._fillvalue,) * missing
+                return None
+            window = last[new:] + pulled + (self._fillvalue,) * missing
             self._window = None
             return window
-        window = self._window[new:] + pulled
+        window = last[new:] + pulled
         self._window = window
         return window
 
-    def __length_hint__(self):
+    def __length_hint__(self) -> int | NotImplementedType:
         it, window = self._it, self._window
         if it is None:
             return 0
         left = _length_hint(it, -1)
-        if left < 0:
-            return NotImplemented
-        return windows_left(left, window is None, self._n, self._step, self._pads_first)
+        return (
+            NotImplemented
+            if left < 0
+            else windows_left(left, window is None, self._n, self._step, self._pads_first)
+        )
 
 
 
@@ -127,15 +147,17 @@ class windowed(_Window):
     _name = "windowed"
     _pads_first = True
 
-    def __init__(self, seq, n, fillvalue=None, step=1):
+    def __init__(
+        self, seq: Iterable[Any], n: SupportsIndex, fillvalue: Any = None, step: SupportsIndex = 1
+    ) -> None:
         it, n, fillvalue, step = windowed_args(seq, n, fillvalue, step)
         self._set(it, None, n, fillvalue, step)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         state = (self._it, self._window, self._n, self._fillvalue, self._step)
         return (restore, ("windowed",), state)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*window_state("windowed", state, True))
 
 
@@ -152,12 +174,12 @@ class sliding_window(_Window):
     __slots__ = ()
     _name = "sliding_window"
 
-    def __init__(self, iterable, n):
+    def __init__(self, iterable: Iterable[Any], n: SupportsIndex) -> None:
         it, n = sliding_window_args(iterable, n)
         self._set(it, None, n, None, 1)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (restore, ("sliding_window",), (self._it, self._window, self._n))
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         self._set(*window_state("sliding_window", state, False))

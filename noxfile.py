@@ -55,11 +55,11 @@ def references(session):
 @nox.session
 def typing(session):
     # mypy reads the sources from src/ (no install needed), and the types of
-    # the optional packages they import: the benchmark's, and orjson
-    session.install("mypy", "rich", "matplotlib", "orjson")
+    # the optional packages they import: the benchmark's, orjson and dask
+    session.install("mypy", "rich", "matplotlib", "orjson", "dask[bag]")
     session.run("mypy")
     # the modules behind the stubs: with the package, mypy reads the .pyi instead
-    session.run("mypy", "src/cyiter/__init__.py", "src/cyiter/aio/__init__.py")
+    session.run("mypy", "src/cyiter/__init__.py", "src/cyiter/aio/__init__.py", "src/cyiter/dask.py")
 
 
 @nox.session

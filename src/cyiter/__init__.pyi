@@ -13,7 +13,8 @@ more-itertools' own stubs for the drop-ins of section 11 (windowed to ilen).
 """
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from types import GenericAlias
 from inspect import Signature
 from typing import (
@@ -58,6 +59,8 @@ __all__ = [
     "ichunked",
     "peekable",
     "ilen",
+    "byte_ranges",
+    "process_ranges",
 ]
 
 IMPLEMENTATION: Final[Literal["cython", "python"]]
@@ -382,6 +385,32 @@ def write_jsonl(
     compression: _Compression = "infer",
     append: bool = False,
 ) -> int: ...
+
+# 6.1 and 8. Byte ranges, and running a reader over each in parallel
+
+_R = TypeVar("_R")
+
+@overload
+def byte_ranges(
+    source: _Source, parts: SupportsIndex, *, size: None = None, compression: _Compression = "infer"
+) -> list[tuple[int, int]]: ...
+@overload
+def byte_ranges(
+    source: _Source, parts: None = None, *, size: SupportsIndex, compression: _Compression = "infer"
+) -> list[tuple[int, int]]: ...
+
+# *reader* is a reader class or its name; *func* takes that reader
+def process_ranges(
+    func: Callable[[_R], _T],
+    reader: type[_R] | str,
+    source: str | os.PathLike[str] | os.PathLike[bytes],
+    *,
+    parts: SupportsIndex | None = None,
+    workers: SupportsIndex | None = None,
+    executor: Executor | None = None,
+    **reader_kwargs: Any,
+) -> Generator[_T, None, None]: ...
+
 # 11. More drop-ins (more-itertools)
 
 class windowed(Generic[_T_co]):

@@ -45,7 +45,9 @@ PICKLED = NAMES + AIO_FAMILIES["aioreaders"]
 
 #: Public functions written once, in plain Python, over whichever twin is
 #: active: their module and names, declared here and nowhere else.
-FUNCTIONS: dict[str, tuple[str, ...]] = {}
+FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "cyiter._parallel": ("byte_ranges", "process_ranges"),
+}
 
 
 def load_twin(kind: str) -> dict[str, type]:

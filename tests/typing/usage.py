@@ -13,14 +13,19 @@ import asyncio
 import io
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, assert_type
 
+from dask.bag import Bag
+
 import cyiter
 import cyiter.aio
+import cyiter.dask
 
 
 def sequences() -> None:
@@ -89,6 +94,30 @@ def readers(path: Path) -> None:
     assert_type(by_index, "cyiter.read_csv[int]")
     assert_type(next(by_index), dict[int | Any, str | Any])
     by_index.close()
+
+
+def count_lines(lines: "cyiter.read_lines[bytes]") -> int:
+    return sum(1 for _ in lines)
+
+
+def first_rows(rows: "cyiter.read_csv[str]") -> list[dict[str | Any, str | Any]]:
+    return list(islice(rows, 1))
+
+
+def parallel(path: Path) -> None:
+    assert_type(cyiter.byte_ranges(path, 2), list[tuple[int, int]])
+    assert_type(cyiter.byte_ranges(io.BytesIO(b"data"), size=3), list[tuple[int, int]])
+    with ThreadPoolExecutor(2) as threads:
+        counts = cyiter.process_ranges(count_lines, cyiter.read_lines, path, parts=2, executor=threads)
+        assert_type(counts, Generator[int, None, None])
+        assert_type(sum(counts), int)
+        rows = cyiter.process_ranges(first_rows, "read_csv", path, executor=threads, delimiter=",")
+        assert_type(list(rows), list[list[dict[str | Any, str | Any]]])
+    bag = cyiter.dask.read_csv([path, str(path)], blocksize="1 MiB", delimiter=",")
+    assert_type(bag, Bag)
+    assert_type(cyiter.dask.read_lines(path, blocksize=None), Bag)
+    assert_type(cyiter.dask.read_jsonl(path, blocksize=1 << 20, loads=len), Bag)
+    assert_type(cyiter.byte_ranges(path, 2, compression=None), list[tuple[int, int]])
 
 
 def jsonl(directory: str) -> None:
@@ -177,6 +206,9 @@ def rejected(path: Path) -> None:
     text: str = next(cyiter.read_lines(path))  # type: ignore[assignment]
     data: bytes = next(cyiter.read_lines(path, encoding="ascii"))  # type: ignore[assignment]
     cyiter.read_chunks(path).offset = 0  # type: ignore[misc]
+    cyiter.byte_ranges(path)  # type: ignore[call-overload]
+    cyiter.byte_ranges(path, 2, size=3)  # type: ignore[call-overload]
+    cyiter.process_ranges(count_lines, cyiter.read_chunks, path)  # type: ignore[arg-type]
     cyiter.read_lines(path, compression="zip")  # type: ignore[call-overload]
     cyiter.read_jsonl(path, loads="json")  # type: ignore[call-overload]
     cyiter.write_jsonl(path, [1], None)  # type: ignore[call-arg]
@@ -199,6 +231,7 @@ def main() -> None:
         path = Path(tmp, "usage.csv")
         path.write_bytes(b"a,b\n1,2\n3,4,5\n")
         readers(path)
+        parallel(path)
         asyncio.run(async_readers(path))
         jsonl(tmp)
     asyncio.run(asynchronous())

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from cyiter._bench.cases import IN_WORKERS
 from cyiter._bench.timing import PYTHON, REFERENCE
 
 SCHEMA = "cyiter-pure-baseline/1"
@@ -98,6 +99,8 @@ def speedups(doc: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
     """``{case key: (reference, speedup)}`` of the pure twin in one run's document."""
     out = {}
     for case in doc["cases"]:
+        if case["key"].split("/")[0] in IN_WORKERS:
+            continue
         ok = [c for c in case["candidates"] if c["status"] == "ok"]
         pure = next((c for c in ok if c["role"] == PYTHON), None)
         reference = next((c for c in ok if c["role"] == REFERENCE), None)

@@ -47,7 +47,12 @@ ITERATORS: tuple[str, ...] = (
     "write_jsonl",
     "abatched",
     "aread_lines",
+    "process_ranges",
+    "cyiter.dask",
 )
+#: Iterators whose work runs in worker processes, which the calling thread's
+#: CPU time (what the pure twin's recorded speed compares) does not see.
+IN_WORKERS = ("process_ranges", "cyiter.dask")
 READERS = ("read_chunks", "read_lines", "read_csv")
 TWIN_LABELS = {CYTHON: "Cython", PYTHON: "pure Python"}
 
@@ -216,16 +221,18 @@ class Context:
     def jsonl_gzip_file(self) -> data.DataFile:
         return self.cached("jsonl.gz", lambda: data.gzip_file(self.jsonl_file()))
 
-    def twin_candidates(self, name: str, make: Make) -> list[Candidate]:
+    def twin_candidates(
+        self, name: str, make: Make, label: str = "cyiter.{name} ({twin})"
+    ) -> list[Candidate]:
         """Both cyiter twins of iterator *name*, ``make(cls)`` giving ``run``."""
         candidates = []
         for kind in (CYTHON, PYTHON):
-            label = f"cyiter.{name} ({TWIN_LABELS[kind]})"
+            text = label.format(name=name, twin=TWIN_LABELS[kind])
             classes, reason = self.twins[kind]
             if name in classes:
-                candidates.append(Candidate(label, kind, make(classes[name])))
+                candidates.append(Candidate(text, kind, make(classes[name])))
             else:
-                candidates.append(Candidate(label, kind, reason=missing(name, kind, reason)))
+                candidates.append(Candidate(text, kind, reason=missing(name, kind, reason)))
         return candidates
 
 
@@ -627,6 +634,159 @@ def read_csv_cases(ctx: Context) -> list[Pending]:
     return [Pending("read_csv", "read_csv", workload, build)]
 
 
+# -- parallel ----------------------------------------------------------------
+
+#: The workers of the parallel cases: the cores of the machine the targets
+#: were set on.
+WORKERS = 2
+
+
+def count_fox_lines(lines):
+    """The per-line test of the parallel cases (module level: it pickles)."""
+    n = 0
+    for line in lines:
+        if b"fox" in line:
+            n += 1
+    return n
+
+
+def count_fox_rows(rows):
+    n = 0
+    for row in rows:
+        if "fox" in row["comment"]:
+            n += 1
+    return n
+
+
+def has_fox(line):
+    return "fox" in line
+
+
+def _one_result(check, total):
+    """A run's one item, its total, after checking it against the first
+    run's (each candidate must count the same lines)."""
+    first = check.setdefault("total", total)
+    if total != first:
+        raise ValueError(f"counted {total}, where the first candidate counted {first}")
+    return iter((total,))
+
+
+def process_ranges_cases(ctx):
+    pending = []
+    for reader, func, data_file, what in (
+        ("read_lines", count_fox_lines, ctx.lines_file, "bytes lines holding b'fox'"),
+        ("read_csv", count_fox_rows, ctx.csv_file, "CSV rows (some with quoted newlines) with 'fox'"),
+    ):
+        key = f"process_ranges/{reader}"
+        nbytes = ctx.profile.file_bytes if reader == "read_lines" else ctx.profile.csv_bytes
+        workload = f"{data.size_label(nbytes)} file, {what}, {WORKERS} workers"
+
+        def build(reader=reader, func=func, data_file=data_file, key=key, workload=workload):
+            from cyiter import process_ranges
+
+            f = data_file()
+            check = {}
+
+            def one_process(cls):
+                def run(consume):
+                    with cls(f.path) as items:
+                        return consume(_one_result(check, func(items)))
+
+                return run
+
+            def in_parallel(cls):
+                def run(consume):
+                    total = sum(process_ranges(func, cls, f.path, workers=WORKERS))
+                    return consume(_one_result(check, total))
+
+                return run
+
+            # the reference first: the run that sets the count the others must match
+            kind = CYTHON if reader in ctx.twins[CYTHON][0] else PYTHON
+            label = f"one process: cyiter.{reader} ({TWIN_LABELS[kind]})"
+            candidates = [Candidate(label, REFERENCE, one_process(ctx.twins[kind][0][reader]))]
+            label = f"process_ranges({{name}}), {WORKERS} workers ({{twin}})"
+            candidates += ctx.twin_candidates(reader, in_parallel, label)
+            unit = "line" if reader == "read_lines" else "row"
+            return Case("process_ranges", key, workload, unit, f.records, 1, candidates, f.nbytes)
+
+        pending.append(Pending("process_ranges", key, workload, build))
+    return pending
+
+
+def dask_cases(ctx):
+    """cyiter.dask.read_lines against dask.bag.read_text: the same filter and
+    count, scheduler and number of partitions (dask cuts its blocks at
+    other places: a line at a block boundary goes to the block before)."""
+    pending = []
+    parts = 4 * WORKERS
+    for scheduler in ("sync", "processes"):
+        key = f"cyiter.dask/{scheduler}"
+        workload = (
+            f"{data.size_label(ctx.profile.file_bytes)} file, str lines, filter(...).count(), "
+            f"{parts} partitions, {scheduler} scheduler"
+            + (f" ({WORKERS} worker processes)" if scheduler == "processes" else "")
+        )
+
+        def build(scheduler=scheduler, key=key, workload=workload):
+            import concurrent.futures
+
+            f = ctx.lines_file()
+            check = {}
+            size = f.nbytes
+
+            def compute(bag):
+                if scheduler == "sync":
+                    return bag.compute(scheduler="sync")
+                with concurrent.futures.ProcessPoolExecutor(WORKERS) as pool:
+                    return bag.compute(scheduler="processes", pool=pool)
+
+            def make(make_bag):
+                def run(consume):
+                    bag = make_bag()
+                    if bag.npartitions != parts:
+                        raise ValueError(f"{bag.npartitions} partitions, not {parts}")
+                    return consume(_one_result(check, compute(bag.filter(has_fox).count())))
+
+                return run
+
+            def ours():
+                import cyiter.dask
+
+                # blocks of at most this size: *parts* of them
+                blocksize = -(-size // parts)
+                return cyiter.dask.read_lines(
+                    f.path, blocksize=blocksize, encoding="utf-8", keepends=True
+                )
+
+            def read_text(fn):
+                # dask.bytes makes size // blocksize blocks
+                return make(lambda: fn(f.path, blocksize=size // parts, encoding="utf-8"))
+
+            candidates = [reference("dask.bag.read_text", "dask.bag", "read_text", read_text)]
+            from cyiter import IMPLEMENTATION
+
+            try:
+                import cyiter.dask  # noqa: F401
+            except ImportError as exc:
+                missing_dask = str(exc)
+            else:
+                missing_dask = ""
+            active = TWIN_LABELS[IMPLEMENTATION]
+            for kind in (CYTHON, PYTHON):
+                label = f"cyiter.dask.read_lines ({TWIN_LABELS[kind]})"
+                if missing_dask or kind != IMPLEMENTATION:
+                    # cyiter.dask reads with the twin `import cyiter` selected
+                    reason = missing_dask or f"cyiter.dask reads with the active twin ({active})"
+                    candidates.append(Candidate(label, kind, reason=reason))
+                else:
+                    candidates.append(Candidate(label, kind, make(ours)))
+            return Case("cyiter.dask", key, workload, "line", f.records, 1, candidates, f.nbytes)
+
+        pending.append(Pending("cyiter.dask", key, workload, build))
+    return pending
+
+
 def read_jsonl_cases(ctx: Context) -> list[Pending]:
     workload = f"{data.size_label(ctx.profile.file_bytes)} JSON Lines file"
 
@@ -869,6 +1029,8 @@ CASES: dict[str, Callable[[Context], list[Pending]]] = {
     "write_jsonl": write_jsonl_cases,
     "abatched": abatched_cases,
     "aread_lines": aread_lines_cases,
+    "process_ranges": process_ranges_cases,
+    "cyiter.dask": dask_cases,
 }
 
 # The more-itertools drop-ins, in a module of their own (it uses the helpers

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cyiter._bench.baseline import KEEP, Baseline
-from cyiter._bench.cases import ITERATORS
+from cyiter._bench.cases import IN_WORKERS, ITERATORS
 from cyiter._bench.data import size_label
 from cyiter._bench.memory import MemoryResult
 from cyiter._bench.timing import CYTHON, PYTHON, Measured
@@ -182,6 +182,17 @@ def _cython_targets() -> Iterator[Target]:
         "aread_lines-over-sync", "aread_lines: at most 2x the time per line of read_lines in an async generator",
         ("aread_lines/bytes",), "read_lines (Cython) in an async generator", 1 / 2,
     )
+    for reader in ("read_lines", "read_csv"):
+        yield target(
+            f"process_ranges-{reader}", f"process_ranges, {reader}, 2 workers: >= 1.7x one process",
+            (f"process_ranges/{reader}",), f"one process: cyiter.{reader} (Cython)", 1.7,
+        )
+    yield target(
+        "dask-read_lines-read_text",
+        "cyiter.dask.read_lines(...).filter(...).count(): >= 2x dask.bag.read_text, "
+        "same scheduler and partitions (worst of sync and processes)",
+        ("cyiter.dask/sync", "cyiter.dask/processes"), "dask.bag.read_text", 2.0,
+    )
     yield from _dropin_targets(target)
 
 
@@ -225,9 +236,12 @@ TARGETS = tuple(_cython_targets())
 
 
 def pure_targets(baseline: Baseline, selected: Iterable[str] = ITERATORS) -> tuple[Target, ...]:
-    """One target per iterator: the pure twin keeps KEEP of its recorded speed on every row."""
+    """One target per iterator (but those run in worker processes): the pure
+    twin keeps KEEP of its recorded speed on every row."""
     targets = []
     for iterator in selected:
+        if iterator in IN_WORKERS:
+            continue
         comparisons = tuple(
             Comparison(key, recorded.reference, recorded.speedup)
             for key, recorded in baseline.rows.items()

@@ -16,6 +16,7 @@ from types import GenericAlias
 
 cdef class aflatten(AsyncIter):
     """aflatten(aiterable)
+--
 
     One level of flattening of an async iterable whose items are iterables,
     sync or async (an item with ``__aiter__`` is iterated asynchronously):

@@ -11,11 +11,14 @@
   read_csv) against both twins (tools/references/run.py).
 * ``typing``: ``mypy --strict`` on the package's own modules (the settings,
   and the modules not typed yet, are in pyproject.toml's ``[tool.mypy]``).
+* ``docs``: the documentation site, built with warnings as errors and every
+  cross-reference checked, its examples run on both twins, and the built
+  HTML checked for its pages and a reference entry per public name.
 """
 
 import nox
 
-nox.options.sessions = ["tests", "pure", "references", "typing"]
+nox.options.sessions = ["tests", "pure", "references", "typing", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -57,6 +60,23 @@ def typing(session):
     session.run("mypy")
     # the modules behind the stubs: with the package, mypy reads the .pyi instead
     session.run("mypy", "src/cyiter/__init__.py", "src/cyiter/aio/__init__.py", "src/cyiter/dask.py")
+
+
+@nox.session
+def docs(session):
+    """Build docs/ into docs/_build/html and run every example of it on both twins."""
+    import shutil
+
+    session.install("--force-reinstall", "--no-deps", ".", env={"CYITER_NO_EXTENSIONS": "0"})
+    session.install(".[docs,test]")
+    shutil.rmtree("docs/_build", ignore_errors=True)  # the page test must not see an old build's pages
+    # -W: warnings are errors; -n: a reference that does not resolve is one
+    build = ["sphinx-build", "-W", "--keep-going", "-n", "-E", "-q"]
+    session.run(*build, "-b", "html", "docs", "docs/_build/html", env={"CYITER_REQUIRE_EXTENSIONS": "1"})
+    for twin, switch in (("cython", "CYITER_REQUIRE_EXTENSIONS"), ("python", "CYITER_PURE_PYTHON")):
+        env = {"CYITER_DOCS_TWIN": twin, switch: "1"}
+        session.run(*build, "-b", "doctest", "docs", f"docs/_build/doctest-{twin}", env=env)
+    session.run("pytest", "tests/test_docs_site.py", env={"CYITER_DOCS_HTML": "docs/_build/html"})
 
 
 # Hardening: each session obtains its interpreter (cached in

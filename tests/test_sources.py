@@ -78,7 +78,10 @@ class Faulty(io.RawIOBase):
             fault = self.faults[self.calls]
             if fault is None:
                 return None
-            raise fault
+            # the instances are shared by every example: a raise adds to the
+            # traceback an exception already has, which would keep the
+            # frames of every earlier example alive
+            raise fault.with_traceback(None)
         n = min(len(buffer), self.sizes[self.calls % len(self.sizes)], len(self.data))
         buffer[:n] = self.data[:n]
         self.data = self.data[n:]

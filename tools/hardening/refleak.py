@@ -183,12 +183,30 @@ def _clear_caches():
     clear_strategy_cache()
 
 
+def _cython_type_references():
+    """The references held on the types Cython shares between its modules
+    (the ``_cython_3_*`` module: its coroutine type among them).  Every
+    coroutine a Cython ``async def`` makes (Cython 3.1.6 to 3.3.1 on the
+    debug 3.11) leaves one reference on that type for good, though the
+    coroutine itself is freed: ``sys.getallocatedblocks()`` does not grow.
+    Counted, that would report every test of an async method as a leak; a
+    leaked coroutine still shows, as memory blocks and as the references it
+    holds."""
+    total = 0
+    for name, module in list(sys.modules.items()):
+        if name.startswith("_cython_"):
+            for value in list(vars(module).values()):
+                if isinstance(value, type):
+                    total += sys.getrefcount(value)
+    return total
+
+
 def _totals():
     """Reference and block totals after dropping what is only cached."""
     _clear_caches()
     sys._clear_type_cache()
     gc.collect()
-    return sys.gettotalrefcount(), sys.getallocatedblocks()
+    return sys.gettotalrefcount() - _cython_type_references(), sys.getallocatedblocks()
 
 
 # A run may leave one or two more memory blocks with no reference behind

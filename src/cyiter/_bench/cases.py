@@ -641,7 +641,7 @@ def read_csv_cases(ctx: Context) -> list[Pending]:
 WORKERS = 2
 
 
-def count_fox_lines(lines):
+def count_fox_lines(lines: Iterable[bytes]) -> int:
     """The per-line test of the parallel cases (module level: it pickles)."""
     n = 0
     for line in lines:
@@ -650,7 +650,7 @@ def count_fox_lines(lines):
     return n
 
 
-def count_fox_rows(rows):
+def count_fox_rows(rows: Iterable[dict[str, Any]]) -> int:
     n = 0
     for row in rows:
         if "fox" in row["comment"]:
@@ -658,11 +658,11 @@ def count_fox_rows(rows):
     return n
 
 
-def has_fox(line):
+def has_fox(line: str) -> bool:
     return "fox" in line
 
 
-def _one_result(check, total):
+def _one_result(check: dict[str, int], total: int) -> Iterator[int]:
     """A run's one item, its total, after checking it against the first
     run's (each candidate must count the same lines)."""
     first = check.setdefault("total", total)
@@ -671,7 +671,7 @@ def _one_result(check, total):
     return iter((total,))
 
 
-def process_ranges_cases(ctx):
+def process_ranges_cases(ctx: Context) -> list[Pending]:
     pending = []
     for reader, func, data_file, what in (
         ("read_lines", count_fox_lines, ctx.lines_file, "bytes lines holding b'fox'"),
@@ -681,21 +681,27 @@ def process_ranges_cases(ctx):
         nbytes = ctx.profile.file_bytes if reader == "read_lines" else ctx.profile.csv_bytes
         workload = f"{data.size_label(nbytes)} file, {what}, {WORKERS} workers"
 
-        def build(reader=reader, func=func, data_file=data_file, key=key, workload=workload):
+        def build(
+            reader: str = reader,
+            func: Callable[[Any], int] = func,
+            data_file: Callable[[], data.DataFile] = data_file,
+            key: str = key,
+            workload: str = workload,
+        ) -> Case:
             from cyiter import process_ranges
 
             f = data_file()
-            check = {}
+            check: dict[str, int] = {}
 
-            def one_process(cls):
-                def run(consume):
+            def one_process(cls: Any) -> Run:
+                def run(consume: Consume) -> int:
                     with cls(f.path) as items:
                         return consume(_one_result(check, func(items)))
 
                 return run
 
-            def in_parallel(cls):
-                def run(consume):
+            def in_parallel(cls: Any) -> Run:
+                def run(consume: Consume) -> int:
                     total = sum(process_ranges(func, cls, f.path, workers=WORKERS))
                     return consume(_one_result(check, total))
 
@@ -714,7 +720,7 @@ def process_ranges_cases(ctx):
     return pending
 
 
-def dask_cases(ctx):
+def dask_cases(ctx: Context) -> list[Pending]:
     """cyiter.dask.read_lines against dask.bag.read_text: the same filter and
     count, scheduler and number of partitions (dask cuts its blocks at
     other places: a line at a block boundary goes to the block before)."""
@@ -728,21 +734,21 @@ def dask_cases(ctx):
             + (f" ({WORKERS} worker processes)" if scheduler == "processes" else "")
         )
 
-        def build(scheduler=scheduler, key=key, workload=workload):
+        def build(scheduler: str = scheduler, key: str = key, workload: str = workload) -> Case:
             import concurrent.futures
 
             f = ctx.lines_file()
-            check = {}
+            check: dict[str, int] = {}
             size = f.nbytes
 
-            def compute(bag):
+            def compute(bag: Any) -> Any:
                 if scheduler == "sync":
                     return bag.compute(scheduler="sync")
                 with concurrent.futures.ProcessPoolExecutor(WORKERS) as pool:
                     return bag.compute(scheduler="processes", pool=pool)
 
-            def make(make_bag):
-                def run(consume):
+            def make(make_bag: Callable[[], Any]) -> Run:
+                def run(consume: Consume) -> int:
                     bag = make_bag()
                     if bag.npartitions != parts:
                         raise ValueError(f"{bag.npartitions} partitions, not {parts}")
@@ -750,7 +756,7 @@ def dask_cases(ctx):
 
                 return run
 
-            def ours():
+            def ours() -> Any:
                 import cyiter.dask
 
                 # blocks of at most this size: *parts* of them
@@ -759,7 +765,7 @@ def dask_cases(ctx):
                     f.path, blocksize=blocksize, encoding="utf-8", keepends=True
                 )
 
-            def read_text(fn):
+            def read_text(fn: Callable[..., Any]) -> Run:
                 # dask.bytes makes size // blocksize blocks
                 return make(lambda: fn(f.path, blocksize=size // parts, encoding="utf-8"))
 

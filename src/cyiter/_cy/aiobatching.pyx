@@ -216,6 +216,7 @@ cdef class _AGrouper(AsyncIter):
 
 cdef class abatched(_AGrouper):
     """abatched(aiterable, n, *, strict=False, timeout=None)
+--
 
     :func:`itertools.batched` over an async iterable: tuples of *n* items,
     the last one shorter, or ValueError for a short last batch when
@@ -252,6 +253,7 @@ cdef class abatched(_AGrouper):
 
 cdef class achunked(_AGrouper):
     """achunked(aiterable, n, strict=False, *, timeout=None)
+--
 
     :func:`more_itertools.chunked` over an async iterable: lists of *n*
     items, the last one shorter; ``n=None`` gives one list of everything;

@@ -16,10 +16,11 @@ from types import GenericAlias
 
 cdef class aflatten(AsyncIter):
     """aflatten(aiterable)
+--
 
     One level of flattening of an async iterable whose items are iterables,
     sync or async (an item with ``__aiter__`` is iterated asynchronously):
-    :func:`itertools.chain.from_iterable`'s rules, so an error from the
+    :meth:`itertools.chain.from_iterable`'s rules, so an error from the
     outer iterable, or an item that is not iterable, ends it, and an error
     from an inner one propagates and that inner one is asked again next.
 

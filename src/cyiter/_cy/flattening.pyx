@@ -102,7 +102,7 @@ cdef class flatten:
 --
 
     One level of flattening: drop-in for :func:`more_itertools.flatten`
-    and :func:`itertools.chain.from_iterable`.
+    and :meth:`itertools.chain.from_iterable`.
 
     >>> from cyiter import flatten
     >>> list(flatten([[0, 1], [2, 3], (), "ab"]))

@@ -17,6 +17,7 @@ from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 from typing import Any
 
+from cyiter._py._signature import InitSignature
 from cyiter._aio import not_pickled, running, thrown
 from cyiter._state import object_repr
 
@@ -228,6 +229,7 @@ class AsyncIter:
     """
 
     __slots__ = ("_token", "_awaiting", "_anext", "_resume", "_yielded", "__weakref__")
+    __signature__ = InitSignature()
     _name = ""
 
     _token: deque[None]  # holds its None while no hook runs

@@ -156,9 +156,7 @@ class _AGrouper(AsyncIter):
 
 
 class abatched(_AGrouper):
-    """abatched(aiterable, n, *, strict=False, timeout=None)
-
-    :func:`itertools.batched` over an async iterable: tuples of *n* items,
+    """:func:`itertools.batched` over an async iterable: tuples of *n* items,
     the last one shorter, or ValueError for a short last batch when
     *strict* is true.  With *timeout* (seconds), a batch is also handed
     out *timeout* seconds after its first item, however short; the
@@ -190,9 +188,7 @@ class abatched(_AGrouper):
 
 
 class achunked(_AGrouper):
-    """achunked(aiterable, n, strict=False, *, timeout=None)
-
-    :func:`more_itertools.chunked` over an async iterable: lists of *n*
+    """:func:`more_itertools.chunked` over an async iterable: lists of *n*
     items, the last one shorter; ``n=None`` gives one list of everything;
     with *strict*, a short last list raises ValueError instead.  *timeout*
     as for :class:`abatched`.

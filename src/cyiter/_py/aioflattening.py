@@ -13,11 +13,9 @@ from cyiter._py.aio import AsyncIter
 
 
 class aflatten(AsyncIter):
-    """aflatten(aiterable)
-
-    One level of flattening of an async iterable whose items are iterables,
+    """One level of flattening of an async iterable whose items are iterables,
     sync or async (an item with ``__aiter__`` is iterated asynchronously):
-    :func:`itertools.chain.from_iterable`'s rules, so an error from the
+    :meth:`itertools.chain.from_iterable`'s rules, so an error from the
     outer iterable, or an item that is not iterable, ends it, and an error
     from an inner one propagates and that inner one is asked again next.
 

@@ -19,7 +19,7 @@ def _check_iterator(name: str, it: object) -> None:
 
 class flatten(Guarded):
     """One level of flattening: drop-in for :func:`more_itertools.flatten`
-    and :func:`itertools.chain.from_iterable`.
+    and :meth:`itertools.chain.from_iterable`.
 
     >>> from cyiter import flatten
     >>> list(flatten([[0, 1], [2, 3], (), "ab"]))

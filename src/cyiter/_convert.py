@@ -26,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dst", metavar="DST", help="a .jsonl, .csv or .tsv file, compressed as its suffix says (.gz, ...)"
     )
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="read N byte ranges in parallel")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="read the input in N processes (the same output as one)",
+    )
     parser.add_argument(
         "--checkpoint", metavar="PATH", help="record progress in PATH: the same command resumes after a kill"
     )

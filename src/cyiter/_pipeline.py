@@ -106,18 +106,20 @@ class pipeline:
 
         The file appears at *path* only whole: it is written beside it and
         renamed at the end.  With *checkpoint* (a path), the job records its
-        progress there, atomically, at the end of a batch every
-        :data:`CHECKPOINT_SECONDS`; run again with the same arguments after
-        being killed, it checks that the input and the job are the same
-        (ValueError if not, with nothing written), cuts the output back to
-        the last checkpoint and goes on: the final file is byte-identical to
-        that of an uninterrupted run.  The checkpoint is removed at the end.
+        progress there, atomically, at the end of a batch every two seconds;
+        run again with the same arguments after being killed, it checks that
+        the input and the job are the same (ValueError if not, with nothing
+        written), cuts the output back to the last checkpoint and goes on:
+        the final file is byte-identical to that of an uninterrupted run.
+        The checkpoint is removed at the end.
 
-        *workers* > 1 splits the reader's file into byte ranges read in
-        parallel (processes; threads on a free-threaded build), each written
-        to a part file with its own checkpoint, joined in order at the end.
-        *progress*: a bar of the input bytes read, on stderr; None shows it
-        when stderr is a terminal.
+        *workers* > 1 reads the reader's file in parts in parallel
+        (processes, which need stages defined at module level; threads on a
+        free-threaded build), each part into a file with a checkpoint of its
+        own, joined in order: the same bytes as one worker.  It needs an
+        uncompressed file and a reader not read from yet.  *progress*: a bar
+        of the input bytes read, on stderr; None shows it when stderr is a
+        terminal.
         """
         return _write(self, path, "jsonl", checkpoint, workers, progress).records
 

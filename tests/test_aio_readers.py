@@ -103,10 +103,16 @@ def both(impl, name, source, **options):
     """(what the sync reader gives, what the async one gives) over *source*
     (a path; a callable making a fresh file object for each)."""
     fresh = source if callable(source) else (lambda: source)
-    want = sync_trace(make(sync_of(impl, name), fresh(), options))
+    # closed at the end: a trace stopped by too many errors leaves them open
+    with make(sync_of(impl, name), fresh(), options) as sync:
+        want = sync_trace(sync)
 
     async def main():
-        return await async_trace(make(getattr(impl, name), fresh(), options))
+        reader = make(getattr(impl, name), fresh(), options)
+        try:
+            return await async_trace(reader)
+        finally:
+            await reader.aclose()
 
     return want, run(main, collect_garbage=False)
 

@@ -233,6 +233,7 @@ def ref_count(start, step):
 # the draws that made CPython 3.11's debug build abort in itertools.count()
 @example(start=MAX, step=1, steps=3)
 @example(start=MAX, step=True, steps=3)
+@example(start=0, step=-0.0, steps=2)  # 0 + -0.0 is 0.0 (Cython's + gave -0.0)
 def test_count(start, step, steps):
     ref = ref_count(start, step)
     ours = [twin(kind).count(start, step) for kind in TWINS]

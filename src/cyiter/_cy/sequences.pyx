@@ -6,7 +6,7 @@ same in every observable way (values, types, errors, repr, pickles).
 
 cimport cython
 from cpython.long cimport PyLong_FromSsize_t
-from cpython.number cimport PyNumber_Check, PyNumber_Index
+from cpython.number cimport PyNumber_Add, PyNumber_Check, PyNumber_Index
 from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.stdint cimport UINT64_MAX, uint64_t
 
@@ -116,15 +116,17 @@ cdef class count:
             # cnt + cstep would overflow Py_ssize_t: go on with Python ints
             value = self._cnt
             self._fast = False
-            self._cur = value + self._step
+            self._cur = PyNumber_Add(value, self._step)
             return value
         guard_enter(&self._guard, self)
         try:
             # local references: the addition may run Python code (__add__,
-            # __radd__) that replaces self._cur and self._step meanwhile
+            # __radd__) that replaces self._cur and self._step meanwhile.
+            # PyNumber_Add, not +: Cython's + gives 0 + x as x itself, which
+            # is -0.0 for x = -0.0 where Python gives 0.0
             value_obj = self._cur
             step = self._step
-            self._cur = value_obj + step
+            self._cur = PyNumber_Add(value_obj, step)
             return value_obj
         finally:
             guard_leave(&self._guard)

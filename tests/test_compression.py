@@ -74,7 +74,7 @@ def zstd_decompress(data):
         return ZSTD.ZstdFile(io.BytesIO(data)).read()
     import _compression as stdlib_streams
 
-    reader = stdlib_streams.DecompressReader(io.BytesIO(data), ZstandardFrame, trailing_error=ZSTD.ZstdError)
+    reader = stdlib_streams.DecompressReader(io.BytesIO(data), ZstandardFrame)
     return io.BufferedReader(reader).read()
 
 

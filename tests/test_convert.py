@@ -180,6 +180,8 @@ def run_in_terminal(args, timeout=60):
 
 @pytest.mark.parametrize("rich", [True, False])
 def test_the_progress_bar_is_drawn_in_a_terminal(tmp_path, rich):
+    if rich:
+        pytest.importorskip("rich")
     src = big_input(tmp_path)
     args = ["convert", str(src), str(tmp_path / "out.jsonl")] + ([] if rich else ["--no-rich"])
     code, out, terminal = run_in_terminal(args)

@@ -9,6 +9,7 @@ short floats).
 
 import csv
 import gzip
+import importlib
 import io
 import json
 import os
@@ -440,7 +441,14 @@ def test_sigkill_at_20_moments_then_resume(tmp_path, workers):
         assert dst.read_bytes() == expected[suffix], (how, when, kind)
         assert sorted(os.listdir(tmp_path)) == sorted(["in.csv", "gen.jsonl", "ref.jsonl", "ref.jsonl.gz", dst.name])
         dst.unlink()
-    assert killed >= 15, outcomes  # (a timed kill may come after the end; the hooked ones all kill)
+    # with one worker every hooked kill kills (the calls are counted in one
+    # process); a timed one may come after the end on a fast machine, and
+    # with two workers a call count may not be reached by either, but most
+    # moments must kill
+    hooked = [(how, when, code) for how, when, code in outcomes if how != "time"]
+    if workers == 1:
+        assert all(code == -signal.SIGKILL for _, _, code in hooked), hooked
+    assert killed >= 10, outcomes
 
 
 # -- workers ---------------------------------------------------------------------
@@ -462,8 +470,22 @@ def run(impl, src, dst, stage=transform, fmt=None, checkpoint=None, workers=1, p
     return _pipeline._write(p, dst, fmt, checkpoint, workers, False)
 
 
+def _zstd_module():
+    for name in ("compression.zstd", "zstandard"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            pass
+    return None
+
+
+NO_ZSTD = pytest.mark.skipif(_zstd_module() is None, reason="no zstd module installed")
+
+
 class TestWorkers:
-    @pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".csv", ".csv.zst"])
+    @pytest.mark.parametrize(
+        "suffix", [".jsonl", ".jsonl.gz", ".csv", pytest.param(".csv.zst", marks=NO_ZSTD)]
+    )
     def test_the_same_bytes_as_one_worker(self, impl, tmp_path, parts, suffix):
         src = write_csv(tmp_path / "in.csv", sample_rows(1000))
         one = run(impl, src, tmp_path / f"one{suffix}")

@@ -187,9 +187,11 @@ def _decompressor(kind: str) -> tuple[Callable[[], Any], Any]:
         lzma = _import(kind, "lzma")
         return (lambda: _Limited(lzma.LZMADecompressor())), lzma.LZMAError
     zstd = _zstd()
+    # (): whatever follows the last frame must be a frame, as for 3.14's
+    # compression.zstd.ZstdFile, which ignores no trailing data
     if hasattr(zstd, "ZstdDecompressionReader"):  # zstandard
-        return (lambda: _Pieces(zstd.ZstdDecompressor().decompressobj())), zstd.ZstdError
-    return (lambda: _Limited(zstd.ZstdDecompressor())), zstd.ZstdError
+        return (lambda: _Pieces(zstd.ZstdDecompressor().decompressobj())), ()
+    return (lambda: _Limited(zstd.ZstdDecompressor())), ()
 
 
 class Decompressed:

@@ -739,7 +739,12 @@ class _Shared:
     def stopping(self) -> bool:
         if self.stop.value:
             return True
-        return os.getpid() != self.parent and os.getppid() != self.parent
+        if os.getpid() == self.parent:  # a part run in the job's own process
+            return False
+        # the job's process, by its sentinel: under forkserver (3.14's
+        # default) or spawn, a worker's parent process id is not the job's
+        job = multiprocessing.parent_process()
+        return job is not None and not job.is_alive()
 
 
 _shared: _Shared | None = None

@@ -108,6 +108,7 @@ def test_every_existing_twin_is_measured(full_run):
 #: or with the Cython twin (absent from a pure install).
 ONLY_OPTIONAL_REFERENCES = {
     "aread_lines/aiofiles", "aread_lines/bytes", "cyiter.dask/sync", "cyiter.dask/processes",
+    "pipeline/checkpoint", "pipeline/workers=2",
 }
 
 

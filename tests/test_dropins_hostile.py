@@ -18,7 +18,7 @@ import pytest
 from dropins import CASES, NAMES, made, public_name
 from support import Source
 from test_crashers import CallingBack
-from test_threads import ROUNDS, THREADS, check_shared, generator, hammer
+from test_threads import ROUNDS, THREADS, check_shared, generator, hammer, held_midway
 
 REENTERED = "cannot re-enter"
 ITEMS = 400
@@ -50,6 +50,14 @@ def test_threads_share_one_iterator(impl, name, source):
         check_shared(hammer(it), expected)
         with pytest.raises(StopIteration):
             next(it)
+
+
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_a_call_that_waited_takes_up_where_the_other_left(impl, name):
+    make = SHARED[name]
+    items = list(range(ITEMS))
+    expected = list(make(more_itertools, iter(items)))
+    assert held_midway(lambda src: make(impl, src), items) == expected
 
 
 def test_threads_share_ichunked_and_its_chunks(impl):

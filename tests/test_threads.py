@@ -61,6 +61,43 @@ def hammer(iterator, per_thread=None):
     return results
 
 
+def held_midway(make, items, at=7):
+    """All the items of ``make(source)``, in the order they came out: one
+    thread takes items until it blocks inside the source at item *at*,
+    holding the iterator; meanwhile a second thread calls ``next()`` once and
+    waits; then the rest is drained.  The call that waited must take up the
+    state the other one left, not the one it saw on arrival."""
+    arrived = threading.Event()
+    go = threading.Event()
+
+    def source():
+        for i, item in enumerate(items):
+            if i == at:
+                arrived.set()
+                go.wait(10)
+            yield item
+
+    iterator = make(source())
+    first, second = [], []
+
+    def take_until_held():
+        while not arrived.is_set():
+            first.append(next(iterator))
+
+    threads = [
+        threading.Thread(target=take_until_held),
+        threading.Thread(target=lambda: second.append(next(iterator))),
+    ]
+    threads[0].start()
+    assert arrived.wait(10)
+    threads[1].start()
+    time.sleep(0.05)  # the second one is waiting by now
+    go.set()
+    for thread in threads:
+        thread.join()
+    return first + second + list(iterator)
+
+
 def check_shared(results, expected, key=repr):
     """Every expected item exactly once overall, each thread in order."""
     position = {key(item): i for i, item in enumerate(expected)}
@@ -126,6 +163,20 @@ def test_chunked(impl, source, n):
         c = impl.chunked(wrap(source, items), n)
         expected = [items] if n is None else [list(b) for b in batches(items, n)]
         check_shared(hammer(c), expected)
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda impl, src: impl.batched(src, 3), batches(list(range(ITEMS)), 3)),
+        (lambda impl, src: impl.chunked(src, 3), [list(b) for b in batches(list(range(ITEMS)), 3)]),
+        (lambda impl, src: impl.flatten([src, [-1]]), [*range(ITEMS), -1]),
+        (lambda impl, src: impl.collapse([src, [-1]]), [*range(ITEMS), -1]),
+    ],
+    ids=["batched", "chunked", "flatten", "collapse"],
+)
+def test_a_call_that_waited_takes_up_where_the_other_left(impl, make, expected):
+    assert held_midway(lambda src: make(impl, src), list(range(ITEMS))) == expected
 
 
 @pytest.mark.parametrize("source", SOURCES)

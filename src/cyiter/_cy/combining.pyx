@@ -33,7 +33,7 @@ from cyiter._cy._capi cimport (
 )
 from cyiter._cy._dropin cimport Dropin
 from cyiter._cy._guard cimport guard_enter, guard_leave
-from cyiter._cy._items cimport guard_take, new_pairs, release
+from cyiter._cy._items cimport new_pairs, release
 
 
 from cyiter._dropins import length_hints, rounds_state, roundrobin_state
@@ -306,26 +306,26 @@ Drop-in for :func:`more_itertools.roundrobin`: an item of each
     def __next__(self):
         cdef PyObject* it
         cdef PyObject* item
-        cdef Py_ssize_t index = self.index
-        cdef Py_ssize_t k = PyTuple_GET_SIZE(self.its)
+        cdef Py_ssize_t index, k
+        # (the state is read under the guard: a thread that waited for it
+        # finds what the other one left)
+        guard_enter(&self.guard, "roundrobin")
+        index = self.index
+        k = PyTuple_GET_SIZE(self.its)
         # 0 <= index < k, or k == 0 (_set, and every change below)
-        if k and not self.guard.running:
-            # The common case inline: the next input gives an item.  (its
-            # is a tuple, which holds the input; nothing replaces it while
-            # the guard is held.)
-            guard_take(&self.guard)
-            it = tuple_item(<PyObject*>self.its, index)
-            item = type_slots_of(it).tp_iternext(it)
-            if item != NULL:
-                self.index = index + 1 if index + 1 < k else 0
-                guard_leave(&self.guard)
-                return steal(item)
-            result = self._next_after_end()
-        else:
-            guard_enter(&self.guard, "roundrobin")
-            result = self._next_after_end() if k else DONE
-            if not k:
-                guard_leave(&self.guard)
+        if k == 0:
+            guard_leave(&self.guard)
+            raise StopIteration
+        # The common case inline: the next input gives an item.  (its is a
+        # tuple, which holds the input; nothing replaces it while the guard
+        # is held.)
+        it = tuple_item(<PyObject*>self.its, index)
+        item = type_slots_of(it).tp_iternext(it)
+        if item != NULL:
+            self.index = index + 1 if index + 1 < k else 0
+            guard_leave(&self.guard)
+            return steal(item)
+        result = self._next_after_end()
         if result is DONE:
             raise StopIteration
         return result

@@ -56,6 +56,30 @@ def test_public_names_come_from_the_active_twin():
     assert cyiter.IMPLEMENTATION in ("cython", "python")
 
 
+def test_the_functions_modules_load_on_first_use():
+    """``import cyiter`` leaves process pools and checkpoints unimported;
+    the functions are there all the same (attribute, dir(), star import)."""
+    code = """if True:
+        import sys
+        import cyiter
+        heavy = ("multiprocessing", "concurrent.futures", "hashlib", "cyiter._pipeline")
+        print(*[m for m in heavy if m in sys.modules])
+        assert {"pipeline", "process_ranges", "byte_ranges"} <= set(dir(cyiter))
+        from cyiter import *
+        assert process_ranges.__module__ == "cyiter._parallel"
+        assert cyiter.pipeline.__module__ == "cyiter._pipeline"
+        try:
+            cyiter.no_such_name
+        except AttributeError as exc:
+            assert "no_such_name" in str(exc)
+        else:
+            raise AssertionError("no AttributeError")
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
 def test_no_extensions_install_is_pure_python():
     if env_flag("CYITER_NO_EXTENSIONS"):
         assert not _extension_built()

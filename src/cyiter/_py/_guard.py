@@ -93,7 +93,7 @@ def guarded(method: _Method) -> _Method:
         except IndexError:
             _contended(self)
         try:
-            self._owner = get_ident()
+            self._owner = get_ident()  # inside the try, as in locked()
             return method(self, *args, **kwargs)
         finally:
             self._owner = 0

@@ -1051,6 +1051,48 @@ class TestFeed:
         run(main)
 
 
+    def test_a_read_ahead_that_ends_before_fetch_is_not_read_over(self, write, monkeypatch):
+        """The read ahead is in flight when the sync reader looks, and has
+        ended by the time the async reader asks for a read (a free-threaded
+        build hits this): its bytes come next, no second read is made."""
+        from cyiter._aioread import Feed
+
+        path = write(bytes(range(256)) * 64)
+        buffer = bytearray(100)
+        release = threading.Event()
+
+        class Held(io.FileIO):
+            reads = 0
+
+            def readinto(self, view):
+                Held.reads += 1
+                if Held.reads == 2:  # (the read ahead)
+                    assert release.wait(10)
+                return super().readinto(view)
+
+        files_opened_as(monkeypatch, Held)
+
+        async def main():
+            feed = Feed(_source.open_source(path, "test"))
+            assert feed.readinto(memoryview(buffer)) is None
+            assert feed.fetch("test")
+            await feed.wait("test")
+            assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100))
+            assert feed.readinto(memoryview(buffer)) is None  # (the read ahead is in flight)
+            release.set()
+            deadline = time.monotonic() + 10
+            while feed.running:  # (it ends; the loop has not heard of it yet)
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+            assert feed.fetch("test")
+            await feed.wait("test")
+            assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100, 200))
+            assert Held.reads == 2
+            feed.close()
+
+        run(main)
+
+
 class TestJsonLines:
     @slow
     @given(

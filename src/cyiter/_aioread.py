@@ -264,12 +264,15 @@ class Feed:
 
     def fetch(self, name: str) -> bool:
         """Have the next buffer read in the worker thread, if the sync
-        reader found nothing at hand (a read in flight does); False if it
-        did not (its BlockingIOError is then the real file's)."""
+        reader found nothing at hand (a read in flight, or one that has
+        just ended, does); False if it did not (its BlockingIOError is then
+        the real file's)."""
         size, self.wanted = self.wanted, 0
         if size == 0:
             return False
-        if not self.running:
+        # A read that ended since the sync reader looked (its outcome is
+        # taken once the consumer wakes) must not be read over.
+        if not self.running and self.outcome is None:
             self.size = size
             self._read_next(_loop(name))
         return True

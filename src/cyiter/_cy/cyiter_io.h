@@ -169,6 +169,7 @@ static inline PyObject *cyiter_utf8_latin1(const char *p, Py_ssize_t n) {
         }
     }
     if (PyUnicode_Resize(&text, out - start) < 0) {
+        Py_XDECREF(text);  /* (a failed resize leaves it to the caller) */
         return NULL;
     }
     return text;

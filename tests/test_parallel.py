@@ -132,6 +132,13 @@ def _check_cover(ranges, total):
     assert all(type(a) is int and type(b) is int for a, b in ranges)
 
 
+# A free-threaded build runs the ranges on threads by default: no child
+# processes, and any function will do.
+processes_only = pytest.mark.skipif(
+    not getattr(sys, "_is_gil_enabled", lambda: True)(),
+    reason="a free-threaded build runs the ranges on threads, not processes",
+)
+
 class TestByteRanges:
     @given(total=st.integers(0, 3000), parts=st.integers(1, 100))
     def test_parts_cover_the_file_exactly(self, total, parts):
@@ -302,10 +309,7 @@ class TestProcessRanges:
             executor.shutdown()
         assert no_children_left()
 
-    @pytest.mark.skipif(
-        not getattr(sys, "_is_gil_enabled", lambda: True)(),
-        reason="a free-threaded build runs the ranges on threads, which take any function",
-    )
+    @processes_only
     def test_unpicklable_func_or_argument_fails_at_once(self, lines_file, no_children_left):
         def local(reader):
             return 0
@@ -325,6 +329,7 @@ class TestProcessRanges:
             assert list(process_ranges(lambda r: 1, "read_lines", lines_file, parts=3, executor=threads)) == [1] * 3
         assert no_children_left()
 
+    @processes_only
     def test_stopping_early_shuts_the_pool_down(self, lines_file, no_children_left):
         it = process_ranges(pid_of, "read_lines", lines_file, parts=50, workers=2)
         pids = {next(it), next(it)}

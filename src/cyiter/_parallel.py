@@ -92,9 +92,16 @@ def split(
     total, identity, kind = _measure(source, compression, name)
     if size is not None:
         count = -(-total // count)
-    count = max(1, min(count, total))
-    bounds = [i * total // count for i in range(count + 1)]
-    return list(zip(bounds, bounds[1:])), identity, kind
+    return cut(0, total, count), identity, kind
+
+
+def cut(begin: int, end: int, count: int) -> list[tuple[int, int]]:
+    """Bytes *begin* to *end* in *count* ranges whose sizes differ by one
+    byte at most: fewer when there are fewer bytes (none is empty), and one
+    ``(begin, begin)`` when there are none."""
+    count = max(1, min(count, end - begin))
+    bounds = [begin + i * (end - begin) // count for i in range(count + 1)]
+    return list(zip(bounds, bounds[1:]))
 
 
 def at_least_one(value: Any, what: str) -> int:

@@ -509,9 +509,7 @@ class _Job:
         size = os.stat(self.path).st_size
         begin = min(options["start"], size)
         end = size if options["stop"] is None else max(begin, min(options["stop"], size))
-        count = max(1, min(MAX_PARTS, -(-(end - begin) // PART_BYTES)))
-        bounds = [begin + i * (end - begin) // count for i in range(count + 1)]
-        return list(zip(bounds, bounds[1:]))
+        return _parallel.cut(begin, end, min(MAX_PARTS, -(-(end - begin) // PART_BYTES)))
 
     def identity(self) -> dict[str, Any]:
         plan = self.plan

@@ -49,6 +49,29 @@ def test_stub_declares_the_public_names():
         raise AssertionError("__init__.pyi has no __all__")
 
 
+def _stub_inits(path):
+    """``{class: [its __init__ overloads' parameters]}`` of a stub, as
+    source text, the annotation of ``self`` (which names the class) left out."""
+    inits = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            inits[node.name] = []
+            for f in node.body:
+                if isinstance(f, ast.FunctionDef) and f.name == "__init__":
+                    f.args.args[0].annotation = None
+                    inits[node.name].append(ast.unparse(f.args))
+    return inits
+
+
+def test_the_async_readers_stub_takes_the_sync_readers_arguments():
+    """cyiter.aio's stub repeats the sync readers' overloads (a stub cannot
+    derive them): they must stay the same, overload for overload."""
+    sync = _stub_inits(Path(cyiter.__file__).with_suffix(".pyi"))
+    aio = _stub_inits(Path(cyiter.__file__).parent / "aio" / "__init__.pyi")
+    for name in _select.AIO_FAMILIES["aioreaders"]:
+        assert aio[name] and aio[name] == sync[name[1:]], name
+
+
 def test_public_names_come_from_the_active_twin():
     for name in _select.NAMES:
         assert name in cyiter.__all__

@@ -85,6 +85,9 @@ def run(main, *args, virtual=False, collect_garbage=True, debug=True):
         result = loop.run_until_complete(checked())
         loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
+        # (the executor's threads joined, as asyncio.run does: close() alone
+        # lets them end whenever, which the refleak session counted)
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
     if collect_garbage:
         gc.collect()

@@ -1074,24 +1074,26 @@ class TestFeed:
 
         async def main():
             feed = Feed(_source.open_source(path, "test"))
-            assert feed.readinto(memoryview(buffer)) is None
-            assert feed.fetch("test")
-            await feed.wait("test")
-            assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100))
-            assert feed.readinto(memoryview(buffer)) is None  # (the read ahead is in flight)
-            release.set()
-            deadline = time.monotonic() + 10
-            while feed.running:  # (it ends; the loop has not heard of it yet)
-                assert time.monotonic() < deadline
-                time.sleep(0.001)
-            assert feed.fetch("test")
-            await feed.wait("test")
-            assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100, 200))
-            while feed.readinto(memoryview(buffer)) is None:  # (the next read ahead)
+            try:
+                assert feed.readinto(memoryview(buffer)) is None
                 assert feed.fetch("test")
                 await feed.wait("test")
-            assert buffer == bytes(range(200, 256)) + bytes(range(44))
-            feed.close()
+                assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100))
+                assert feed.readinto(memoryview(buffer)) is None  # (the read ahead is in flight)
+                release.set()
+                deadline = time.monotonic() + 10
+                while feed.running:  # (it ends; the loop has not heard of it yet)
+                    assert time.monotonic() < deadline
+                    time.sleep(0.001)
+                assert feed.fetch("test")
+                await feed.wait("test")
+                assert feed.readinto(memoryview(buffer)) == 100 and buffer == bytes(range(100, 200))
+                while feed.readinto(memoryview(buffer)) is None:  # (the next read ahead)
+                    assert feed.fetch("test")
+                    await feed.wait("test")
+                assert buffer == bytes(range(200, 256)) + bytes(range(44))
+            finally:
+                feed.close()  # (a failure must not leave the file to the next test)
 
         run(main)
 

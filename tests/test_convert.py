@@ -120,17 +120,9 @@ def test_csv_output_names_a_record_with_other_keys(impl, tmp_path, capsys):
 
 DRIVER = textwrap.dedent(
     """
-    import sys, time
-    from cyiter import _pipeline
-    # small batches and parts, each batch followed by a pause: a job slow enough to interrupt
-    _pipeline.BATCH_BYTES = 4000
-    _pipeline.BATCH_STEP = 16
-    _pipeline.PART_BYTES = 40000
-    end_batch = _pipeline._Output.end_batch
-    def slow_end_batch(self):
-        end_batch(self)
-        time.sleep(0.02)
-    _pipeline._Output.end_batch = slow_end_batch
+    import multiprocessing, sys
+    import slow_pipeline  # (a job slow enough to interrupt, in the workers too)
+    multiprocessing.set_forkserver_preload(["slow_pipeline"])
     if "--no-rich" in sys.argv:
         sys.argv.remove("--no-rich")
         sys.modules["rich"] = None

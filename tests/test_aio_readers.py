@@ -1008,26 +1008,34 @@ def test_under_trio_is_a_clear_error(impl):
     trio.run(main)
 
 
+def held_read_ahead(write, monkeypatch):
+    """``(path, release)``: a file of ``bytes(range(256)) * 64`` whose
+    second read (the feed's first read ahead) waits for the event
+    *release*."""
+    path = write(bytes(range(256)) * 64)
+    release = threading.Event()
+    reads = 0
+
+    class Held(io.FileIO):
+        def readinto(self, view):
+            nonlocal reads
+            reads += 1
+            if reads == 2:
+                assert release.wait(10)
+            return super().readinto(view)
+
+    files_opened_as(monkeypatch, Held)
+    return path, release
+
+
 class TestFeed:
     """The file the sync reader reads (cyiter._aioread.Feed), on its own."""
 
     def test_a_seek_elsewhere_forgets_the_read_ahead(self, write, monkeypatch):
         from cyiter._aioread import Feed
 
-        path = write(bytes(range(256)) * 64)
+        path, release = held_read_ahead(write, monkeypatch)
         buffer = bytearray(100)
-        release = threading.Event()
-
-        class Held(io.FileIO):
-            reads = 0
-
-            def readinto(self, view):
-                Held.reads += 1
-                if Held.reads == 2:  # (the read ahead)
-                    assert release.wait(10)
-                return super().readinto(view)
-
-        files_opened_as(monkeypatch, Held)
 
         async def main():
             feed = Feed(_source.open_source(path, "test"))
@@ -1057,20 +1065,8 @@ class TestFeed:
         build hits this): its bytes come next, no second read is made."""
         from cyiter._aioread import Feed
 
-        path = write(bytes(range(256)) * 64)
+        path, release = held_read_ahead(write, monkeypatch)
         buffer = bytearray(100)
-        release = threading.Event()
-
-        class Held(io.FileIO):
-            reads = 0
-
-            def readinto(self, view):
-                Held.reads += 1
-                if Held.reads == 2:  # (the read ahead)
-                    assert release.wait(10)
-                return super().readinto(view)
-
-        files_opened_as(monkeypatch, Held)
 
         async def main():
             feed = Feed(_source.open_source(path, "test"))

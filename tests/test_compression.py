@@ -7,6 +7,7 @@ standard library's own file class (``gzip.open(...).read()`` and so on).
 
 import bz2
 import csv
+import gc
 import gzip
 import importlib
 import io
@@ -17,6 +18,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import weakref
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -244,6 +246,23 @@ class TestBadData:
             for _ in range(2):
                 with pytest.raises(EOFError):
                     next(reader)
+
+    @pytest.mark.parametrize("kind", KINDS)
+    def test_a_broken_stream_is_freed_without_a_garbage_collection(self, impl, write, kind):
+        """The error kept to raise again holds no traceback: one would hold
+        the stream's frames, and so the reader and its file, in a cycle."""
+        raw = COMPRESS[kind](b"line\n" * 1000)
+        reader = impl.read_lines(write(raw[: len(raw) // 2]), compression=kind)
+        for _ in range(2):
+            with pytest.raises(EOFError, match="Compressed file ended"):
+                list(reader)
+        gone = weakref.ref(reader)
+        gc.disable()
+        try:
+            del reader
+            assert gone() is None
+        finally:
+            gc.enable()
 
     def test_corrupt_gzip_raises_the_backends_error(self, impl, write, gzip_backend):
         raw = bytearray(gzip.compress(os.urandom(50000)))

@@ -235,7 +235,10 @@ class Feed:
             return False  # (read before a seek)
         if isinstance(outcome, BaseException):
             self.target = start  # (the next read starts there again, whatever this one took)
-            raise outcome
+            try:
+                raise outcome
+            finally:
+                del outcome  # (this frame, in the traceback, must not hold it: a cycle)
         self._forget()
         self.data = outcome
         if ahead and outcome and self.ahead and not self.closing:
@@ -301,7 +304,10 @@ class Feed:
         with self.lock:
             failure, self.failure = self.failure, None
         if failure is not None:
-            raise failure
+            try:
+                raise failure
+            finally:
+                del failure  # (as in _take)
 
     def blocking(self, fn: Callable[..., _T], *args: Any) -> _T:
         """``fn(*args)``, the sync reader reading the file as it is (in the

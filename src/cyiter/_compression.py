@@ -15,6 +15,7 @@ than it was asked for (docs/internals.md, "Compressed sources").
 
 from __future__ import annotations
 
+import copy
 import importlib
 import io
 import sys
@@ -240,7 +241,7 @@ class Decompressed:
     def readinto(self, buffer: Any) -> int:
         """Decompress into *buffer*; 0 only at the end of the data."""
         if self._error is not None:
-            raise self._error.with_traceback(None)
+            raise _again(self._error)
         view = memoryview(buffer).cast("B")
         size = len(view)
         while not self._out:
@@ -315,12 +316,28 @@ class Decompressed:
         return got > 0
 
     def _fail(self, exc: BaseException) -> None:
-        """Raise *exc* now and, the stream being broken, at every later read."""
-        self._error = exc if isinstance(exc, Exception) else RuntimeError(
+        """Raise *exc* now and, the stream being broken, at every later read
+        (a copy each time: the one kept never gets a traceback, whose frames
+        would hold this stream, and its file, in a cycle until a garbage
+        collection)."""
+        self._error = _again(exc) if isinstance(exc, Exception) else RuntimeError(
             f"reading {self.kind}-compressed data was interrupted ({type(exc).__name__}) "
             "and cannot go on where it stopped; start a new reader"
         )
-        raise exc
+        try:
+            raise exc
+        finally:
+            del exc  # (this frame, in the traceback, must not hold it: a cycle)
+
+
+def _again(exc: BaseException) -> BaseException:
+    """A new exception like *exc*, without its traceback (*exc* itself,
+    its traceback dropped, if it does not copy)."""
+    try:
+        again = copy.copy(exc)
+    except Exception:
+        again = exc
+    return again.with_traceback(None)
 
 
 # -- writing -----------------------------------------------------------------

@@ -143,7 +143,10 @@ class _AReader(AsyncIter):
         feed = self._feed
         assert feed is not None
         feed.unwait()
-        raise exc
+        try:
+            raise exc
+        finally:
+            del exc  # (this frame, in the traceback, must not hold it: a cycle)
 
     def _interrupted(self) -> None:
         feed = self._feed

@@ -9,7 +9,6 @@ short floats).
 
 import csv
 import gzip
-import importlib
 import io
 import json
 import multiprocessing
@@ -27,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pipeline_support import keep, transform
+from test_compression import ZSTD
 
 import cyiter
 from cyiter import _checkpoint, _parallel, _pipeline
@@ -471,16 +471,7 @@ def run(impl, src, dst, stage=transform, fmt=None, checkpoint=None, workers=1, p
     return _pipeline._write(p, dst, fmt, checkpoint, workers, False)
 
 
-def _zstd_module():
-    for name in ("compression.zstd", "zstandard"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            pass
-    return None
-
-
-NO_ZSTD = pytest.mark.skipif(_zstd_module() is None, reason="no zstd module installed")
+NO_ZSTD = pytest.mark.skipif(ZSTD is None, reason="no zstd module installed")
 
 
 class TestWorkers:

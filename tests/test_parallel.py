@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cyiter
-from cyiter import byte_ranges, process_ranges
+from cyiter import _parallel, byte_ranges, process_ranges
 
 try:  # the dask extra, which the hardening interpreters go without
     import distributed
@@ -132,10 +132,10 @@ def _check_cover(ranges, total):
     assert all(type(a) is int and type(b) is int for a, b in ranges)
 
 
-# A free-threaded build runs the ranges on threads by default: no child
-# processes, and any function will do.
+# A free-threaded build runs the ranges on threads by default (the choice
+# _parallel makes): no child processes, and any function will do.
 processes_only = pytest.mark.skipif(
-    not getattr(sys, "_is_gil_enabled", lambda: True)(),
+    not _parallel._gil_enabled(),
     reason="a free-threaded build runs the ranges on threads, not processes",
 )
 
